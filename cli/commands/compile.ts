@@ -1,0 +1,69 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { compileModels } from '../../core/api/compile.js';
+import { windowLabel } from '../../core/plan/window.js';
+import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
+import { painter, useColor } from '../output.js';
+
+interface CompileFlags extends GlobalFlags {
+  date?: string;
+  out?: string;
+  select?: string[];
+  exclude?: string[];
+}
+
+/** `etl compile [-s SEL] [--date D] [--out DIR]`: rendered, formatted SQL. */
+export async function compileCommand(flags: CompileFlags): Promise<number> {
+  const date = parseDateFlag(flags.date, '--date');
+  const { compiled, models } = compileModels({
+    ...projectOptions(flags),
+    ...(date === undefined ? {} : { date }),
+    select: flags.select ?? [],
+    exclude: flags.exclude ?? [],
+  });
+  const { format } = await import('sql-formatter');
+  const language = compiled.target.kind === 'postgres' ? 'postgresql' : 'duckdb';
+  const pretty = (sql: string): string => {
+    try {
+      return format(sql, { language, keywordCase: 'preserve' });
+    } catch {
+      return sql;
+    }
+  };
+  const rendered = models.map((m) => ({ ...m, formatted: pretty(m.sql) }));
+  if (flags.out !== undefined) {
+    const out = resolve(flags.out);
+    for (const m of rendered) {
+      const path = join(out, m.file);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, `${m.formatted}\n`);
+    }
+    if (!flags.json && !flags.quiet)
+      process.stderr.write(
+        `wrote ${rendered.length} model${rendered.length === 1 ? '' : 's'} to ${flags.out}\n`,
+      );
+  }
+  if (flags.json) {
+    const json = rendered.map((m) => ({
+      name: m.name,
+      file: m.file,
+      materialized: m.materialized,
+      window: {
+        start: new Date(m.window.start).toISOString(),
+        end: new Date(m.window.end).toISOString(),
+      },
+      sql: m.formatted,
+    }));
+    process.stdout.write(`${JSON.stringify({ models: json })}\n`);
+  } else if (flags.out === undefined) {
+    const paint = painter(useColor(process.stdout));
+    const text = rendered
+      .map(
+        (m) =>
+          `${paint('dim', `-- ${m.name} (${m.file}), ${m.materialized}, window ${windowLabel(m.window)}`)}\n${m.formatted};\n`,
+      )
+      .join('\n');
+    process.stdout.write(text);
+  }
+  return 0;
+}

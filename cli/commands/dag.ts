@@ -1,0 +1,65 @@
+import { openProject } from '../../core/api/open-project.js';
+import type { CompiledGraph } from '../../core/compile/compiled-graph.js';
+import { projectOptions, type GlobalFlags } from '../global-options.js';
+
+interface DagFlags extends GlobalFlags {
+  format?: 'text' | 'mermaid' | 'dot' | 'json';
+}
+
+/** `etl dag [--format text|mermaid|dot|json]` */
+export function dagCommand(flags: DagFlags): Promise<number> {
+  const { compiled } = openProject(projectOptions(flags));
+  const format = flags.json ? 'json' : (flags.format ?? 'text');
+  process.stdout.write(renderDag(compiled, format));
+  return Promise.resolve(0);
+}
+
+/** The graph in one of the supported formats, nodes in dependency order. */
+export function renderDag(
+  compiled: CompiledGraph,
+  format: 'text' | 'mermaid' | 'dot' | 'json',
+): string {
+  const { graph, nodes } = compiled;
+  const kindOf = (name: string): string => {
+    const node = nodes.get(name);
+    return node?.kind === 'model' ? node.config.materialized : 'seed';
+  };
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify({
+        nodes: graph.order.map((name) => ({
+          name,
+          kind: kindOf(name),
+          file: nodes.get(name)?.file,
+          depends_on: graph.parents(name),
+        })),
+      })}\n`;
+    case 'mermaid': {
+      const lines = ['graph LR'];
+      for (const name of graph.order) {
+        lines.push(`  ${name}["${name}<br/><small>${kindOf(name)}</small>"]`);
+        for (const parent of graph.parents(name)) lines.push(`  ${parent} --> ${name}`);
+      }
+      return `${lines.join('\n')}\n`;
+    }
+    case 'dot': {
+      const lines = ['digraph etl {', '  rankdir=LR;', '  node [shape=box, fontname="Helvetica"];'];
+      for (const name of graph.order) {
+        lines.push(`  "${name}" [label="${name}\\n${kindOf(name)}"];`);
+        for (const parent of graph.parents(name)) lines.push(`  "${parent}" -> "${name}";`);
+      }
+      lines.push('}');
+      return `${lines.join('\n')}\n`;
+    }
+    case 'text': {
+      const width = Math.max(...graph.order.map((n) => n.length), 4);
+      return graph.order
+        .map((name) => {
+          const parents = graph.parents(name);
+          return `${name.padEnd(width)}  ${kindOf(name).padEnd(11)}  ${parents.length > 0 ? `<- ${parents.join(', ')}` : ''}`.trimEnd();
+        })
+        .join('\n')
+        .concat('\n');
+    }
+  }
+}

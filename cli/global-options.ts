@@ -1,0 +1,61 @@
+import { UsageError } from '../core/errors.js';
+import { parseDay } from '../core/plan/dates.js';
+import type { ProjectOptions } from '../core/api/open-project.js';
+
+/** Flags every command accepts. */
+export interface GlobalFlags {
+  project?: string;
+  target?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  vars?: string;
+}
+
+/** The library options from the global flags. */
+export function projectOptions(flags: GlobalFlags): ProjectOptions {
+  return {
+    ...(flags.project === undefined ? {} : { project: flags.project }),
+    ...(flags.target === undefined ? {} : { target: flags.target }),
+    vars: parseVars(flags.vars),
+  };
+}
+
+/** `--vars '{"k": 1}'`: a JSON object. */
+export function parseVars(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `--vars must be a JSON object: ${(error as Error).message}`,
+      '--vars',
+      `e.g. --vars '{"country": "NL"}'`,
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError(
+      '--vars must be a JSON object',
+      '--vars',
+      `e.g. --vars '{"country": "NL"}'`,
+    );
+  return value as Record<string, unknown>;
+}
+
+/** `--date` and friends: `YYYY-MM-DD`, `today` or `yesterday`. */
+export function parseDateFlag(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const day = parseDay(text);
+  if (day === undefined)
+    throw new UsageError(
+      `invalid ${flag} '${text}': expected a real date YYYY-MM-DD, 'today' or 'yesterday'`,
+      flag,
+    );
+  return day;
+}
+
+/** Collect repeated or space-separated selectors. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

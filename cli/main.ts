@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { EtlError, ExitCode, errorMessage } from '../core/errors.js';
+import { collect, type GlobalFlags } from './global-options.js';
+
+/** What a command's action resolves to: the process exit code. */
+type Action = (flags: Record<string, unknown> & GlobalFlags) => Promise<number>;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** Build the commander program; commands are imported only when they run. */
+export function createProgram(
+  run: (action: () => Promise<Action>, cmd: Command) => Promise<void>,
+): Command {
+  const program = new Command('etl')
+    .description('Batch ETL inside a SQL warehouse: SQL models, windowed idempotent writes.')
+    .version(version(), '-V, --version')
+    .option('--project <dir>', 'project directory (default: current directory)')
+    .option(
+      '--target <url>',
+      'warehouse: duckdb:PATH, duckdb::memory: or postgres://… (env ETL_TARGET)',
+    )
+    .option('--json', 'print one JSON object on stdout')
+    .option('--quiet', 'print only errors')
+    .option('--verbose', 'print more detail')
+    .option('--vars <json>', 'variables for var(), as a JSON object')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  program.configureOutput({ outputError: (text, write) => write(text) });
+
+  const select = (c: Command): Command =>
+    c
+      .option(
+        '-s, --select <selectors...>',
+        'models: name, name+, +name, tag:x, path:dir',
+        collectAll,
+      )
+      .option('--exclude <selectors...>', 'models to leave out (same syntax)', collectAll);
+
+  select(program.command('compile').description('render models and print formatted SQL'))
+    .option('--date <date>', 'the window templates see (default: yesterday)')
+    .option('--out <dir>', 'write one .sql file per model under DIR')
+    .action(async (_o, cmd: Command) =>
+      run(async () => (await import('./commands/compile.js')).compileCommand, cmd),
+    );
+
+  program
+    .command('dag')
+    .description('print the dependency graph')
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['text', 'mermaid', 'dot', 'json'])
+        .default('text'),
+    )
+    .action(async (_o, cmd: Command) =>
+      run(async () => (await import('./commands/dag.js')).dagCommand, cmd),
+    );
+
+  select(program.command('plan').description('show what build would do; runs nothing'))
+    .option('--date <date>', 'the day to build (default: yesterday)')
+    .option('--full-refresh', 'plan a full refresh of incremental models')
+    .action(async (_o, cmd: Command) =>
+      run(async () => (await import('./commands/plan.js')).planCommand, cmd),
+    );
+
+  select(
+    program
+      .command('seed')
+      .description('(re)load seeds whose file changed or whose table is missing'),
+  )
+    .option('--force', 'reload every selected seed')
+    .action(async (_o, cmd: Command) =>
+      run(async () => (await import('./commands/seed.js')).seedCommand, cmd),
+    );
+
+  select(program.command('build').description('build the selected models for a date'))
+    .option(
+      '--date <date>',
+      'the day to build: YYYY-MM-DD, today, yesterday (default: yesterday, UTC)',
+    )
+    .option('--full-refresh', 'drop and rebuild incremental tables (their other windows are lost)')
+    .action(async (_o, cmd: Command) =>
+      run(async () => (await import('./commands/build.js')).buildCommand, cmd),
+    );
+
+  return program;
+}
+
+function collectAll(value: string, previous: string[] | undefined): string[] {
+  return collect(value, previous);
+}
+
+/** Run the CLI; resolves to the exit code. The one place errors become messages. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  let json = argv.includes('--json');
+  let root = process.cwd();
+  const program = createProgram(async (load, cmd) => {
+    const flags = cmd.optsWithGlobals<Record<string, unknown> & GlobalFlags>();
+    json = flags.json === true;
+    root = resolve(flags.project ?? '.');
+    const action = await load();
+    exitCode = await action(flags);
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return ExitCode.ok;
+      if (json)
+        process.stdout.write(
+          `${JSON.stringify({ status: 'error', error: { code: 'E_USAGE', message: error.message.replace(/^error: /, ''), file: null, line: null } })}\n`,
+        );
+      return ExitCode.badInput;
+    }
+    return reportError(error, json, root);
+  }
+  return exitCode;
+}
+
+async function reportError(error: unknown, json: boolean, root: string): Promise<number> {
+  const { errorJson, formatError, useColor } = await import('./output.js');
+  if (error instanceof EtlError) {
+    if (json) process.stdout.write(`${JSON.stringify(errorJson(error))}\n`);
+    else
+      process.stderr.write(
+        `${formatError(error, useColor(process.stderr), (file) => readProjectFile(root, file))}\n`,
+      );
+    return error.exitCode;
+  }
+  const message = errorMessage(error);
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ status: 'error', error: { code: 'E_INTERNAL', message, file: null, line: null } })}\n`,
+    );
+  else
+    process.stderr.write(
+      `error[E_INTERNAL]: ${message}\n${error instanceof Error ? (error.stack ?? '') : ''}\n`,
+    );
+  return ExitCode.failed;
+}
+
+function readProjectFile(root: string, file: string): string | undefined {
+  try {
+    return readFileSync(resolve(root, file), 'utf8');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,51 @@
+import type nunjucks from 'nunjucks';
+import type { Project } from '../project/project.js';
+import type { Target } from '../engine/target.js';
+import type { Graph } from './graph.js';
+import type { ModelConfig } from './model-config.js';
+
+/** A compiled model: its template, config, dependencies and fingerprint. */
+export interface CompiledModel {
+  readonly kind: 'model';
+  readonly name: string;
+  /** Project-relative path of the .sql file. */
+  readonly file: string;
+  readonly text: string;
+  readonly template: nunjucks.Template;
+  readonly config: ModelConfig;
+  readonly schema: string;
+  /** The quoted relation, e.g. `"main"."fct_orders"`. */
+  readonly relation: string;
+  /** Models and seeds this model refs, in first-use order. */
+  readonly refs: readonly string[];
+  /** Included or imported template files (project-relative). */
+  readonly includes: readonly string[];
+  /** Hash of template text, includes, config and upstream fingerprints. */
+  readonly fingerprint: string;
+}
+
+/** A compiled seed: a CSV file loaded into a table. */
+export interface CompiledSeed {
+  readonly kind: 'seed';
+  readonly name: string;
+  readonly file: string;
+  /** Absolute path of the CSV file. */
+  readonly path: string;
+  readonly columnTypes: Readonly<Record<string, string>>;
+  readonly schema: string;
+  readonly relation: string;
+  readonly fingerprint: string;
+}
+
+export type CompiledNode = CompiledModel | CompiledSeed;
+
+/** The output of compile: every node, the DAG, and what rendering needs. */
+export interface CompiledGraph {
+  readonly project: Project;
+  readonly target: Target;
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly nodes: ReadonlyMap<string, CompiledNode>;
+  readonly graph: Graph;
+  /** Text of a project-relative file that templates loaded (for error excerpts). */
+  readonly fileText: (file: string) => string | undefined;
+}

@@ -1,0 +1,54 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
+import nunjucks from 'nunjucks';
+
+/**
+ * A Nunjucks loader for `{% include %}`/`{% import %}` that only serves files inside the project.
+ * The check is on real paths with a separator, so neither `../`, a symlink out of the
+ * project, nor a sibling folder whose name starts like the project's gets through.
+ */
+export class ProjectLoader extends nunjucks.Loader {
+  private readonly root: string;
+  private readonly texts = new Map<string, string>();
+  /** Project-relative names of the files loaded since the last `takeLoaded()`. */
+  private loaded = new Set<string>();
+
+  constructor(root: string) {
+    super();
+    this.root = realpathSync(root);
+  }
+
+  getSource(name: string): nunjucks.LoaderSource {
+    const candidate = resolve(this.root, name);
+    let real: string;
+    try {
+      real = realpathSync(candidate);
+    } catch {
+      throw new Error(`template not found: ${name}`);
+    }
+    if (!real.startsWith(this.root + sep))
+      throw new Error(`include outside the project is not allowed: ${name}`);
+    const rel = relative(this.root, real).split(sep).join('/');
+    let src = this.texts.get(real);
+    if (src === undefined) {
+      src = readFileSync(real, 'utf8');
+      this.texts.set(real, src);
+    }
+    this.loaded.add(rel);
+    // noCache: Nunjucks would otherwise skip getSource on later renders, and the loaded set
+    // (which feeds fingerprints) would miss the include.
+    return { src, path: rel, noCache: true };
+  }
+
+  /** The text of a loaded file, by project-relative name. */
+  text(rel: string): string | undefined {
+    return this.texts.get(resolve(this.root, rel));
+  }
+
+  /** The files loaded since the previous call, and reset. */
+  takeLoaded(): string[] {
+    const names = [...this.loaded].sort();
+    this.loaded = new Set();
+    return names;
+  }
+}

@@ -1,0 +1,97 @@
+import { ProjectError, type SourceLocation } from '../errors.js';
+
+/** An error raised by one of etl's template functions (ref, source, var, config). */
+export class TemplateCallError extends Error {
+  /** Text to look for in the template to locate the call when Nunjucks gives no line. */
+  readonly needle: string | undefined;
+  constructor(message: string, needle?: string) {
+    super(message);
+    this.name = 'TemplateCallError';
+    this.needle = needle;
+  }
+}
+
+const HEADER = /^\((.*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\n\s*([\s\S]*)$/;
+const WRAPPED = /^(\w*Error): ([\s\S]*)$/;
+
+/**
+ * Turn a Nunjucks error into a ProjectError at `file:line:col`, 1-based. Nunjucks reports
+ * parse errors and undefined output 1-based, but errors thrown by functions 0-based (and
+ * without a line at all on the first line): both are normalised here.
+ */
+export function toTemplateError(
+  error: unknown,
+  file: string,
+  textOf: (file: string) => string | undefined,
+): ProjectError {
+  const raw = error instanceof Error ? error.message : String(error);
+  const m = HEADER.exec(raw);
+  let at = file;
+  let line: number | undefined;
+  let column: number | undefined;
+  let message = raw;
+  if (m) {
+    at = m[1] && m[1] !== 'unknown path' ? m[1] : file;
+    line = m[2] === undefined ? undefined : Number(m[2]);
+    column = m[3] === undefined ? undefined : Number(m[3]);
+    message = (m[4] ?? '').trim();
+    const wrapped = WRAPPED.exec(message);
+    if (wrapped) {
+      message =
+        wrapped[1] === 'Error' || wrapped[1] === 'TemplateCallError' ? (wrapped[2] ?? '') : message;
+      if (line !== undefined) line += 1;
+      if (column !== undefined) column += 1;
+    }
+  }
+  message = message.replace(/^Template render error:\s*/, '');
+  const text = textOf(at);
+  if (line === undefined && error instanceof Error && text !== undefined) {
+    const needle = findCause(error)?.needle;
+    const found = needle === undefined ? undefined : locateText(text, needle);
+    if (found) ({ line, column } = found);
+    else if (message.startsWith('attempted to output')) line = 1;
+  }
+  if (message === 'attempted to output null or undefined value' && text !== undefined && line) {
+    const expr = expressionAt(text, line, column ?? 1);
+    if (expr) message = `'${expr}' is undefined`;
+  }
+  const location: SourceLocation = { file: at, line, column };
+  return new ProjectError('E_TEMPLATE', message, location, { cause: error });
+}
+
+function findCause(error: Error): TemplateCallError | undefined {
+  let e: unknown = error;
+  for (let i = 0; i < 5 && e instanceof Error; i++) {
+    if (e instanceof TemplateCallError) return e;
+    e = e.cause;
+  }
+  return undefined;
+}
+
+/** 1-based line and column of the first occurrence of `needle` in `text`. */
+export function locateText(
+  text: string,
+  needle: string,
+): { line: number; column: number } | undefined {
+  const index = text.indexOf(needle);
+  if (index < 0) return undefined;
+  return offsetToLineCol(text, index);
+}
+
+/** 1-based line and column of a character offset. */
+export function offsetToLineCol(text: string, index: number): { line: number; column: number } {
+  const before = text.slice(0, index);
+  const line = before.split('\n').length;
+  const column = index - before.lastIndexOf('\n');
+  return { line, column };
+}
+
+function expressionAt(text: string, line: number, column: number): string | undefined {
+  const src = text.split('\n')[line - 1];
+  if (src === undefined) return undefined;
+  const open = src.lastIndexOf('{{', column + 1);
+  if (open < 0) return undefined;
+  const close = src.indexOf('}}', open);
+  const expr = src.slice(open + 2, close < 0 ? undefined : close).trim();
+  return expr === '' ? undefined : expr;
+}

@@ -1,0 +1,84 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { EngineError, WarehouseInUseError, errorMessage } from '../errors.js';
+import { quoteString } from '../util/sql.js';
+import type { Column, Connection, Engine, RelationKind, Row } from './adapter.js';
+
+/** One instance per database file per process: two can silently lose a table (DESIGN §4). */
+const instances = new Map<string, { instance: DuckDBInstance; users: number }>();
+
+/** Open a DuckDB file (or `:memory:`). A file locked by another process is a clear error. */
+export async function openDuckDB(path: string, display = `duckdb:${path}`): Promise<Engine> {
+  const memory = path === ':memory:';
+  let entry = memory ? undefined : instances.get(path);
+  if (!entry) {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, {
+        autoinstall_known_extensions: 'false',
+      });
+    } catch (error) {
+      const message = errorMessage(error);
+      if (/Could not set lock on file|Conflicting lock/i.test(message)) {
+        const pid = /PID (\d+)/i.exec(message)?.[1];
+        throw new WarehouseInUseError(display, pid === undefined ? undefined : Number(pid), error);
+      }
+      throw new EngineError(`cannot open warehouse ${display}: ${message}`, error);
+    }
+    entry = { instance, users: 0 };
+    if (!memory) instances.set(path, entry);
+  }
+  entry.users += 1;
+  const opened = entry;
+  let closed = false;
+  return {
+    dialect: 'duckdb',
+    display,
+    async connect(): Promise<Connection> {
+      const conn = await opened.instance.connect();
+      await conn.run(`SET TimeZone = 'UTC'`);
+      return new DuckDBConnectionAdapter(conn);
+    },
+    close(): Promise<void> {
+      if (closed) return Promise.resolve();
+      closed = true;
+      opened.users -= 1;
+      if (opened.users === 0) {
+        if (!memory) instances.delete(path);
+        opened.instance.closeSync();
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+class DuckDBConnectionAdapter implements Connection {
+  constructor(private readonly conn: DuckDBConnection) {}
+
+  async run(sql: string): Promise<void> {
+    await this.conn.run(sql);
+  }
+
+  async query(sql: string): Promise<Row[]> {
+    const reader = await this.conn.runAndReadAll(sql);
+    return reader.getRowObjectsJS();
+  }
+
+  async relationKind(schema: string, name: string): Promise<RelationKind | undefined> {
+    const rows = await this.query(
+      `SELECT table_type FROM information_schema.tables WHERE table_schema = ${quoteString(schema)} AND table_name = ${quoteString(name)}`,
+    );
+    const type = rows[0]?.table_type;
+    if (type === undefined) return undefined;
+    return type === 'VIEW' ? 'view' : 'table';
+  }
+
+  async columns(relation: string): Promise<Column[]> {
+    const rows = await this.query(`DESCRIBE SELECT * FROM ${relation}`);
+    return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  }
+
+  close(): Promise<void> {
+    this.conn.closeSync();
+    return Promise.resolve();
+  }
+}

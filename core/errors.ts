@@ -1,0 +1,143 @@
+/** Where in a project file something went wrong. Lines and columns are 1-based. */
+export interface SourceLocation {
+  file: string;
+  line?: number | undefined;
+  column?: number | undefined;
+}
+
+/** Exit codes of the CLI (DESIGN §6). */
+export const ExitCode = { ok: 0, failed: 1, badInput: 2 } as const;
+
+/** The one error base of etl: a stable code, an exit code, and an optional location. */
+export class EtlError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  readonly location: SourceLocation | undefined;
+  readonly hint: string | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    options: {
+      exitCode?: number;
+      location?: SourceLocation | undefined;
+      hint?: string | undefined;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = options.exitCode ?? ExitCode.badInput;
+    this.location = options.location;
+    this.hint = options.hint;
+  }
+}
+
+/** A mistake in a project file: etl.yml, a model, a seed, a template. Exit code 2. */
+export class ProjectError extends EtlError {
+  constructor(
+    code: string,
+    message: string,
+    location?: SourceLocation,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(code, message, { exitCode: ExitCode.badInput, location, ...options });
+  }
+}
+
+/** Several project mistakes found in one pass; all of them are reported. */
+export class ProjectErrors extends EtlError {
+  readonly errors: readonly EtlError[];
+  constructor(errors: readonly EtlError[]) {
+    const first = errors[0];
+    super(
+      first?.code ?? 'E_PROJECT',
+      errors.length === 1 && first ? first.message : `${errors.length} errors in the project`,
+      { exitCode: ExitCode.badInput, location: first?.location },
+    );
+    this.errors = errors;
+  }
+}
+
+/** A bad command-line flag or argument. Exit code 2. */
+export class UsageError extends EtlError {
+  readonly flag: string | undefined;
+  constructor(message: string, flag?: string, hint?: string) {
+    super('E_USAGE', message, { exitCode: ExitCode.badInput, hint });
+    this.flag = flag;
+  }
+}
+
+/** A dependency cycle between models; `path` starts and ends with the same model. */
+export class CycleError extends EtlError {
+  readonly path: readonly string[];
+  constructor(path: readonly string[], location?: SourceLocation) {
+    super('E_CYCLE', `dependency cycle: ${path.join(' -> ')}`, { location });
+    this.path = path;
+  }
+}
+
+/** A `ref()` to a model or seed that does not exist. */
+export class UnknownRefError extends EtlError {
+  readonly model: string;
+  readonly ref: string;
+  readonly suggestions: readonly string[];
+  constructor(
+    model: string,
+    ref: string,
+    suggestions: readonly string[],
+    location?: SourceLocation,
+  ) {
+    const hint = suggestions.length > 0 ? `did you mean '${suggestions[0]}'?` : undefined;
+    super('E_UNKNOWN_REF', `model '${model}' refers to unknown model or seed '${ref}'`, {
+      location,
+      hint,
+    });
+    this.model = model;
+    this.ref = ref;
+    this.suggestions = suggestions;
+  }
+}
+
+/** A failure while writing one model or window. Exit code 1. */
+export class WindowError extends EtlError {
+  readonly model: string;
+  readonly window: string | undefined;
+  readonly sql: string | undefined;
+  constructor(
+    code: string,
+    message: string,
+    context: { model: string; window?: string; sql?: string; hint?: string; cause?: unknown },
+  ) {
+    super(code, message, { exitCode: ExitCode.failed, hint: context.hint, cause: context.cause });
+    this.model = context.model;
+    this.window = context.window;
+    this.sql = context.sql;
+  }
+}
+
+/** The warehouse is opened by another process. */
+export class WarehouseInUseError extends EtlError {
+  readonly pid: number | undefined;
+  constructor(target: string, pid: number | undefined, cause?: unknown) {
+    super(
+      'E_WAREHOUSE_IN_USE',
+      `warehouse in use by another process${pid === undefined ? '' : ` (pid ${pid})`}: ${target}`,
+      { exitCode: ExitCode.failed, cause, hint: 'wait for the other etl process to finish' },
+    );
+    this.pid = pid;
+  }
+}
+
+/** An error from the database engine that is not tied to one model. Exit code 1. */
+export class EngineError extends EtlError {
+  constructor(message: string, cause?: unknown) {
+    super('E_ENGINE', message, { exitCode: ExitCode.failed, cause });
+  }
+}
+
+/** The message of any thrown value. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,43 @@
+import type { Step } from '../plan/plan.js';
+import type { Window } from '../plan/window.js';
+import type { EtlError } from '../errors.js';
+
+/** The outcome of one step. */
+export interface StepResult {
+  readonly step: Step;
+  readonly status: 'success' | 'failed' | 'upstream_failed';
+  readonly rows: number;
+  readonly windows: readonly { readonly window: Window; readonly rows: number }[];
+  readonly error: EtlError | undefined;
+  readonly durationMs: number;
+}
+
+/** One failure in a run, as listed in the summary and the runs table. */
+export interface Failure {
+  readonly model: string;
+  readonly window: string | undefined;
+  readonly code: string;
+  readonly error: string;
+}
+
+/** Per-model totals of a run. */
+export interface ModelSummary {
+  readonly name: string;
+  readonly materialized: string;
+  built: number;
+  skipped: number;
+  failed: number;
+  upstream_failed: number;
+  rows: number;
+}
+
+/** The summary of build/backfill/run, the object `--json` prints (DESIGN §6). */
+export interface RunSummary {
+  readonly command: string;
+  readonly status: 'success' | 'failed';
+  readonly run_id: string;
+  readonly duration_ms: number;
+  readonly partitions: { built: number; skipped: number; failed: number; upstream_failed: number };
+  readonly models: ModelSummary[];
+  readonly failures: Failure[];
+}

@@ -1,0 +1,97 @@
+import { EtlError, ExitCode, errorMessage } from '../errors.js';
+import { inTransaction } from '../engine/adapter.js';
+import type { CompiledSeed } from '../compile/compiled-graph.js';
+import { recordSeedSql } from '../state/ledger.js';
+import { qualified, quoteIdent, quoteString } from '../util/sql.js';
+import type { WriteContext } from './write-context.js';
+
+/** A seed to load and the hash of its file's bytes. */
+export interface SeedLoad {
+  readonly seed: CompiledSeed;
+  readonly fileHash: string;
+}
+
+/** The `read_csv(...)` call of a seed: a strict comma-separated dialect, typed by sniffing or config. */
+export function readCsvSql(seed: CompiledSeed): string {
+  const options = [
+    'header = true',
+    `delim = ','`,
+    `quote = '"'`,
+    `escape = '"'`,
+    'strict_mode = true',
+    'null_padding = false',
+  ];
+  const types = Object.entries(seed.columnTypes);
+  if (types.length > 0)
+    options.push(
+      `types = {${types.map(([c, t]) => `${quoteString(c)}: ${quoteString(t)}`).join(', ')}}`,
+    );
+  return `read_csv(${quoteString(seed.path)}, ${options.join(', ')})`;
+}
+
+/**
+ * Load seeds, all in one transaction: each into a new table swapped in for the old one, with its
+ * record in etl_state.seeds. A malformed CSV rolls back every seed of the batch and is an
+ * error naming the file; the old tables stay.
+ */
+export async function loadSeeds(
+  ctx: WriteContext,
+  loads: readonly SeedLoad[],
+): Promise<Map<string, number>> {
+  const { conn } = ctx;
+  const counts = new Map<string, number>();
+  if (loads.length === 0) return counts;
+  await inTransaction(conn, async () => {
+    for (const { seed, fileHash } of loads) {
+      const fresh = qualified(seed.schema, `${seed.name}__etl_new`);
+      await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(seed.schema)}`);
+      await conn.run(`DROP TABLE IF EXISTS ${fresh}`);
+      try {
+        await conn.run(`CREATE TABLE ${fresh} AS SELECT * FROM ${readCsvSql(seed)}`);
+      } catch (error) {
+        throw seedError(seed, error);
+      }
+      const kind = await conn.relationKind(seed.schema, seed.name);
+      if (kind !== undefined)
+        await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${seed.relation}`);
+      await conn.run(`ALTER TABLE ${fresh} RENAME TO ${quoteIdent(seed.name)}`);
+      const [row] = await conn.query(`SELECT count(*) AS n FROM ${seed.relation}`);
+      const rows = Number(row?.n ?? 0);
+      counts.set(seed.name, rows);
+      await conn.run(
+        recordSeedSql({
+          name: seed.name,
+          fileHash,
+          fingerprint: seed.fingerprint,
+          rowCount: rows,
+          runId: ctx.runId,
+          loadedAt: ctx.now(),
+        }),
+      );
+    }
+  });
+  return counts;
+}
+
+function seedError(seed: CompiledSeed, error: unknown): EtlError {
+  const raw = errorMessage(error);
+  const line = /CSV Error on Line: (\d+)/.exec(raw)?.[1];
+  const lines = raw.split('\n').map((l) => l.trim());
+  const summary =
+    lines.find((l) =>
+      /invalid unicode|not utf-8|expected|unterminated|columns|quote|does not exist|could not convert/i.test(
+        l,
+      ),
+    ) ??
+    lines[0] ??
+    raw;
+  return new EtlError(
+    'E_SEED',
+    `cannot load seed '${seed.name}': ${summary.replace(/^Invalid Input Error: |^Binder Error: |^Conversion Error: /, '')}`,
+    {
+      exitCode: ExitCode.badInput,
+      location: { file: seed.file, line: line === undefined ? undefined : Number(line) },
+      cause: error,
+    },
+  );
+}

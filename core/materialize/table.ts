@@ -1,0 +1,24 @@
+import { inTransaction } from '../engine/adapter.js';
+import { qualified, quoteIdent } from '../util/sql.js';
+import type { ModelWrite, WriteContext, WriteResult } from './write-context.js';
+
+/** `table`: build into a new table, then swap it in, all in one transaction. */
+export async function writeTable(
+  ctx: WriteContext,
+  { step, model }: ModelWrite,
+): Promise<WriteResult> {
+  const { conn } = ctx;
+  const fresh = qualified(model.schema, `${model.name}__etl_new`);
+  const rows = await inTransaction(conn, async () => {
+    await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
+    await conn.run(`DROP TABLE IF EXISTS ${fresh}`);
+    await conn.run(`CREATE TABLE ${fresh} AS\n${step.sql}`);
+    const kind = await conn.relationKind(model.schema, model.name);
+    if (kind !== undefined)
+      await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${model.relation}`);
+    await conn.run(`ALTER TABLE ${fresh} RENAME TO ${quoteIdent(model.name)}`);
+    const [count] = await conn.query(`SELECT count(*) AS n FROM ${model.relation}`);
+    return Number(count?.n ?? 0);
+  });
+  return { rows, windows: [] };
+}

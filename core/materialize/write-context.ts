@@ -1,0 +1,24 @@
+import type { Connection } from '../engine/adapter.js';
+import type { CompiledModel } from '../compile/compiled-graph.js';
+import type { Step } from '../plan/plan.js';
+import type { Window } from '../plan/window.js';
+
+/** What a materialization needs to write one step. */
+export interface WriteContext {
+  readonly conn: Connection;
+  readonly runId: string;
+  /** The clock, injectable so that golden SQL is stable. */
+  readonly now: () => number;
+}
+
+/** A model step with its compiled model. */
+export interface ModelWrite {
+  readonly step: Step;
+  readonly model: CompiledModel;
+}
+
+/** Rows written per window of a step. */
+export interface WriteResult {
+  readonly rows: number;
+  readonly windows: readonly { readonly window: Window; readonly rows: number }[];
+}

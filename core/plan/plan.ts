@@ -1,0 +1,39 @@
+import type { Window } from './window.js';
+
+/** What a step does to the warehouse. */
+export type StepKind = 'seed' | 'view' | 'table' | 'incremental' | 'upsert';
+
+/** One unit of work: one transaction. */
+export interface Step {
+  /** Stable id, e.g. `fct_orders@2024-01-15`. */
+  readonly id: string;
+  readonly model: string;
+  readonly kind: StepKind;
+  /** The windows this step writes (incremental: one ledger row each). */
+  readonly windows: readonly Window[];
+  /** The window the template was rendered with. */
+  readonly renderWindow: Window;
+  /** Rendered SQL of the model (empty for seeds). */
+  readonly sql: string;
+  /** `is_incremental()` as the template saw it. */
+  readonly isIncremental: boolean;
+  /** Drop the model's table (and its ledger rows) before writing. */
+  readonly fullRefresh: boolean;
+  /** Ids of steps that must succeed first. */
+  readonly dependsOn: readonly string[];
+  /** Why this step runs: `missing`, `stale`, `changed`, `rebuild`, `window`, `forced`... */
+  readonly reason: string;
+}
+
+/** A model or seed the plan leaves alone, and why. */
+export interface SkippedNode {
+  readonly model: string;
+  readonly reason: string;
+}
+
+/** What a command will do, in dependency order; printable and serialisable. */
+export interface Plan {
+  readonly command: string;
+  readonly steps: readonly Step[];
+  readonly skipped: readonly SkippedNode[];
+}

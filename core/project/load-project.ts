@@ -1,0 +1,104 @@
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
+import { EtlError, ProjectError, ProjectErrors } from '../errors.js';
+import { parseProjectConfig } from './parse-config.js';
+import type { ModelFile, Project, ProjectConfig, SeedFile } from './project.js';
+
+/** The names a model or seed may have: they become SQL identifiers and file names. */
+export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Read a project from disk: etl.yml (optional), every `models/**\/*.sql` and `seeds/*.csv`.
+ * Every naming problem (bad or duplicate names) is reported at once.
+ */
+export function loadProject(dir: string): Project {
+  let root: string;
+  try {
+    root = realpathSync(dir);
+  } catch {
+    throw new EtlError('E_PROJECT', `project directory not found: ${dir}`);
+  }
+  if (!statSync(root).isDirectory())
+    throw new EtlError('E_PROJECT', `project path is not a directory: ${dir}`);
+
+  let configFile: string | undefined;
+  for (const candidate of ['etl.yml', 'etl.yaml']) {
+    if (existsSync(join(root, candidate))) {
+      configFile = candidate;
+      break;
+    }
+  }
+  const config: ProjectConfig = parseProjectConfig(
+    configFile === undefined ? '' : readFileSync(join(root, configFile), 'utf8'),
+    configFile ?? 'etl.yml',
+    root,
+    basename(root),
+  );
+
+  const errors: EtlError[] = [];
+  const models = discover(root, config.modelsDir, '.sql', true).map((path): ModelFile => ({
+    name: basename(path, '.sql'),
+    path,
+    relPath: toRel(root, path),
+    text: readFileSync(path, 'utf8'),
+  }));
+  const seeds = discover(root, config.seedsDir, '.csv', false).map((path): SeedFile => {
+    const name = basename(path, '.csv');
+    return {
+      name,
+      path,
+      relPath: toRel(root, path),
+      columnTypes: config.seeds[name]?.columnTypes ?? {},
+    };
+  });
+
+  const seen = new Map<string, string>();
+  for (const file of [...seeds, ...models]) {
+    if (!NAME_PATTERN.test(file.name)) {
+      errors.push(
+        new ProjectError(
+          'E_NAME',
+          `'${file.name}' is not a valid model or seed name: use letters, digits and _ , not starting with a digit`,
+          { file: file.relPath },
+        ),
+      );
+      continue;
+    }
+    const other = seen.get(file.name.toLowerCase());
+    if (other !== undefined)
+      errors.push(
+        new ProjectError(
+          'E_DUPLICATE_NAME',
+          `duplicate name '${file.name}': defined by ${other} and ${file.relPath}`,
+          { file: file.relPath },
+        ),
+      );
+    else seen.set(file.name.toLowerCase(), file.relPath);
+  }
+  for (const name of Object.keys(config.seeds)) {
+    if (!seeds.some((s) => s.name === name))
+      errors.push(
+        new ProjectError(
+          'E_CONFIG',
+          `etl.yml configures seed '${name}' but ${config.seedsDir}/${name}.csv does not exist`,
+          { file: configFile ?? 'etl.yml' },
+        ),
+      );
+  }
+  if (errors.length > 0) throw new ProjectErrors(errors);
+  return { root, configFile, config, models, seeds };
+}
+
+function discover(root: string, dir: string, ext: string, recursive: boolean): string[] {
+  const base = join(root, dir);
+  if (!existsSync(base)) return [];
+  const entries = readdirSync(base, { recursive, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith(ext) && !e.name.startsWith('.'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+function toRel(root: string, path: string): string {
+  return relative(root, path).split(sep).join('/');
+}

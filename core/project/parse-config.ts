@@ -1,0 +1,117 @@
+import { ProjectError } from '../errors.js';
+import { YamlFile } from '../util/yaml-file.js';
+import { describeType, isRecord, rejectUnknownKeys } from './config-check.js';
+import type { ProjectConfig, SeedConfig, SourceDef } from './project.js';
+import { parseTarget } from '../engine/target.js';
+
+const KEYS = ['name', 'target', 'models_dir', 'seeds_dir', 'vars', 'sources', 'seeds'] as const;
+
+/** Parse and validate the text of etl.yml. `file` is used in messages. */
+export function parseProjectConfig(
+  text: string,
+  file: string,
+  root: string,
+  defaultName: string,
+): ProjectConfig {
+  const yaml = YamlFile.parse(file, text);
+  const raw = yaml.value ?? {};
+  if (!isRecord(raw))
+    throw new ProjectError('E_CONFIG', `${file} must be a mapping, got ${describeType(raw)}`, {
+      file,
+      line: 1,
+    });
+  rejectUnknownKeys(raw, KEYS, file, (k) => yaml.locate([k], true));
+
+  const str = (key: string): string | undefined => {
+    const v = raw[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new ProjectError(
+        'E_CONFIG',
+        `'${key}' must be a non-empty string, got ${describeType(v)}`,
+        yaml.locate([key]),
+      );
+    return v;
+  };
+  const mapping = (key: string): Record<string, unknown> => {
+    const v = raw[key];
+    if (v === undefined || v === null) return {};
+    if (!isRecord(v))
+      throw new ProjectError(
+        'E_CONFIG',
+        `'${key}' must be a mapping, got ${describeType(v)}`,
+        yaml.locate([key]),
+      );
+    return v;
+  };
+
+  const target = str('target');
+  if (target !== undefined) {
+    try {
+      parseTarget(target, root, `target in ${file}`);
+    } catch (error) {
+      throw new ProjectError('E_TARGET', (error as Error).message, yaml.locate(['target']));
+    }
+  }
+
+  const sources: Record<string, Record<string, SourceDef>> = {};
+  for (const [group, tables] of Object.entries(mapping('sources'))) {
+    if (!isRecord(tables))
+      throw new ProjectError(
+        'E_CONFIG',
+        `source group '${group}' must be a mapping of names to { table } or { path }`,
+        yaml.locate(['sources', group]),
+      );
+    const defs: Record<string, SourceDef> = {};
+    for (const [name, def] of Object.entries(tables)) {
+      const at = ['sources', group, name];
+      if (!isRecord(def))
+        throw new ProjectError(
+          'E_CONFIG',
+          `source '${group}.${name}' must be a mapping with 'table' or 'path'`,
+          yaml.locate(at),
+        );
+      rejectUnknownKeys(def, ['table', 'path', 'description'], `source '${group}.${name}'`, (k) =>
+        yaml.locate([...at, k], true),
+      );
+      const { table, path } = def;
+      if (typeof table === 'string' && path === undefined) defs[name] = { table };
+      else if (typeof path === 'string' && table === undefined) defs[name] = { path };
+      else
+        throw new ProjectError(
+          'E_CONFIG',
+          `source '${group}.${name}' needs exactly one of 'table' (a string) or 'path' (a string)`,
+          yaml.locate(at),
+        );
+    }
+    sources[group] = defs;
+  }
+
+  const seeds: Record<string, SeedConfig> = {};
+  for (const [name, def] of Object.entries(mapping('seeds'))) {
+    const at = ['seeds', name];
+    if (!isRecord(def))
+      throw new ProjectError('E_CONFIG', `seed '${name}' must be a mapping`, yaml.locate(at));
+    rejectUnknownKeys(def, ['column_types'], `seed '${name}'`, (k) =>
+      yaml.locate([...at, k], true),
+    );
+    const types = def.column_types ?? {};
+    if (!isRecord(types) || !Object.values(types).every((t) => typeof t === 'string'))
+      throw new ProjectError(
+        'E_CONFIG',
+        `seed '${name}': column_types must map column names to type names`,
+        yaml.locate([...at, 'column_types']),
+      );
+    seeds[name] = { columnTypes: types as Record<string, string> };
+  }
+
+  return {
+    name: str('name') ?? defaultName,
+    target,
+    modelsDir: str('models_dir') ?? 'models',
+    seedsDir: str('seeds_dir') ?? 'seeds',
+    vars: mapping('vars'),
+    sources,
+    seeds,
+  };
+}
