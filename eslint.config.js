@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.scratch/', 'node_modules/', 'coverage/', 'scripts/', 'eslint.config.js'] },
+  {
+    ignores: [
+      'dist/',
+      '.scratch/',
+      'test/helpers/*.mjs',
+      'node_modules/',
+      'coverage/',
+      'scripts/',
+      'eslint.config.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

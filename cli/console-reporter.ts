@@ -33,6 +33,7 @@ export function consoleReporter(options: {
         write(
           `  ${paint('red', 'FAIL')} ${what}  ${options.verbose ? message : firstLine(message)}`,
         );
+        if (result.error?.hint) write(`       ${paint('cyan', 'help')}: ${result.error.hint}`);
       } else {
         write(
           `  ${paint('yellow', 'SKIP')} ${what}  ${paint('dim', result.error?.message ?? 'upstream failed')}`,

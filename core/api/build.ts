@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { openEngine } from '../engine/open-engine.js';
-import { inTransaction } from '../engine/adapter.js';
+import { inTransaction, type Engine } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
 import { planBuild } from '../plan/plan-build.js';
 import type { Plan } from '../plan/plan.js';
@@ -24,6 +24,8 @@ export interface BuildOptions extends ProjectOptions {
   /** Only seeds: `etl seed` (optionally reloading unchanged ones). */
   readonly seedsOnly?: { readonly force: boolean };
   readonly reporter?: Reporter;
+  /** An open engine to use instead of opening the target (the caller closes it). */
+  readonly engine?: Engine;
   /** Plan only: a missing warehouse file is read as empty instead of being created. */
   readonly readOnly?: boolean;
   /** Called with the plan before anything is written. */
@@ -142,17 +144,18 @@ async function prepareBuild(options: BuildOptions) {
     });
     return { plan, conn: undefined, compiled, seedHashes, date, close: () => Promise.resolve() };
   }
-  const engine = await openEngine(compiled.target);
+  const engine = options.engine ?? (await openEngine(compiled.target));
+  const closeEngine = (): Promise<void> => (options.engine ? Promise.resolve() : engine.close());
   let conn;
   try {
     conn = await engine.connect();
   } catch (error) {
-    await engine.close();
+    await closeEngine();
     throw error;
   }
   const close = async (): Promise<void> => {
     await conn.close();
-    await engine.close();
+    await closeEngine();
   };
   try {
     const state = await readWarehouseState(conn, compiled);

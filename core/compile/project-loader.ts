@@ -1,5 +1,5 @@
 import { readFileSync, realpathSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { posix, relative, resolve, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 
 /**
@@ -16,6 +16,14 @@ export class ProjectLoader extends nunjucks.Loader {
   constructor(root: string) {
     super();
     this.root = realpathSync(root);
+  }
+
+  /**
+   * Resolve a relative include (`./x`, `../x`) against the including file, as a
+   * project-relative name. Nunjucks' default resolves it against the process's directory.
+   */
+  override resolve(from: string, to: string): string {
+    return posix.normalize(posix.join(posix.dirname(from), to));
   }
 
   getSource(name: string): nunjucks.LoaderSource {

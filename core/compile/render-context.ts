@@ -32,7 +32,10 @@ export function renderContext(inputs: RenderInputs): Record<string, unknown> {
     is_incremental: () => inputs.isIncremental,
     ref: (name: unknown, ...rest: unknown[]) => {
       if (typeof name !== 'string' || rest.some((r) => !isKeywords(r)))
-        throw new TemplateCallError(`ref() takes one model or seed name, e.g. ref('stg_orders')`);
+        throw new TemplateCallError(
+          `ref() takes one model or seed name, e.g. ref('stg_orders')`,
+          'ref(',
+        );
       return inputs.ref(name);
     },
     source: (group: unknown, name: unknown) => {
@@ -44,7 +47,7 @@ export function renderContext(inputs: RenderInputs): Record<string, unknown> {
     },
     var: (name: unknown, ...rest: unknown[]) => {
       if (typeof name !== 'string')
-        throw new TemplateCallError(`var() takes a variable name, e.g. var('country')`);
+        throw new TemplateCallError(`var() takes a variable name, e.g. var('country')`, 'var(');
       if (Object.hasOwn(inputs.vars, name)) return sqlLiteral(inputs.vars[name]);
       const fallback = rest.filter((r) => !isKeywords(r));
       if (fallback.length > 0) return sqlLiteral(fallback[0]);

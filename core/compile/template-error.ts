@@ -11,13 +11,14 @@ export class TemplateCallError extends Error {
   }
 }
 
-const HEADER = /^\((.*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\n\s*([\s\S]*)$/;
+const HEADER = /^\s*\((.*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\s*$/;
 const WRAPPED = /^(\w*Error): ([\s\S]*)$/;
 
 /**
- * Turn a Nunjucks error into a ProjectError at `file:line:col`, 1-based. Nunjucks reports
- * parse errors and undefined output 1-based, but errors thrown by functions 0-based (and
- * without a line at all on the first line): both are normalised here.
+ * Turn a Nunjucks error into a ProjectError at `file:line:col`, 1-based. Nunjucks prefixes one
+ * `(path) [Line, Column]` header per template level (innermost last); it reports parse errors
+ * and undefined output 1-based, but errors thrown by functions 0-based (and without a line at
+ * all on the first line): both are normalised here.
  */
 export function toTemplateError(
   error: unknown,
@@ -25,31 +26,35 @@ export function toTemplateError(
   textOf: (file: string) => string | undefined,
 ): ProjectError {
   const raw = error instanceof Error ? error.message : String(error);
-  const m = HEADER.exec(raw);
+  const lines = raw.split('\n');
   let at = file;
   let line: number | undefined;
   let column: number | undefined;
-  let message = raw;
-  if (m) {
-    at = m[1] && m[1] !== 'unknown path' ? m[1] : file;
-    line = m[2] === undefined ? undefined : Number(m[2]);
-    column = m[3] === undefined ? undefined : Number(m[3]);
-    message = (m[4] ?? '').trim();
-    const wrapped = WRAPPED.exec(message);
-    if (wrapped) {
-      message =
-        wrapped[1] === 'Error' || wrapped[1] === 'TemplateCallError' ? (wrapped[2] ?? '') : message;
-      if (line !== undefined) line += 1;
-      if (column !== undefined) column += 1;
+  while (lines.length > 1) {
+    const m = HEADER.exec(lines[0] ?? '');
+    if (!m) break;
+    lines.shift();
+    if (m[1] && m[1] !== 'unknown path') at = m[1];
+    if (m[2] !== undefined) {
+      line = Number(m[2]);
+      column = m[3] === undefined ? undefined : Number(m[3]);
     }
+  }
+  let message = lines.join('\n').trim();
+  const wrapped = WRAPPED.exec(message);
+  if (wrapped) {
+    if (wrapped[1] === 'Error' || wrapped[1] === 'TemplateCallError') message = wrapped[2] ?? '';
+    if (line !== undefined) line += 1;
+    if (column !== undefined) column += 1;
   }
   message = message.replace(/^Template render error:\s*/, '');
   const text = textOf(at);
-  if (line === undefined && error instanceof Error && text !== undefined) {
-    const needle = findCause(error)?.needle;
+  if (line === undefined && text !== undefined) {
+    const needle =
+      (error instanceof Error ? findCause(error)?.needle : undefined) ??
+      /Unable to call `([^`]+)`/.exec(message)?.[1]?.concat('(');
     const found = needle === undefined ? undefined : locateText(text, needle);
     if (found) ({ line, column } = found);
-    else if (message.startsWith('attempted to output')) line = 1;
   }
   if (message === 'attempted to output null or undefined value' && text !== undefined && line) {
     const expr = expressionAt(text, line, column ?? 1);

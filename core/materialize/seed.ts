@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { EtlError, ExitCode, errorMessage } from '../errors.js';
 import { inTransaction } from '../engine/adapter.js';
 import type { CompiledSeed } from '../compile/compiled-graph.js';
@@ -12,9 +13,11 @@ export interface SeedLoad {
 }
 
 /** The `read_csv(...)` call of a seed: a strict comma-separated dialect, typed by sniffing or config. */
-export function readCsvSql(seed: CompiledSeed): string {
+export function readCsvSql(seed: CompiledSeed, columns?: readonly string[]): string {
   const options = [
     'header = true',
+    // Without skip = 0 the sniffer may skip a malformed first rows instead of failing.
+    'skip = 0',
     `delim = ','`,
     `quote = '"'`,
     `escape = '"'`,
@@ -22,7 +25,12 @@ export function readCsvSql(seed: CompiledSeed): string {
     'null_padding = false',
   ];
   const types = Object.entries(seed.columnTypes);
-  if (types.length > 0)
+  if (columns !== undefined)
+    options.push(
+      'auto_detect = false',
+      `columns = {${columns.map((c) => `${quoteString(c)}: 'VARCHAR'`).join(', ')}}`,
+    );
+  else if (types.length > 0)
     options.push(
       `types = {${types.map(([c, t]) => `${quoteString(c)}: ${quoteString(t)}`).join(', ')}}`,
     );
@@ -41,53 +49,78 @@ export async function loadSeeds(
   const { conn } = ctx;
   const counts = new Map<string, number>();
   if (loads.length === 0) return counts;
-  await inTransaction(conn, async () => {
-    for (const { seed, fileHash } of loads) {
-      const fresh = qualified(seed.schema, `${seed.name}__etl_new`);
-      await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(seed.schema)}`);
-      await conn.run(`DROP TABLE IF EXISTS ${fresh}`);
-      try {
+  let failed: CompiledSeed | undefined;
+  try {
+    await inTransaction(conn, async () => {
+      for (const { seed, fileHash } of loads) {
+        const fresh = qualified(seed.schema, `${seed.name}__etl_new`);
+        await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(seed.schema)}`);
+        await conn.run(`DROP TABLE IF EXISTS ${fresh}`);
+        failed = seed;
         await conn.run(`CREATE TABLE ${fresh} AS SELECT * FROM ${readCsvSql(seed)}`);
-      } catch (error) {
-        throw seedError(seed, error);
+        failed = undefined;
+        const kind = await conn.relationKind(seed.schema, seed.name);
+        if (kind !== undefined)
+          await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${seed.relation}`);
+        await conn.run(`ALTER TABLE ${fresh} RENAME TO ${quoteIdent(seed.name)}`);
+        const [row] = await conn.query(`SELECT count(*) AS n FROM ${seed.relation}`);
+        const rows = Number(row?.n ?? 0);
+        counts.set(seed.name, rows);
+        await conn.run(
+          recordSeedSql({
+            name: seed.name,
+            fileHash,
+            fingerprint: seed.fingerprint,
+            rowCount: rows,
+            runId: ctx.runId,
+            loadedAt: ctx.now(),
+          }),
+        );
       }
-      const kind = await conn.relationKind(seed.schema, seed.name);
-      if (kind !== undefined)
-        await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${seed.relation}`);
-      await conn.run(`ALTER TABLE ${fresh} RENAME TO ${quoteIdent(seed.name)}`);
-      const [row] = await conn.query(`SELECT count(*) AS n FROM ${seed.relation}`);
-      const rows = Number(row?.n ?? 0);
-      counts.set(seed.name, rows);
-      await conn.run(
-        recordSeedSql({
-          name: seed.name,
-          fileHash,
-          fingerprint: seed.fingerprint,
-          rowCount: rows,
-          runId: ctx.runId,
-          loadedAt: ctx.now(),
-        }),
-      );
-    }
-  });
+    });
+  } catch (error) {
+    if (failed === undefined) throw error;
+    // After the rollback: DuckDB's sniffer says only that it failed; reading the file again
+    // with the header's columns as text finds the offending line.
+    throw seedError(failed, error, await diagnose(ctx, failed));
+  }
   return counts;
 }
 
-function seedError(seed: CompiledSeed, error: unknown): EtlError {
-  const raw = errorMessage(error);
+async function diagnose(ctx: WriteContext, seed: CompiledSeed): Promise<unknown> {
+  let header: string;
+  try {
+    header = readFileSync(seed.path, 'utf8').split(/\r?\n/, 1)[0] ?? '';
+  } catch (error) {
+    return error;
+  }
+  const columns = header.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+  try {
+    await ctx.conn.query(`SELECT count(*) FROM ${readCsvSql(seed, columns)}`);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+function seedError(seed: CompiledSeed, error: unknown, diagnosis: unknown): EtlError {
+  const first = errorMessage(error);
+  const raw =
+    /CSV Error on Line/.test(first) || diagnosis === undefined ? first : errorMessage(diagnosis);
   const line = /CSV Error on Line: (\d+)/.exec(raw)?.[1];
   const lines = raw.split('\n').map((l) => l.trim());
-  const summary =
+  const reason =
     lines.find((l) =>
-      /invalid unicode|not utf-8|expected|unterminated|columns|quote|does not exist|could not convert/i.test(
+      /invalid unicode|not utf-8|expected number|unterminated|does not exist|could not convert/i.test(
         l,
       ),
     ) ??
+    (line !== undefined ? 'malformed row (check its quoting)' : undefined) ??
     lines[0] ??
     raw;
   return new EtlError(
     'E_SEED',
-    `cannot load seed '${seed.name}': ${summary.replace(/^Invalid Input Error: |^Binder Error: |^Conversion Error: /, '')}`,
+    `cannot load seed '${seed.name}': ${reason.replace(/^(Invalid Input|Binder|Conversion) Error: /, '')}`,
     {
       exitCode: ExitCode.badInput,
       location: { file: seed.file, line: line === undefined ? undefined : Number(line) },

@@ -1,4 +1,4 @@
-import { ProjectErrors, type EtlError } from '../errors.js';
+import { EtlError, ProjectErrors } from '../errors.js';
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
 import { renderModel } from '../compile/compile-project.js';
 import type { WarehouseState } from '../state/warehouse-state.js';
@@ -80,6 +80,19 @@ export function planBuild(
         return '';
       }
     };
+    const absent = compiled.graph
+      .parents(name)
+      .filter((p) => !options.selected.has(p) && !state.relations.has(p));
+    if (absent.length > 0) {
+      errors.push(
+        new EtlError(
+          'E_UPSTREAM_MISSING',
+          `model '${name}' reads ${absent.map((a) => `'${a}'`).join(', ')}, which ${absent.length === 1 ? 'is' : 'are'} not in the warehouse and not selected`,
+          { location: { file: node.file }, hint: `select it too: -s +${name}` },
+        ),
+      );
+      continue;
+    }
     const { config } = node;
     if (config.materialized !== 'incremental') {
       add({

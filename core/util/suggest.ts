@@ -2,7 +2,7 @@ import { distance } from 'fastest-levenshtein';
 
 /**
  * Candidates close to `word`, best first: the "did you mean" of unknown keys, refs and flags.
- * A candidate qualifies when its edit distance is at most a third of the longer word (min 1),
+ * A candidate qualifies when its edit distance is small for its length (see below),
  * or when one contains the other.
  */
 export function suggest(word: string, candidates: Iterable<string>, limit = 3): string[] {
@@ -11,7 +11,9 @@ export function suggest(word: string, candidates: Iterable<string>, limit = 3): 
   for (const name of candidates) {
     const other = name.toLowerCase();
     const d = distance(lower, other);
-    const allowed = Math.max(1, Math.floor(Math.max(lower.length, other.length) / 3));
+    const longest = Math.max(lower.length, other.length);
+    // Two edits (a swapped pair of letters) from four letters on; one below.
+    const allowed = longest >= 4 ? Math.max(2, Math.floor(longest / 3)) : 1;
     if (d <= allowed) scored.push({ name, score: d });
     else if (lower.length >= 3 && (other.includes(lower) || lower.includes(other)))
       scored.push({ name, score: allowed + 1 });

@@ -1,0 +1,32 @@
+/** The library's public face: every stage returns plain data. */
+export {
+  buildProject,
+  planBuildProject,
+  defaultBuildDate,
+  type BuildOptions,
+} from './api/build.js';
+export { compileModels, type RenderedModel } from './api/compile.js';
+export { openProject, resolveTarget, type ProjectOptions } from './api/open-project.js';
+export { loadProject } from './project/load-project.js';
+export type { Project, ProjectConfig, ModelFile, SeedFile } from './project/project.js';
+export { compileProject, renderModel } from './compile/compile-project.js';
+export type {
+  CompiledGraph,
+  CompiledModel,
+  CompiledSeed,
+  CompiledNode,
+} from './compile/compiled-graph.js';
+export { selectNodes } from './compile/selection.js';
+export { Graph } from './compile/graph.js';
+export type { ModelConfig, Materialization } from './compile/model-config.js';
+export { planBuild } from './plan/plan-build.js';
+export type { Plan, Step, StepKind } from './plan/plan.js';
+export * from './plan/window.js';
+export { parseDay } from './plan/dates.js';
+export { openEngine } from './engine/open-engine.js';
+export { parseTarget, type Target } from './engine/target.js';
+export type { Engine, Connection, Row, Column } from './engine/adapter.js';
+export { readWarehouseState, type WarehouseState } from './state/warehouse-state.js';
+export type { RunSummary, StepResult, Failure } from './execute/run-summary.js';
+export type { Reporter } from './report/reporter.js';
+export * from './errors.js';

@@ -1,0 +1,32 @@
+import { spawnSync, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI (npm test builds before vitest runs). */
+export const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
+
+/** Result of one CLI run. */
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run `etl ...args` in `cwd` to completion. */
+export function runCli(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): CliResult {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ETL_TARGET: '', ...env },
+    timeout: 120_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Start a node script in the background (for lock tests). */
+export function spawnNode(args: readonly string[], cwd: string): ChildProcess {
+  return spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+}
