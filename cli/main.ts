@@ -62,8 +62,15 @@ export function createProgram(
       run(async () => (await import('./commands/dag.js')).dagCommand, cmd),
     );
 
-  select(program.command('plan').description('show what build would do; runs nothing'))
-    .option('--date <date>', 'the day to build (default: yesterday)')
+  select(
+    program.command('plan').description('show what build, backfill or run would do; runs nothing'),
+  )
+    .option('--date <date>', 'plan build for this day (default: yesterday)')
+    .option('--from <date>', 'plan a backfill from this day (with --to)')
+    .option('--to <date>', 'plan a backfill to this day, inclusive')
+    .option('--until <date>', 'plan run (catch-up) to this day')
+    .option('--force', 'backfill: rebuild windows already done')
+    .option('--batch-size <n>', 'backfill: windows merged into one transaction')
     .option('--full-refresh', 'plan a full refresh of incremental models')
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/plan.js')).planCommand, cmd),
@@ -79,7 +86,14 @@ export function createProgram(
       run(async () => (await import('./commands/seed.js')).seedCommand, cmd),
     );
 
-  select(program.command('build').description('build the selected models for a date'))
+  const writer = (c: Command): Command =>
+    select(c)
+      .option('--threads <n>', 'windows written at once, one connection each (default: 2)')
+      .option('--retries <n>', 'retries of transient errors (default: 2)')
+      .option('--fail-fast', 'stop at the first failure')
+      .option('--wait [seconds]', 'wait for another etl process to release the warehouse');
+
+  writer(program.command('build').description('build the selected models for a date'))
     .option(
       '--date <date>',
       'the day to build: YYYY-MM-DD, today, yesterday (default: yesterday, UTC)',
@@ -87,6 +101,33 @@ export function createProgram(
     .option('--full-refresh', 'drop and rebuild incremental tables (their other windows are lost)')
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/build.js')).buildCommand, cmd),
+    );
+
+  writer(program.command('backfill').description('build every missing or stale window in a range'))
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+    .requiredOption('--to <date>', 'last day, inclusive')
+    .option('--batch-size <n>', 'merge up to N consecutive windows into one transaction')
+    .option('--force', 'rebuild windows already done under the current fingerprint')
+    .option('--full-refresh', 'drop and rebuild incremental tables first')
+    .action(async (_o, cmd: Command) =>
+      run(async () => (await import('./commands/build.js')).backfillCommand, cmd),
+    );
+
+  writer(
+    program
+      .command('run')
+      .description('catch incremental models up from their start to the last closed window'),
+  )
+    .option('--until <date>', 'catch up to the end of this day (default: now)')
+    .option('--batch-size <n>', 'merge up to N consecutive windows into one transaction')
+    .action(async (_o, cmd: Command) =>
+      run(async () => (await import('./commands/build.js')).runCatchUpCommand, cmd),
+    );
+
+  select(program.command('status').description('per model: windows done, missing, stale, failed'))
+    .option('--until <date>', 'show windows up to this day (default: now)')
+    .action(async (_o, cmd: Command) =>
+      run(async () => (await import('./commands/status.js')).statusCommand, cmd),
     );
 
   return program;

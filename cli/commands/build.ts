@@ -1,44 +1,82 @@
-import { buildProject } from '../../core/api/build.js';
+import { backfillProject, buildProject, catchUpProject } from '../../core/api/build.js';
 import type { RunSummary } from '../../core/execute/run-summary.js';
-import { consoleReporter, firstLine } from '../console-reporter.js';
-import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
+import type { Plan } from '../../core/plan/plan.js';
+import { UsageError } from '../../core/errors.js';
+import { firstLine } from '../console-reporter.js';
+import { parseDateFlag } from '../global-options.js';
 import { formatCount, formatDuration, painter, useColor } from '../output.js';
-import { silentReporter } from '../../core/report/reporter.js';
-import { formatDay } from '../../core/plan/window.js';
+import { intFlag, runOptions, type RunFlags } from '../run-flags.js';
 
-interface BuildFlags extends GlobalFlags {
+interface BuildFlags extends RunFlags {
   date?: string;
-  select?: string[];
-  exclude?: string[];
-  fullRefresh?: boolean;
+  from?: string;
+  to?: string;
+  until?: string;
+  force?: boolean;
 }
 
 /** `etl build [--date D] [-s SEL] [--full-refresh]` */
 export async function buildCommand(flags: BuildFlags): Promise<number> {
-  const color = useColor(process.stderr);
   const date = parseDateFlag(flags.date, '--date');
-  const reporter = flags.json
-    ? silentReporter
-    : consoleReporter({ color, quiet: flags.quiet === true, verbose: flags.verbose === true });
+  const options = runOptions(flags);
   const { summary } = await buildProject({
-    ...projectOptions(flags),
+    ...options,
     ...(date === undefined ? {} : { date }),
-    select: flags.select ?? [],
-    exclude: flags.exclude ?? [],
-    fullRefresh: flags.fullRefresh === true,
-    reporter,
-    onPlan: (p, day) => {
-      if (!flags.json && !flags.quiet)
-        process.stderr.write(`etl build ${formatDay(day)}: ${p.steps.length} steps\n`);
-    },
+    onPlan: announce(flags, 'build'),
   });
+  return finish(flags, summary);
+}
+
+/** `etl backfill --from A --to B [--threads N] [--batch-size N] [--force] [--retries N]` */
+export async function backfillCommand(flags: BuildFlags): Promise<number> {
+  const from = parseDateFlag(flags.from, '--from');
+  const to = parseDateFlag(flags.to, '--to');
+  if (from === undefined || to === undefined)
+    throw new UsageError('backfill needs --from and --to', from === undefined ? '--from' : '--to');
+  const batchSize = intFlag(flags.batchSize, '--batch-size', 1, 100_000);
+  const { summary } = await backfillProject({
+    ...runOptions(flags),
+    from,
+    to,
+    force: flags.force === true,
+    ...(batchSize === undefined ? {} : { batchSize }),
+    onPlan: announce(flags, 'backfill'),
+  });
+  return finish(flags, summary);
+}
+
+/** `etl run [--until D]`: catch every incremental model up to the last closed window. */
+export async function runCatchUpCommand(flags: BuildFlags): Promise<number> {
+  const until = parseDateFlag(flags.until, '--until');
+  const batchSize = intFlag(flags.batchSize, '--batch-size', 1, 100_000);
+  const { summary } = await catchUpProject({
+    ...runOptions(flags),
+    ...(until === undefined ? {} : { until }),
+    ...(batchSize === undefined ? {} : { batchSize }),
+    onPlan: announce(flags, 'run'),
+  });
+  return finish(flags, summary);
+}
+
+function announce(flags: BuildFlags, command: string): (plan: Plan) => void {
+  return (plan) => {
+    if (flags.json || flags.quiet) return;
+    const windows = plan.steps.reduce((n, s) => n + s.windows.length, 0);
+    const skipped = plan.windows.reduce((n, w) => n + w.done, 0);
+    process.stderr.write(
+      `etl ${command}: ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}, ${formatCount(windows)} window${windows === 1 ? '' : 's'} to write${skipped > 0 ? `, ${formatCount(skipped)} already done` : ''}\n`,
+    );
+  };
+}
+
+function finish(flags: BuildFlags, summary: RunSummary): number {
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else if (!flags.quiet || summary.status !== 'success')
-    process.stderr.write(`${summaryLine(summary, color)}\n`);
+    process.stderr.write(`${summaryLine(summary, useColor(process.stderr))}\n`);
   return summary.status === 'success' ? 0 : 1;
 }
 
-/** The closing line of build/backfill/run. */
+/** The closing lines of build/backfill/run. */
 export function summaryLine(summary: RunSummary, color: boolean): string {
   const paint = painter(color);
   const p = summary.partitions;
@@ -47,13 +85,14 @@ export function summaryLine(summary: RunSummary, color: boolean): string {
     `${models} model${models === 1 ? '' : 's'}`,
     `${formatCount(p.built)} window${p.built === 1 ? '' : 's'} built`,
   ];
+  if (p.skipped > 0) parts.push(`${formatCount(p.skipped)} already done`);
   if (p.failed > 0) parts.push(paint('red', `${p.failed} failed`));
   if (p.upstream_failed > 0) parts.push(paint('yellow', `${p.upstream_failed} upstream_failed`));
-  const failedModels = summary.failures.length;
+  const count = summary.failures.length;
   const head =
     summary.status === 'success'
       ? paint('green', 'Done')
-      : paint('red', `Failed (${failedModels} failure${failedModels === 1 ? '' : 's'})`);
+      : paint('red', `Failed (${count} failure${count === 1 ? '' : 's'})`);
   const lines = [
     `${head}: ${parts.join(', ')} in ${formatDuration(summary.duration_ms)} (run ${summary.run_id})`,
   ];

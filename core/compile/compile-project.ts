@@ -58,12 +58,14 @@ export function compileProject(project: Project, options: CompileOptions): Compi
     let rawConfig: Record<string, unknown> = {};
     const missing: string[] = [];
     loader.takeLoaded();
+    const self = qualified(schemaDefault, model.name);
+    let output: string;
     try {
-      template.render(
+      output = template.render(
         renderContext({
           window,
           isIncremental: false,
-          self: qualified(schemaDefault, model.name),
+          self,
           vars,
           ref: (name) => {
             if (!known.has(name)) missing.push(name);
@@ -111,6 +113,7 @@ export function compileProject(project: Project, options: CompileOptions): Compi
       config: parsed.config,
       refs,
       includes: loader.takeLoaded(),
+      readsItself: output.includes(self),
     });
   }
   if (errors.length > 0) throw new ProjectErrors(errors);

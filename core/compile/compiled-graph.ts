@@ -22,6 +22,8 @@ export interface CompiledModel {
   readonly includes: readonly string[];
   /** Hash of template text, includes, config and upstream fingerprints. */
   readonly fingerprint: string;
+  /** The template reads its own relation (`{{ this }}`): its windows must run in order. */
+  readonly readsItself: boolean;
 }
 
 /** A compiled seed: a CSV file loaded into a table. */

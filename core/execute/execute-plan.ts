@@ -1,5 +1,5 @@
 import { EtlError, WindowError, errorMessage } from '../errors.js';
-import type { Connection } from '../engine/adapter.js';
+import type { Connection, Engine } from '../engine/adapter.js';
 import type { CompiledGraph, CompiledSeed } from '../compile/compiled-graph.js';
 import type { Plan, Step } from '../plan/plan.js';
 import { writeView } from '../materialize/view.js';
@@ -8,105 +8,158 @@ import { writeIncremental } from '../materialize/incremental.js';
 import { writeUpsert } from '../materialize/upsert.js';
 import { loadSeeds } from '../materialize/seed.js';
 import type { WriteContext, WriteResult } from '../materialize/write-context.js';
+import { insertFailureSql } from '../state/ledger.js';
 import type { StepResult } from './run-summary.js';
 import type { Reporter } from '../report/reporter.js';
+import { runDag } from './run-dag.js';
+import { DEFAULT_RETRY, RetryExhausted, withRetries, type RetryPolicy } from './retry.js';
 
 /** Inputs of {@link executePlan}. */
 export interface ExecuteOptions {
   readonly compiled: CompiledGraph;
+  readonly engine: Engine;
+  /** A connection for seeds and bookkeeping; workers open their own. */
   readonly conn: Connection;
   readonly runId: string;
   readonly now: () => number;
   readonly reporter: Reporter;
   /** Hash of each seed file, for the seed records. */
   readonly seedHashes: ReadonlyMap<string, string>;
+  /** Steps run at once (one connection each); default 1. */
+  readonly threads?: number;
+  readonly retry?: RetryPolicy;
+  readonly failFast?: boolean;
 }
 
 /**
- * Run a plan's steps in order, one transaction each (all seeds together in one). A step whose
- * dependency did not succeed is `upstream_failed`; independent steps go on. A seed that cannot
- * be loaded is bad input: it stops the run with its error.
+ * Run a plan: seeds first (all in one transaction), then the DAG of steps on `threads`
+ * connections, one transaction per step. A step whose dependency did not succeed is
+ * `upstream_failed`; independent steps go on (unless failFast). Transient errors are retried
+ * with backoff. A seed that cannot be loaded is bad input: it stops the run with its error.
  */
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<StepResult[]> {
+  const { reporter } = options;
+  reporter.planned?.(plan);
+  try {
+    return await executeSteps(plan, options);
+  } finally {
+    reporter.finished?.();
+  }
+}
+
+async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepResult[]> {
   const { compiled, conn, reporter } = options;
-  const ctx: WriteContext = { conn, runId: options.runId, now: options.now };
-  const results: StepResult[] = [];
-  const ok = new Set<string>();
-  const failed = new Set<string>();
+  const results = new Map<string, StepResult>();
 
   const seedSteps = plan.steps.filter((s) => s.kind === 'seed');
   if (seedSteps.length > 0) {
     const started = performance.now();
-    const loads = seedSteps.map((step) => ({
-      seed: compiled.nodes.get(step.model) as CompiledSeed,
-      fileHash: options.seedHashes.get(step.model) ?? '',
-    }));
     for (const step of seedSteps) reporter.stepStarted(step);
-    const counts = await loadSeeds(ctx, loads);
+    const counts = await loadSeeds(
+      { conn, runId: options.runId, now: options.now },
+      seedSteps.map((step) => ({
+        seed: compiled.nodes.get(step.model) as CompiledSeed,
+        fileHash: options.seedHashes.get(step.model) ?? '',
+      })),
+    );
     const durationMs = (performance.now() - started) / seedSteps.length;
     for (const step of seedSteps) {
-      const rows = counts.get(step.model) ?? 0;
       const result: StepResult = {
         step,
         status: 'success',
-        rows,
+        rows: counts.get(step.model) ?? 0,
         windows: [],
         error: undefined,
         durationMs,
+        attempts: 1,
       };
-      ok.add(step.id);
-      results.push(result);
+      results.set(step.id, result);
       reporter.stepFinished(result);
     }
   }
 
-  for (const step of plan.steps) {
-    if (step.kind === 'seed') continue;
-    if (step.dependsOn.some((d) => !ok.has(d))) {
-      const cause = step.dependsOn.find((d) => failed.has(d));
-      const result: StepResult = {
-        step,
-        status: 'upstream_failed',
-        rows: 0,
-        windows: [],
-        error: new EtlError('E_UPSTREAM_FAILED', `skipped: upstream ${cause ?? 'step'} failed`, {
-          exitCode: 1,
-        }),
-        durationMs: 0,
-      };
-      failed.add(step.id);
-      results.push(result);
-      reporter.stepFinished(result);
-      continue;
-    }
-    reporter.stepStarted(step);
-    const started = performance.now();
-    let result: StepResult;
-    try {
-      const written = await writeStep(ctx, compiled, step);
-      result = {
-        step,
-        status: 'success',
-        ...written,
-        error: undefined,
-        durationMs: performance.now() - started,
-      };
-      ok.add(step.id);
-    } catch (error) {
-      result = {
-        step,
-        status: 'failed',
-        rows: 0,
-        windows: [],
-        error: asStepError(step, error),
-        durationMs: performance.now() - started,
-      };
-      failed.add(step.id);
-    }
-    results.push(result);
-    reporter.stepFinished(result);
+  const work = plan.steps.filter((s) => s.kind !== 'seed');
+  const threads = Math.max(1, Math.min(options.threads ?? 1, work.length));
+  const connections: Connection[] = [conn];
+  try {
+    for (let i = 1; i < threads; i++) connections.push(await options.engine.connect());
+    await runDag(
+      work.map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => !results.has(d)) })),
+      {
+        concurrency: threads,
+        failFast: options.failFast ?? false,
+        exclusive: (a, b) => a.model === b.model && overlaps(a, b),
+        run: async (step, worker) => {
+          const ctx: WriteContext = {
+            conn: connections[worker]!,
+            runId: options.runId,
+            now: options.now,
+          };
+          reporter.stepStarted(step);
+          const started = performance.now();
+          let result: StepResult;
+          try {
+            const { value, attempts } = await withRetries(
+              options.retry ?? DEFAULT_RETRY,
+              () => writeStep(ctx, compiled, step),
+              (error, attempt, delay) =>
+                reporter.retrying?.(step, attempt, delay, errorMessage(error)),
+            );
+            result = {
+              step,
+              status: 'success',
+              ...value,
+              error: undefined,
+              durationMs: performance.now() - started,
+              attempts,
+            };
+          } catch (error) {
+            const attempts = error instanceof RetryExhausted ? error.attempts : 1;
+            const cause = error instanceof RetryExhausted ? error.cause : error;
+            result = {
+              step,
+              status: 'failed',
+              rows: 0,
+              windows: [],
+              error: asStepError(step, cause),
+              durationMs: performance.now() - started,
+              attempts,
+            };
+            await recordFailure(ctx, step, result.error!);
+          }
+          results.set(step.id, result);
+          reporter.stepFinished(result);
+          return result.status === 'success';
+        },
+        onSkip: (step, outcome, cause) => {
+          const result: StepResult = {
+            step,
+            status: outcome,
+            rows: 0,
+            windows: [],
+            error: new EtlError(
+              outcome === 'cancelled' ? 'E_CANCELLED' : 'E_UPSTREAM_FAILED',
+              outcome === 'cancelled'
+                ? 'not run: --fail-fast stopped the run'
+                : `skipped: upstream ${cause ?? 'step'} failed`,
+              { exitCode: 1 },
+            ),
+            durationMs: 0,
+            attempts: 0,
+          };
+          results.set(step.id, result);
+          reporter.stepFinished(result);
+        },
+      },
+    );
+  } finally {
+    for (const c of connections.slice(1)) await c.close();
   }
-  return results;
+  return plan.steps.map((s) => results.get(s.id)).filter((r): r is StepResult => r !== undefined);
+}
+
+function overlaps(a: Step, b: Step): boolean {
+  return a.renderWindow.start < b.renderWindow.end && b.renderWindow.start < a.renderWindow.end;
 }
 
 async function writeStep(
@@ -128,6 +181,25 @@ async function writeStep(
       return writeUpsert(ctx, write);
     case 'seed':
       throw new Error('seeds are loaded together');
+  }
+}
+
+/** Record a failed step in etl_state.failures, outside the rolled-back data transaction. */
+async function recordFailure(ctx: WriteContext, step: Step, error: EtlError): Promise<void> {
+  try {
+    await ctx.conn.run(
+      insertFailureSql({
+        runId: ctx.runId,
+        model: step.model,
+        windows: step.windows.length > 0 ? step.windows : [step.renderWindow],
+        code: error.code,
+        error: error.message,
+        failedAt: ctx.now(),
+      }),
+    );
+  } catch {
+    // The failure is still reported and kept in the run record; losing this row only
+    // affects `etl status`.
   }
 }
 

@@ -5,11 +5,13 @@ import type { EtlError } from '../errors.js';
 /** The outcome of one step. */
 export interface StepResult {
   readonly step: Step;
-  readonly status: 'success' | 'failed' | 'upstream_failed';
+  readonly status: 'success' | 'failed' | 'upstream_failed' | 'cancelled';
   readonly rows: number;
   readonly windows: readonly { readonly window: Window; readonly rows: number }[];
   readonly error: EtlError | undefined;
   readonly durationMs: number;
+  /** Tries made (1 without retries; 0 when not run). */
+  readonly attempts: number;
 }
 
 /** One failure in a run, as listed in the summary and the runs table. */

@@ -53,7 +53,12 @@ export function summarize(
       if (windowed) partitions.upstream_failed += units;
     }
   }
-  for (const s of plan.skipped) modelOf(s.model).skipped += 1;
+  for (const w of plan.windows) {
+    if (w.done === 0) continue;
+    modelOf(w.model).skipped += w.done;
+    partitions.skipped += w.done;
+  }
+  for (const s of plan.skipped) if (!plan.windows.some((w) => w.model === s.model)) modelOf(s.model).skipped += 1;
   const status = results.every((r) => r.status === 'success') ? 'success' : 'failed';
   return {
     command,

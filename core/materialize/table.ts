@@ -1,12 +1,12 @@
 import { inTransaction } from '../engine/adapter.js';
 import { qualified, quoteIdent } from '../util/sql.js';
+import { insertPartitionsSql } from '../state/ledger.js';
+import { modelRecord } from './write-context.js';
 import type { ModelWrite, WriteContext, WriteResult } from './write-context.js';
 
 /** `table`: build into a new table, then swap it in, all in one transaction. */
-export async function writeTable(
-  ctx: WriteContext,
-  { step, model }: ModelWrite,
-): Promise<WriteResult> {
+export async function writeTable(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
+  const { step, model } = write;
   const { conn } = ctx;
   const fresh = qualified(model.schema, `${model.name}__etl_new`);
   const rows = await inTransaction(conn, async () => {
@@ -18,7 +18,9 @@ export async function writeTable(
       await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${model.relation}`);
     await conn.run(`ALTER TABLE ${fresh} RENAME TO ${quoteIdent(model.name)}`);
     const [count] = await conn.query(`SELECT count(*) AS n FROM ${model.relation}`);
-    return Number(count?.n ?? 0);
+    const rows = Number(count?.n ?? 0);
+    await conn.run(insertPartitionsSql([modelRecord(ctx, write, rows)]));
+    return rows;
   });
   return { rows, windows: [] };
 }

@@ -1,18 +1,19 @@
 import { inTransaction } from '../engine/adapter.js';
 import { quoteIdent } from '../util/sql.js';
+import { insertPartitionsSql } from '../state/ledger.js';
+import { modelRecord } from './write-context.js';
 import type { ModelWrite, WriteContext, WriteResult } from './write-context.js';
 
 /** `view`: CREATE OR REPLACE VIEW, replacing a table of the same name in the same transaction. */
-export async function writeView(
-  ctx: WriteContext,
-  { step, model }: ModelWrite,
-): Promise<WriteResult> {
+export async function writeView(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
+  const { step, model } = write;
   const { conn } = ctx;
   await inTransaction(conn, async () => {
     await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
     if ((await conn.relationKind(model.schema, model.name)) === 'table')
       await conn.run(`DROP TABLE ${model.relation}`);
     await conn.run(`CREATE OR REPLACE VIEW ${model.relation} AS\n${step.sql}`);
+    await conn.run(insertPartitionsSql([modelRecord(ctx, write, 0)]));
   });
   return { rows: 0, windows: [] };
 }

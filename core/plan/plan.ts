@@ -11,7 +11,7 @@ export interface Step {
   readonly kind: StepKind;
   /** The windows this step writes (incremental: one ledger row each). */
   readonly windows: readonly Window[];
-  /** The window the template was rendered with. */
+  /** The window the template was rendered with (the span of a batch). */
   readonly renderWindow: Window;
   /** Rendered SQL of the model (empty for seeds). */
   readonly sql: string;
@@ -21,7 +21,7 @@ export interface Step {
   readonly fullRefresh: boolean;
   /** Ids of steps that must succeed first. */
   readonly dependsOn: readonly string[];
-  /** Why this step runs: `missing`, `stale`, `changed`, `rebuild`, `window`, `forced`... */
+  /** Why this step runs: `missing`, `stale`, `forced`, `changed`, `rebuild`, `window`... */
   readonly reason: string;
 }
 
@@ -31,9 +31,27 @@ export interface SkippedNode {
   readonly reason: string;
 }
 
+/** Per incremental model: how its windows in the plan's range stand. */
+export interface ModelWindows {
+  readonly model: string;
+  /** Windows in range. */
+  readonly total: number;
+  /** Done under the current fingerprint and left alone. */
+  readonly done: number;
+  /** Never built: to build. */
+  readonly missing: number;
+  /** Done under an older fingerprint: to rebuild. */
+  readonly stale: number;
+  /** Done, but rebuilt because the command forces it. */
+  readonly forced: number;
+  /** Steps (transactions) the windows to build are grouped into. */
+  readonly batches: number;
+}
+
 /** What a command will do, in dependency order; printable and serialisable. */
 export interface Plan {
   readonly command: string;
   readonly steps: readonly Step[];
   readonly skipped: readonly SkippedNode[];
+  readonly windows: readonly ModelWindows[];
 }

@@ -1,10 +1,16 @@
-import type { Step } from '../plan/plan.js';
+import type { Plan, Step } from '../plan/plan.js';
 import type { StepResult } from '../execute/run-summary.js';
 
 /** Receives events while a plan runs. */
 export interface Reporter {
+  /** The plan is about to run. */
+  planned?(plan: Plan): void;
+  /** The run is over (clear any live display). */
+  finished?(): void;
   stepStarted(step: Step): void;
   stepFinished(result: StepResult): void;
+  /** A transient error is about to be retried after `delayMs`. */
+  retrying?(step: Step, attempt: number, delayMs: number, message: string): void;
   /** A line of information (not printed under --quiet or --json). */
   info(message: string): void;
 }

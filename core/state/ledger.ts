@@ -27,6 +27,15 @@ export const LEDGER_DDL = [
   status VARCHAR NOT NULL,
   failures VARCHAR
 )`,
+  `CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.failures (
+  run_id VARCHAR NOT NULL,
+  model VARCHAR NOT NULL,
+  window_start TIMESTAMP NOT NULL,
+  window_end TIMESTAMP NOT NULL,
+  code VARCHAR NOT NULL,
+  error VARCHAR NOT NULL,
+  failed_at TIMESTAMP NOT NULL
+)`,
   `CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.seeds (
   name VARCHAR NOT NULL,
   file_hash VARCHAR NOT NULL,
@@ -158,4 +167,40 @@ INSERT INTO ${STATE_SCHEMA}.seeds VALUES (${quoteString(seed.name)}, ${quoteStri
 
 function ts(ms: number): string {
   return `TIMESTAMP '${formatTimestamp(ms)}${ms % 1000 === 0 ? '' : `.${String(ms % 1000).padStart(3, '0')}`}'`;
+}
+
+/** Record the windows of a failed step (outside the data transaction, which rolled back). */
+export function insertFailureSql(failure: {
+  runId: string;
+  model: string;
+  windows: readonly Window[];
+  code: string;
+  error: string;
+  failedAt: number;
+}): string {
+  const rows = failure.windows.map(
+    (w) =>
+      `(${quoteString(failure.runId)}, ${quoteString(failure.model)}, ${ts(w.start)}, ${ts(w.end)}, ${quoteString(failure.code)}, ${quoteString(failure.error)}, ${ts(failure.failedAt)})`,
+  );
+  return `INSERT INTO ${STATE_SCHEMA}.failures VALUES ${rows.join(', ')}`;
+}
+
+/** Windows whose newest failure is newer than their newest ledger row, by model. */
+export async function readFailedWindows(conn: Connection): Promise<Map<string, Window[]>> {
+  const failed = new Map<string, Window[]>();
+  if ((await conn.relationKind(STATE_SCHEMA, 'failures')) === undefined) return failed;
+  const rows = await conn.query(
+    `SELECT f.model, epoch_ms(f.window_start) AS s, epoch_ms(f.window_end) AS e
+FROM (SELECT model, window_start, window_end, max(failed_at) AS failed_at FROM ${STATE_SCHEMA}.failures GROUP BY ALL) f
+LEFT JOIN (SELECT model, window_start, max(finished_at) AS finished_at FROM ${STATE_SCHEMA}.partitions GROUP BY ALL) p
+  ON p.model = f.model AND p.window_start = f.window_start
+WHERE p.finished_at IS NULL OR p.finished_at < f.failed_at
+ORDER BY f.model, f.window_start`,
+  );
+  for (const r of rows) {
+    const list = failed.get(String(r.model)) ?? [];
+    list.push({ start: Number(r.s), end: Number(r.e) });
+    failed.set(String(r.model), list);
+  }
+  return failed;
 }

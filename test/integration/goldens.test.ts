@@ -37,6 +37,8 @@ beforeAll(async () => {
     clock,
     runId: () => 'run-1',
     date: Date.UTC(2024, 0, 15),
+    // One connection, so that the log holds whole transactions one after another.
+    threads: 1,
   };
   const first = await buildProject(common);
   expect(first.summary.failures).toEqual([]);

@@ -1,0 +1,109 @@
+import { projectStatus, type ModelStatus, type WindowState } from '../../core/api/status.js';
+import { formatDay, formatTimestamp } from '../../core/plan/window.js';
+import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
+import { formatCount, painter, useColor } from '../output.js';
+
+interface StatusFlags extends GlobalFlags {
+  select?: string[];
+  exclude?: string[];
+  until?: string;
+}
+
+/** `etl status`: per model its windows done / missing / stale / failed, with a calendar grid. */
+export async function statusCommand(flags: StatusFlags): Promise<number> {
+  const until = parseDateFlag(flags.until, '--until');
+  const models = await projectStatus({
+    ...projectOptions(flags),
+    select: flags.select ?? [],
+    exclude: flags.exclude ?? [],
+    ...(until === undefined ? {} : { until }),
+  });
+  if (flags.json) {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const pick = (m: ModelStatus, s: WindowState) =>
+      m.windows.filter((w) => w.state === s).map((w) => iso(w.window.start));
+    process.stdout.write(
+      `${JSON.stringify({
+        models: models.map((m) => ({
+          name: m.name,
+          materialized: m.materialized,
+          grain: m.grain,
+          done: pick(m, 'done'),
+          stale: pick(m, 'stale'),
+          failed: pick(m, 'failed'),
+          missing: pick(m, 'missing'),
+        })),
+      })}\n`,
+    );
+    return 0;
+  }
+  const color = useColor(process.stdout);
+  process.stdout.write(models.map((m) => renderModel(m, color)).join('\n') + legend(color));
+  return 0;
+}
+
+const PLAIN: Record<WindowState, string> = { done: '#', stale: '~', failed: 'x', missing: '.' };
+
+function cell(state: WindowState, color: boolean): string {
+  if (!color) return PLAIN[state];
+  const paint = painter(true);
+  switch (state) {
+    case 'done':
+      return paint('green', '■');
+    case 'stale':
+      return paint('yellow', '■');
+    case 'failed':
+      return paint('red', '■');
+    case 'missing':
+      return paint('dim', '·');
+  }
+}
+
+/** Rows of the grid: a month of days, a day of hours, a year of weeks or months. */
+function rowKey(m: ModelStatus, start: number): string {
+  const day = formatDay(start);
+  switch (m.grain) {
+    case 'hour':
+      return day;
+    case 'day':
+      return day.slice(0, 7);
+    default:
+      return day.slice(0, 4);
+  }
+}
+
+function renderModel(m: ModelStatus, color: boolean): string {
+  const paint = painter(color);
+  const count = (s: WindowState) => m.windows.filter((w) => w.state === s).length;
+  const head = `${paint('bold', m.name)}  ${paint('dim', `${m.materialized}, ${m.grain}`)}  done ${formatCount(count('done'))}, missing ${formatCount(count('missing'))}, stale ${formatCount(count('stale'))}, failed ${formatCount(count('failed'))}`;
+  if (m.windows.length === 0)
+    return `${head}\n  ${paint('dim', 'no start in its config and nothing built yet')}\n`;
+  const rows = new Map<string, string[]>();
+  for (const w of m.windows) {
+    const key = rowKey(m, w.window.start);
+    const row = rows.get(key) ?? [];
+    if (row.length === 0 && m.grain === 'day') {
+      // Pad the first row so that columns are days of the month.
+      const dom = new Date(w.window.start).getUTCDate();
+      for (let i = 1; i < dom; i++) row.push(' ');
+    }
+    if (row.length === 0 && m.grain === 'hour') {
+      const hour = new Date(w.window.start).getUTCHours();
+      for (let i = 0; i < hour; i++) row.push(' ');
+    }
+    row.push(cell(w.state, color));
+    rows.set(key, row);
+  }
+  const keys = [...rows.keys()];
+  const shown = keys.slice(m.grain === 'hour' ? -7 : -24);
+  const lines = shown.map((k) => `  ${k.padEnd(10)} ${rows.get(k)!.join('')}`);
+  if (keys.length > shown.length)
+    lines.unshift(
+      `  ${paint('dim', `(${keys.length - shown.length} earlier rows not shown; last window ${formatTimestamp(m.windows.at(-1)!.window.start)})`)}`,
+    );
+  return `${head}\n${lines.join('\n')}\n`;
+}
+
+function legend(color: boolean): string {
+  return `\n${(['done', 'missing', 'stale', 'failed'] as const).map((s) => `${cell(s, color)} ${s}`).join('   ')}\n`;
+}

@@ -1,0 +1,65 @@
+import { UsageError } from '../core/errors.js';
+import type { RunOptions } from '../core/api/run-command.js';
+import { silentReporter } from '../core/report/reporter.js';
+import { projectOptions, type GlobalFlags } from './global-options.js';
+import { consoleReporter } from './console-reporter.js';
+import { useColor } from './output.js';
+
+/** Flags of the commands that write: build, backfill, run, seed. */
+export interface RunFlags extends GlobalFlags {
+  select?: string[];
+  exclude?: string[];
+  fullRefresh?: boolean;
+  threads?: string;
+  retries?: string;
+  batchSize?: string;
+  failFast?: boolean;
+  wait?: string | boolean;
+}
+
+/** A whole number flag within bounds; undefined when absent. */
+export function intFlag(
+  value: string | undefined,
+  flag: string,
+  min: number,
+  max = 1_000_000,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    throw new UsageError(
+      `invalid ${flag} '${value}': expected a whole number from ${min} to ${max}`,
+      flag,
+    );
+  return Number(value);
+}
+
+/** Library options from the flags, with a console or silent reporter. */
+export function runOptions(flags: RunFlags): RunOptions {
+  const threads = intFlag(flags.threads, '--threads', 1, 64);
+  const retries = intFlag(flags.retries, '--retries', 0, 20);
+  const wait =
+    flags.wait === undefined || flags.wait === false
+      ? undefined
+      : flags.wait === true
+        ? 3_600_000
+        : (intFlag(flags.wait, '--wait', 0, 86_400) ?? 0) * 1000;
+  const reporter = flags.json
+    ? silentReporter
+    : consoleReporter({
+        color: useColor(process.stderr),
+        tty: process.stderr.isTTY === true,
+        quiet: flags.quiet === true,
+        verbose: flags.verbose === true,
+      });
+  return {
+    ...projectOptions(flags),
+    select: flags.select ?? [],
+    exclude: flags.exclude ?? [],
+    fullRefresh: flags.fullRefresh === true,
+    reporter,
+    ...(threads === undefined ? {} : { threads }),
+    ...(retries === undefined ? {} : { retries }),
+    ...(wait === undefined ? {} : { waitMs: wait }),
+    failFast: flags.failFast === true,
+  };
+}
