@@ -76,7 +76,14 @@ export function createProgram(
       run(async () => (await import('./commands/plan.js')).planCommand, cmd),
     );
 
-  select(
+  const writer = (c: Command): Command =>
+    select(c)
+      .option('--threads <n>', 'windows written at once, one connection each (default: 2)')
+      .option('--retries <n>', 'retries of transient errors (default: 2)')
+      .option('--fail-fast', 'stop at the first failure')
+      .option('--wait [seconds]', 'wait for another etl process to release the warehouse');
+
+  writer(
     program
       .command('seed')
       .description('(re)load seeds whose file changed or whose table is missing'),
@@ -85,13 +92,6 @@ export function createProgram(
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/seed.js')).seedCommand, cmd),
     );
-
-  const writer = (c: Command): Command =>
-    select(c)
-      .option('--threads <n>', 'windows written at once, one connection each (default: 2)')
-      .option('--retries <n>', 'retries of transient errors (default: 2)')
-      .option('--fail-fast', 'stop at the first failure')
-      .option('--wait [seconds]', 'wait for another etl process to release the warehouse');
 
   writer(program.command('build').description('build the selected models for a date'))
     .option(

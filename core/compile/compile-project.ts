@@ -113,7 +113,8 @@ export function compileProject(project: Project, options: CompileOptions): Compi
       config: parsed.config,
       refs,
       includes: loader.takeLoaded(),
-      readsItself: output.includes(self),
+      // Also look in the text: `{{ this }}` often sits in an is_incremental() branch.
+      readsItself: output.includes(self) || /\{[{%][^}]*\bthis\b/.test(model.text),
     });
   }
   if (errors.length > 0) throw new ProjectErrors(errors);

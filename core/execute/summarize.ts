@@ -58,7 +58,8 @@ export function summarize(
     modelOf(w.model).skipped += w.done;
     partitions.skipped += w.done;
   }
-  for (const s of plan.skipped) if (!plan.windows.some((w) => w.model === s.model)) modelOf(s.model).skipped += 1;
+  for (const s of plan.skipped)
+    if (!plan.windows.some((w) => w.model === s.model)) modelOf(s.model).skipped += 1;
   const status = results.every((r) => r.status === 'success') ? 'success' : 'failed';
   return {
     command,

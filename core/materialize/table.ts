@@ -1,6 +1,6 @@
 import { inTransaction } from '../engine/adapter.js';
 import { qualified, quoteIdent } from '../util/sql.js';
-import { insertPartitionsSql } from '../state/ledger.js';
+import { insertModelBuildSql } from '../state/ledger.js';
 import { modelRecord } from './write-context.js';
 import type { ModelWrite, WriteContext, WriteResult } from './write-context.js';
 
@@ -19,7 +19,7 @@ export async function writeTable(ctx: WriteContext, write: ModelWrite): Promise<
     await conn.run(`ALTER TABLE ${fresh} RENAME TO ${quoteIdent(model.name)}`);
     const [count] = await conn.query(`SELECT count(*) AS n FROM ${model.relation}`);
     const rows = Number(count?.n ?? 0);
-    await conn.run(insertPartitionsSql([modelRecord(ctx, write, rows)]));
+    await conn.run(insertModelBuildSql(modelRecord(ctx, write, rows)));
     return rows;
   });
   return { rows, windows: [] };

@@ -1,6 +1,6 @@
 import { inTransaction } from '../engine/adapter.js';
 import { quoteIdent } from '../util/sql.js';
-import { insertPartitionsSql } from '../state/ledger.js';
+import { insertModelBuildSql } from '../state/ledger.js';
 import { modelRecord } from './write-context.js';
 import type { ModelWrite, WriteContext, WriteResult } from './write-context.js';
 
@@ -13,7 +13,7 @@ export async function writeView(ctx: WriteContext, write: ModelWrite): Promise<W
     if ((await conn.relationKind(model.schema, model.name)) === 'table')
       await conn.run(`DROP TABLE ${model.relation}`);
     await conn.run(`CREATE OR REPLACE VIEW ${model.relation} AS\n${step.sql}`);
-    await conn.run(insertPartitionsSql([modelRecord(ctx, write, 0)]));
+    await conn.run(insertModelBuildSql(modelRecord(ctx, write, 0)));
   });
   return { rows: 0, windows: [] };
 }

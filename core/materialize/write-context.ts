@@ -2,7 +2,7 @@ import type { Connection } from '../engine/adapter.js';
 import type { CompiledModel } from '../compile/compiled-graph.js';
 import type { Step } from '../plan/plan.js';
 import type { Window } from '../plan/window.js';
-import type { PartitionRecord } from '../state/ledger.js';
+import type { ModelBuildRecord } from '../state/ledger.js';
 
 /** What a materialization needs to write one step. */
 export interface WriteContext {
@@ -24,22 +24,18 @@ export interface WriteResult {
   readonly windows: readonly { readonly window: Window; readonly rows: number }[];
 }
 
-/**
- * The ledger row of a view or table build: its render window, so that `run` can tell a
- * changed definition (another fingerprint) from an unchanged one.
- */
+/** The record of a view or table build, so that `run` can tell a changed definition. */
 export function modelRecord(
   ctx: WriteContext,
-  { step, model }: ModelWrite,
+  { model }: ModelWrite,
   rows: number,
-): PartitionRecord {
+): ModelBuildRecord {
   return {
     model: model.name,
-    window: step.renderWindow,
+    materialized: model.config.materialized,
     fingerprint: model.fingerprint,
     rowCount: rows,
-    contentHash: undefined,
     runId: ctx.runId,
-    finishedAt: ctx.now(),
+    builtAt: ctx.now(),
   };
 }

@@ -118,8 +118,7 @@ export function planSteps(
       const deps = new Set<string>();
       if (config.materialized === 'view') for (const p of parents) creationDeps(p, deps);
       else for (const p of parents) dataDeps(p, undefined, deps);
-      const last = newest(state.partitions.get(name) ?? []);
-      const current = state.relations.has(name) && last?.fingerprint === node.fingerprint;
+      const current = state.relations.has(name) && state.builds.get(name) === node.fingerprint;
       if (!scope.rebuildUnchanged && current && deps.size === 0) {
         skipped.push({ model: name, reason: 'unchanged' });
         continue;
@@ -283,11 +282,4 @@ function overlapping(steps: readonly Step[], span: Window): Step[] {
 /** The day window starting at `day`. */
 export function dayWindow(day: number): Window {
   return { start: day, end: day + DAY_MS };
-}
-
-/** The most recently written record. */
-function newest(records: readonly PartitionRecord[]): PartitionRecord | undefined {
-  let best: PartitionRecord | undefined;
-  for (const r of records) if (!best || r.finishedAt >= best.finishedAt) best = r;
-  return best;
 }

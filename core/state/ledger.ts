@@ -27,6 +27,14 @@ export const LEDGER_DDL = [
   status VARCHAR NOT NULL,
   failures VARCHAR
 )`,
+  `CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.models (
+  model VARCHAR NOT NULL,
+  materialized VARCHAR NOT NULL,
+  fingerprint VARCHAR NOT NULL,
+  row_count BIGINT NOT NULL,
+  run_id VARCHAR NOT NULL,
+  built_at TIMESTAMP NOT NULL
+)`,
   `CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.failures (
   run_id VARCHAR NOT NULL,
   model VARCHAR NOT NULL,
@@ -203,4 +211,30 @@ ORDER BY f.model, f.window_start`,
     failed.set(String(r.model), list);
   }
   return failed;
+}
+
+/** A build of a view or table (not windowed): append-only, the newest row per model counts. */
+export interface ModelBuildRecord {
+  readonly model: string;
+  readonly materialized: string;
+  readonly fingerprint: string;
+  readonly rowCount: number;
+  readonly runId: string;
+  readonly builtAt: number;
+}
+
+/** The INSERT of a view or table build record, in the build's transaction. */
+export function insertModelBuildSql(r: ModelBuildRecord): string {
+  return `INSERT INTO ${STATE_SCHEMA}.models VALUES (${quoteString(r.model)}, ${quoteString(r.materialized)}, ${quoteString(r.fingerprint)}, ${r.rowCount}, ${quoteString(r.runId)}, ${ts(r.builtAt)})`;
+}
+
+/** The fingerprint of the newest build of each view or table. */
+export async function readModelBuilds(conn: Connection): Promise<Map<string, string>> {
+  const builds = new Map<string, string>();
+  if ((await conn.relationKind(STATE_SCHEMA, 'models')) === undefined) return builds;
+  const rows = await conn.query(
+    `SELECT model, fingerprint FROM ${STATE_SCHEMA}.models QUALIFY row_number() OVER (PARTITION BY model ORDER BY built_at DESC) = 1`,
+  );
+  for (const r of rows) builds.set(String(r.model), String(r.fingerprint));
+  return builds;
 }

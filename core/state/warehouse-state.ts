@@ -1,6 +1,6 @@
 import type { Connection, RelationKind } from '../engine/adapter.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
-import { readPartitions, readSeedState, type PartitionRecord } from './ledger.js';
+import { readModelBuilds, readPartitions, readSeedState, type PartitionRecord } from './ledger.js';
 
 /** What the planner needs to know about the warehouse; read without writing anything. */
 export interface WarehouseState {
@@ -8,6 +8,8 @@ export interface WarehouseState {
   readonly relations: ReadonlyMap<string, RelationKind>;
   /** The newest ledger row of each window, by model. */
   readonly partitions: ReadonlyMap<string, readonly PartitionRecord[]>;
+  /** The fingerprint of the newest build of each view and table. */
+  readonly builds: ReadonlyMap<string, string>;
   /** The last load of each seed. */
   readonly seeds: ReadonlyMap<string, { readonly fileHash: string; readonly fingerprint: string }>;
 }
@@ -16,6 +18,7 @@ export interface WarehouseState {
 export const EMPTY_STATE: WarehouseState = {
   relations: new Map(),
   partitions: new Map(),
+  builds: new Map(),
   seeds: new Map(),
 };
 
@@ -44,5 +47,10 @@ export async function readWarehouseState(
     list.push(record);
     partitions.set(record.model, list);
   }
-  return { relations, partitions, seeds: await readSeedState(conn) };
+  return {
+    relations,
+    partitions,
+    builds: await readModelBuilds(conn),
+    seeds: await readSeedState(conn),
+  };
 }

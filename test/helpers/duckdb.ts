@@ -1,7 +1,10 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { Connection } from '../../core/engine/adapter.js';
+
+type Rows = Record<string, unknown>[];
 
 /** Rows of a query against a DuckDB file, opened and closed around the query. */
-export async function queryFile(path: string, sql: string): Promise<Record<string, unknown>[]> {
+export async function queryFile(path: string, sql: string): Promise<Rows> {
   const instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false' });
   try {
     const conn = await instance.connect();
@@ -28,26 +31,49 @@ export async function snapshot(
   const instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false' });
   const conn = await instance.connect();
   try {
-    const tables = (
-      await conn.runAndReadAll(
-        `SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1, 2`,
-      )
-    ).getRowObjectsJson() as { table_schema: string; table_name: string }[];
-    const out: Record<string, string[]> = {};
-    for (const { table_schema: schema, table_name: name } of tables) {
-      if (schema === 'etl_state' && name !== 'partitions') continue;
-      const sql =
-        schema === 'etl_state'
-          ? `SELECT model, window_start, window_end, fingerprint, row_count, content_hash FROM etl_state.partitions
-             WHERE model NOT IN (${skipLedgerOf.map((m) => `'${m}'`).join(', ') || 'NULL'})
-             QUALIFY row_number() OVER (PARTITION BY model, window_start ORDER BY finished_at DESC) = 1`
-          : `SELECT * FROM "${schema}"."${name}"`;
-      const rows = (await conn.runAndReadAll(sql)).getRowObjectsJson();
-      out[`${schema}.${name}`] = rows.map((r) => JSON.stringify(r)).sort();
-    }
-    return out;
+    return await snapshotWith(
+      async (sql) => (await conn.runAndReadAll(sql)).getRowObjectsJson(),
+      skipLedgerOf,
+    );
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
+}
+
+/** {@link snapshot} over an open etl connection. */
+export function snapshotConnection(
+  conn: Connection,
+  skipLedgerOf: readonly string[] = [],
+): Promise<Record<string, string[]>> {
+  const json = (v: unknown): unknown =>
+    typeof v === 'bigint' ? v.toString() : v instanceof Date ? v.toISOString() : v;
+  return snapshotWith(
+    async (sql) =>
+      (await conn.query(sql)).map((r) =>
+        Object.fromEntries(Object.entries(r).map(([k, v]) => [k, json(v)])),
+      ),
+    skipLedgerOf,
+  );
+}
+
+async function snapshotWith(
+  query: (sql: string) => Promise<Rows>,
+  skipLedgerOf: readonly string[],
+): Promise<Record<string, string[]>> {
+  const tables = (await query(
+    `SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_catalog NOT IN ('temp', 'system') ORDER BY 1, 2`,
+  )) as { table_schema: string; table_name: string }[];
+  const out: Record<string, string[]> = {};
+  for (const { table_schema: schema, table_name: name } of tables) {
+    if (schema === 'etl_state' && name !== 'partitions') continue;
+    const sql =
+      schema === 'etl_state'
+        ? `SELECT model, window_start::VARCHAR AS window_start, window_end::VARCHAR AS window_end, fingerprint, row_count, content_hash FROM etl_state.partitions
+           WHERE ${skipLedgerOf.length === 0 ? 'true' : `model NOT IN (${skipLedgerOf.map((m) => `'${m}'`).join(', ')})`}
+           QUALIFY row_number() OVER (PARTITION BY model, window_start ORDER BY finished_at DESC) = 1`
+        : `SELECT * FROM "${schema}"."${name}"`;
+    out[`${schema}.${name}`] = (await query(sql)).map((r) => JSON.stringify(r)).sort();
+  }
+  return out;
 }

@@ -1,0 +1,227 @@
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempProject, type TempProject } from '../helpers/temp-project.js';
+import { runCli, runCliAsync, spawnNode } from '../helpers/run-cli.js';
+import { queryFile, snapshot } from '../helpers/duckdb.js';
+import { backfillProjectFiles } from '../helpers/backfill-project.js';
+
+interface Summary {
+  status: string;
+  partitions: { built: number; skipped: number; failed: number; upstream_failed: number };
+  models: {
+    name: string;
+    built: number;
+    failed: number;
+    upstream_failed: number;
+    skipped: number;
+  }[];
+  failures: { model: string; window: string; error: string }[];
+}
+
+let project: TempProject | undefined;
+afterEach(() => {
+  project?.cleanup();
+  project = undefined;
+});
+const json = (stdout: string): Summary => JSON.parse(stdout) as Summary;
+
+describe('backfill', () => {
+  it('builds every window, then nothing; and the ledger matches the data', async () => {
+    project = tempProject(backfillProjectFiles(20));
+    const first = runCli(
+      ['backfill', '--from', '2024-01-01', '--to', '2024-01-20', '--json'],
+      project.root,
+    );
+    expect(first.code).toBe(0);
+    const summary = json(first.stdout);
+    // 20 daily + 20 daily_totals + 3 weekly (Jan 1, 8, 15; Jan 15-21 overlaps) + 480 hourly
+    expect(summary.partitions).toEqual({ built: 523, skipped: 0, failed: 0, upstream_failed: 0 });
+    const again = json(
+      runCli(['backfill', '--from', '2024-01-01', '--to', '2024-01-20', '--json'], project.root)
+        .stdout,
+    );
+    expect(again.partitions).toEqual({ built: 0, skipped: 523, failed: 0, upstream_failed: 0 });
+    const mismatches = await queryFile(
+      project.warehouse,
+      `WITH l AS (SELECT * FROM etl_state.partitions WHERE model = 'daily' QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY finished_at DESC) = 1)
+       SELECT l.window_start FROM l LEFT JOIN (SELECT day, count(*) AS n FROM main.daily GROUP BY day) d ON d.day = l.window_start::date
+       WHERE coalesce(d.n, 0) <> l.row_count`,
+    );
+    expect(mismatches).toEqual([]);
+  });
+
+  it('a failing window lets the others finish, exits 1, and a rerun builds only it and its downstream', () => {
+    project = tempProject(backfillProjectFiles(14, { badAmountOn: '2024-01-10' }));
+    const failed = runCli(
+      ['backfill', '--from', '2024-01-01', '--to', '2024-01-14', '--json'],
+      project.root,
+    );
+    expect(failed.code).toBe(1);
+    const summary = json(failed.stdout);
+    expect(summary.partitions).toMatchObject({ failed: 1, upstream_failed: 1 });
+    expect(summary.failures).toHaveLength(1);
+    expect(summary.failures[0]).toMatchObject({ model: 'daily', window: '2024-01-10' });
+    expect(summary.failures[0]!.error).toMatch(/Could not convert string "oops"/);
+    const model = (name: string) => summary.models.find((m) => m.name === name)!;
+    expect(model('daily')).toMatchObject({ built: 13, failed: 1 });
+    expect(model('daily_totals')).toMatchObject({ built: 13, upstream_failed: 1 });
+    expect(model('totals')).toMatchObject({ built: 0, upstream_failed: 1 });
+    expect(model('hourly').built).toBe(14 * 24);
+
+    const status = JSON.parse(
+      runCli(['status', '--json', '-s', 'daily', '--until', '2024-01-14'], project.root).stdout,
+    ) as {
+      models: { failed: string[]; done: string[] }[];
+    };
+    expect(status.models[0]!.failed).toEqual(['2024-01-10T00:00:00.000Z']);
+    expect(status.models[0]!.done).toHaveLength(13);
+
+    project.write('seeds/events.csv', backfillProjectFiles(14)['seeds/events.csv']!);
+    const fixed = runCli(
+      ['backfill', '--from', '2024-01-01', '--to', '2024-01-14', '--json'],
+      project.root,
+    );
+    expect(fixed.code).toBe(0);
+    const rerun = json(fixed.stdout);
+    expect(rerun.partitions).toMatchObject({ built: 2, failed: 0 });
+    expect(
+      rerun.models
+        .filter((m) => m.built > 0 && !['view', 'seed'].includes(m.name))
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(['daily', 'daily_totals', 'events', 'stg_events', 'totals']);
+  });
+
+  it('editing a model marks its windows and its downstream windows stale', () => {
+    project = tempProject(backfillProjectFiles(7));
+    expect(
+      runCli(['backfill', '--from', '2024-01-01', '--to', '2024-01-07'], project.root).code,
+    ).toBe(0);
+    project.write(
+      'models/daily.sql',
+      `${backfillProjectFiles(7)['models/daily.sql']!}\n-- a comment changes the fingerprint`,
+    );
+    const status = JSON.parse(
+      runCli(['status', '--json', '--until', '2024-01-07'], project.root).stdout,
+    ) as {
+      models: { name: string; stale: string[]; done: string[] }[];
+    };
+    const of = (name: string) => status.models.find((m) => m.name === name)!;
+    expect(of('daily').stale).toHaveLength(7);
+    expect(of('daily_totals').stale).toHaveLength(7);
+    expect(of('weekly').stale).toHaveLength(0);
+    const plan = JSON.parse(
+      runCli(['plan', '--from', '2024-01-01', '--to', '2024-01-07', '--json'], project.root).stdout,
+    ) as {
+      models: { model: string; stale: number; done: number }[];
+    };
+    expect(plan.models.find((m) => m.model === 'daily_totals')).toMatchObject({
+      stale: 7,
+      done: 0,
+    });
+    expect(plan.models.find((m) => m.model === 'hourly')).toMatchObject({ stale: 0, done: 168 });
+    const rebuilt = json(
+      runCli(['backfill', '--from', '2024-01-01', '--to', '2024-01-07', '--json'], project.root)
+        .stdout,
+    );
+    expect(rebuilt.partitions.built).toBe(14);
+  });
+
+  it('run --until catches up from start and builds the same tables as a backfill', async () => {
+    // Jan 14 is a Sunday: run builds closed windows only, so the last week is closed too.
+    const files = backfillProjectFiles(14);
+    project = tempProject(files);
+    expect(
+      runCli(['backfill', '--from', '2024-01-01', '--to', '2024-01-14'], project.root).code,
+    ).toBe(0);
+    const viaBackfill = await snapshot(project.warehouse);
+    const other = tempProject(files);
+    try {
+      const run = runCli(['run', '--until', '2024-01-14', '--json'], other.root);
+      expect(run.code).toBe(0);
+      expect(await snapshot(other.warehouse)).toEqual(viaBackfill);
+      const again = json(runCli(['run', '--until', '2024-01-14', '--json'], other.root).stdout);
+      expect(again.partitions.built).toBe(0);
+      expect(again.models.find((m) => m.name === 'totals')?.built).toBe(0); // unchanged table skipped
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('--batch-size merges windows into one transaction with one ledger row per window', async () => {
+    project = tempProject(backfillProjectFiles(10));
+    const result = json(
+      runCli(
+        [
+          'backfill',
+          '--from',
+          '2024-01-01',
+          '--to',
+          '2024-01-10',
+          '--batch-size',
+          '4',
+          '-s',
+          '+daily',
+          '--json',
+        ],
+        project.root,
+      ).stdout,
+    );
+    expect(result.partitions.built).toBe(10);
+    const ledger = await queryFile(
+      project.warehouse,
+      `SELECT count(*) AS windows, count(DISTINCT run_id) AS runs, sum(row_count) AS rows FROM etl_state.partitions WHERE model = 'daily'`,
+    );
+    expect(ledger).toEqual([{ windows: '10', runs: '1', rows: '10' }]);
+  });
+
+  it('two processes at once: one is refused with the holder named, or waits with --wait', async () => {
+    project = tempProject(backfillProjectFiles(3));
+    expect(runCli(['seed'], project.root).code).toBe(0);
+    const holder = spawnNode(
+      [fileURLToPath(new URL('../helpers/hold-duckdb.mjs', import.meta.url)), project.warehouse],
+      project.root,
+    );
+    await once(holder.stdout!, 'data');
+    const refused = runCli(
+      ['backfill', '--from', '2024-01-01', '--to', '2024-01-03'],
+      project.root,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`warehouse in use by another process (pid ${holder.pid})`);
+    setTimeout(() => holder.kill(), 1500);
+    const waited = await runCliAsync(
+      ['backfill', '--from', '2024-01-01', '--to', '2024-01-03', '--wait', '30', '--json'],
+      project.root,
+    );
+    expect(waited.code).toBe(0);
+    expect(json(waited.stdout).partitions.built).toBeGreaterThan(0);
+    if (holder.exitCode === null && holder.signalCode === null) await once(holder, 'exit');
+  });
+
+  it('bad ranges and numbers are refused', () => {
+    project = tempProject(backfillProjectFiles(1));
+    const cases: [string[], string][] = [
+      [
+        ['backfill', '--from', '2024-02-01', '--to', '2024-01-01'],
+        '--from 2024-02-01 is after --to 2024-01-01',
+      ],
+      [['backfill', '--from', '2024-01-01'], "required option '--to <date>' not specified"],
+      [
+        ['backfill', '--from', '2024-01-01', '--to', '2024-01-02', '--threads', '0'],
+        "invalid --threads '0'",
+      ],
+      [
+        ['backfill', '--from', '2024-01-01', '--to', '2024-01-02', '--batch-size', 'x'],
+        "invalid --batch-size 'x'",
+      ],
+      [['run', '--until', '2024-02-30'], "invalid --until '2024-02-30'"],
+    ];
+    for (const [args, message] of cases) {
+      const result = runCli(args, project.root);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+  });
+});

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { planBackfill, planBuild, planCatchUp } from '../../core/plan/plan-build.js';
+import { batch } from '../../core/plan/plan-steps.js';
+import type { WarehouseState } from '../../core/state/warehouse-state.js';
+import type { PartitionRecord } from '../../core/state/ledger.js';
+import type { CompiledGraph } from '../../core/compile/compiled-graph.js';
+import type { Plan } from '../../core/plan/plan.js';
+import { windowsBetween, type Window } from '../../core/plan/window.js';
+import { compileFiles } from '../helpers/compile.js';
+
+const day = (s: string): number => Date.parse(`${s}T00:00:00Z`);
+const FILES = {
+  'seeds/raw.csv': 'id,ts\n1,2024-01-01 00:00:00\n',
+  'models/stg.sql': "select * from {{ ref('raw') }}",
+  'models/daily.sql':
+    "{{ config(materialized='incremental', time_column='d', start='2024-01-01') }} select ts::date as d from {{ ref('stg') }} where ts >= {{ start }} and ts < {{ end }}",
+  'models/daily2.sql':
+    "{{ config(materialized='incremental', time_column='d', start='2024-01-01') }} select d from {{ ref('daily') }} where d >= {{ start }} and d < {{ end }}",
+  'models/monthly.sql':
+    "{{ config(materialized='incremental', time_column='m', grain='month', start='2024-01-01') }} select date_trunc('month', d) as m from {{ ref('daily2') }} where d >= {{ start }} and d < {{ end }}",
+  'models/hourly.sql':
+    "{{ config(materialized='incremental', time_column='h', grain='hour', start='2024-01-01', batch_size=6) }} select ts as h from {{ ref('raw') }} where ts >= {{ start }} and ts < {{ end }}",
+  'models/cumulative.sql':
+    "{{ config(materialized='incremental', time_column='d', start='2024-01-01') }} select d from {{ ref('daily') }} where d >= {{ start }} and d < {{ end }} {% if is_incremental() %} and d > (select max(d) from {{ this }}) {% endif %}",
+  'models/summary.sql':
+    "{{ config(materialized='table') }} select count(*) as n from {{ ref('monthly') }}",
+};
+const compiled: CompiledGraph = compileFiles(FILES);
+const all = new Set(compiled.nodes.keys());
+const fp = (name: string): string => compiled.nodes.get(name)!.fingerprint;
+
+function state(
+  done: Record<string, { windows: Window[]; fingerprint?: string }> = {},
+  exists = Object.keys(done),
+): WarehouseState {
+  const partitions = new Map<string, PartitionRecord[]>();
+  for (const [model, d] of Object.entries(done))
+    partitions.set(
+      model,
+      d.windows.map((window) => ({
+        model,
+        window,
+        fingerprint: d.fingerprint ?? fp(model),
+        rowCount: 1,
+        contentHash: undefined,
+        runId: 'r',
+        finishedAt: 0,
+      })),
+    );
+  return {
+    relations: new Map(
+      [...exists, 'raw', 'stg'].map((n) => [n, n === 'stg' ? 'view' : 'table'] as const),
+    ),
+    partitions,
+    builds: new Map(),
+    seeds: new Map([['raw', { fileHash: 'h', fingerprint: fp('raw') }]]),
+  };
+}
+const options = { selected: all, fullRefresh: false, seedHashes: new Map([['raw', 'h']]) };
+const backfill = (
+  s: WarehouseState,
+  extra: Partial<{ force: boolean; batchSize: number; from: number; to: number }> = {},
+): Plan =>
+  planBackfill(compiled, s, {
+    ...options,
+    from: day('2024-01-01'),
+    to: day('2024-01-31'),
+    force: false,
+    ...extra,
+  });
+const counts = (plan: Plan, model: string) => plan.windows.find((w) => w.model === model);
+const step = (plan: Plan, id: string) => plan.steps.find((s) => s.id === id);
+
+describe('backfill planner', () => {
+  it('plans every window in range on an empty warehouse, batched by batch_size', () => {
+    const plan = backfill(state());
+    expect(counts(plan, 'daily')).toMatchObject({ total: 31, missing: 31, done: 0, batches: 31 });
+    expect(counts(plan, 'monthly')).toMatchObject({ total: 1, batches: 1 });
+    expect(counts(plan, 'hourly')).toMatchObject({ total: 744, missing: 744, batches: 124 });
+    expect(step(plan, 'hourly@2024-01-01 00:00..2024-01-01 05:00')?.windows).toHaveLength(6);
+  });
+
+  it('skips windows done under the current fingerprint and rebuilds stale ones', () => {
+    const jan = windowsBetween(day('2024-01-01'), day('2024-01-31'), 'day');
+    const plan = backfill(
+      state({
+        daily: { windows: jan.slice(0, 20) },
+        daily2: { windows: jan.slice(0, 10), fingerprint: 'old' },
+      }),
+    );
+    expect(counts(plan, 'daily')).toMatchObject({ done: 20, missing: 11, stale: 0 });
+    expect(counts(plan, 'daily2')).toMatchObject({ done: 0, missing: 21, stale: 10 });
+    expect(step(plan, 'daily2@2024-01-05')?.reason).toBe('stale');
+    expect(step(plan, 'daily@2024-01-05')).toBeUndefined();
+  });
+
+  it('--force rebuilds done windows', () => {
+    const jan = windowsBetween(day('2024-01-01'), day('2024-01-31'), 'day');
+    const plan = backfill(state({ daily: { windows: jan } }), { force: true });
+    expect(counts(plan, 'daily')).toMatchObject({ forced: 31, done: 0 });
+  });
+
+  it('a window depends on the overlapping windows of its incremental upstream, through views', () => {
+    const plan = backfill(
+      state({
+        daily: { windows: [] },
+        daily2: { windows: [] },
+        monthly: { windows: [] },
+        hourly: { windows: [] },
+        cumulative: { windows: [] },
+      }),
+    );
+    expect(step(plan, 'daily2@2024-01-15')?.dependsOn).toEqual(['daily@2024-01-15']);
+    const monthly = step(plan, 'monthly@2024-01')!;
+    expect(monthly.dependsOn).toHaveLength(31);
+    expect(monthly.dependsOn).toContain('daily2@2024-01-31');
+    // daily reads a view over a seed: it depends on the view step (rebuilt), not on windows
+    expect(step(plan, 'daily@2024-01-15')?.dependsOn).toEqual(['stg']);
+    // a table waits for every upstream window
+    expect(step(plan, 'summary')?.dependsOn).toEqual(['monthly@2024-01']);
+  });
+
+  it('windows of a model that reads itself run in order; others do not wait for each other', () => {
+    const plan = backfill(state({ daily: { windows: [] }, cumulative: { windows: [] } }));
+    expect(step(plan, 'cumulative@2024-01-02')?.dependsOn).toContain('cumulative@2024-01-01');
+    expect(step(plan, 'daily@2024-01-02')?.dependsOn).not.toContain('daily@2024-01-01');
+  });
+
+  it('the first window of a model whose table does not exist runs first', () => {
+    const plan = backfill(state());
+    expect(step(plan, 'daily@2024-01-01')?.isIncremental).toBe(false);
+    expect(step(plan, 'daily@2024-01-09')?.dependsOn).toContain('daily@2024-01-01');
+    expect(step(plan, 'daily@2024-01-09')?.isIncremental).toBe(true);
+  });
+
+  it('respects each model start and batches only consecutive windows', () => {
+    const plan = backfill(state(), { from: day('2023-12-30'), to: day('2024-01-02') });
+    expect(counts(plan, 'daily')).toMatchObject({ total: 2 });
+    expect(
+      batch(
+        [1, 2, 4, 5, 6].map((d) => ({ window: { start: d, end: d + 1 } })),
+        2,
+      ).map((g) => g.length),
+    ).toEqual([2, 2, 1]);
+  });
+
+  it('an edit to a model makes its windows and its downstream windows stale', () => {
+    const edited = compileFiles({
+      ...FILES,
+      'models/daily.sql': `${FILES['models/daily.sql']} -- edited`,
+    });
+    const jan = windowsBetween(day('2024-01-01'), day('2024-01-31'), 'day');
+    const before = state({
+      daily: { windows: jan },
+      daily2: { windows: jan },
+      monthly: { windows: [{ start: day('2024-01-01'), end: day('2024-02-01') }] },
+      hourly: { windows: [] },
+    });
+    const plan = planBackfill(edited, before, {
+      ...options,
+      from: day('2024-01-01'),
+      to: day('2024-01-31'),
+      force: false,
+    });
+    const c = (m: string) => plan.windows.find((w) => w.model === m);
+    expect(c('daily')).toMatchObject({ stale: 31 });
+    expect(c('daily2')).toMatchObject({ stale: 31 });
+    expect(c('monthly')).toMatchObject({ stale: 1 });
+  });
+});
+
+describe('build and run planners', () => {
+  it('build forces the windows of the date', () => {
+    const plan = planBuild(
+      compiled,
+      state({ daily: { windows: [{ start: day('2024-01-15'), end: day('2024-01-16') }] } }),
+      { ...options, date: day('2024-01-15') },
+    );
+    expect(step(plan, 'daily@2024-01-15')?.reason).toBe('forced');
+    expect(plan.steps.filter((s) => s.model === 'hourly')).toHaveLength(24); // build does not batch
+  });
+
+  it('run catches up from start to the last closed window', () => {
+    const plan = planCatchUp(compiled, state(), {
+      ...options,
+      until: Date.parse('2024-01-03T10:30:00Z'),
+    });
+    expect(counts(plan, 'daily')).toMatchObject({ total: 2 }); // the 1st and 2nd; the 3rd is open
+    expect(counts(plan, 'hourly')).toMatchObject({ total: 58 });
+    expect(counts(plan, 'monthly')).toBeUndefined(); // January is not closed
+  });
+});
