@@ -43,7 +43,7 @@ export function consoleReporter(options: {
     const filled = Math.round((done / total) * width);
     const bar = `${paint('green', '#'.repeat(filled))}${paint('dim', '-'.repeat(width - filled))}`;
     const parts = [
-      `${bar} ${formatCount(done)}/${formatCount(total)} windows`,
+      `${bar} ${formatCount(done)}/${formatCount(total)} ${byWindows ? 'windows' : 'steps'}`,
       `${formatCount(Math.round(rate))} rows/s`,
       eta > 0 ? `ETA ${formatDuration(eta)}` : '',
       failed > 0 ? paint('red', `${failed} failed`) : '',
@@ -51,10 +51,13 @@ export function consoleReporter(options: {
     process.stderr.write(`\r\u001b[2K${parts.join('  ')}`);
     drawn = true;
   };
-  const units = (step: Step): number => Math.max(1, step.windows.length);
+  // Progress counts windows; a plan with none (views and tables only) counts steps.
+  let byWindows = true;
+  const units = (step: Step): number => (byWindows ? step.windows.length : 1);
 
   return {
     planned: (plan: Plan) => {
+      byWindows = plan.steps.some((s) => s.windows.length > 0);
       total = plan.steps.reduce((n, s) => n + units(s), 0);
       started = performance.now();
       draw(true);

@@ -164,6 +164,10 @@ export function planSteps(
       } else counts.done++;
     }
     const upsert = config.uniqueKey !== undefined;
+    // Windows of one model run in parallel unless the model reads itself or upserts, or its
+    // table does not exist yet (the first step creates it).
+    const chained = upsert || node.readsItself;
+    if (chained) counts.stale += replayLater(todo, [...done.values()], config.start);
     const size = upsert ? 1 : Math.max(1, scope.batchSize ?? config.batchSize);
     const batches = batch(todo, size);
     windows.push({ model: name, total: wanted.length, ...counts, batches: batches.length });
@@ -171,9 +175,6 @@ export function planSteps(
       skipped.push({ model: name, reason: `all ${wanted.length} windows done` });
       continue;
     }
-    // Windows of one model run in parallel unless the model reads itself or upserts, or its
-    // table does not exist yet (the first step creates it).
-    const chained = upsert || node.readsItself;
     let previous: Step | undefined;
     let first: Step | undefined;
     for (const group of batches) {
@@ -282,4 +283,37 @@ function overlapping(steps: readonly Step[], span: Window): Step[] {
 /** The day window starting at `day`. */
 export function dayWindow(day: number): Window {
   return { start: day, end: day + DAY_MS };
+}
+
+/**
+ * A model whose windows build on earlier ones (an upsert, or one that reads itself) is only
+ * right when its windows were applied in time order. So every recorded window after the
+ * earliest one to build is applied again, and so is every window recorded before an earlier
+ * one (a crash in the middle of a replay leaves exactly that). Adds them to `todo` (kept in
+ * time order) and returns how many were added.
+ */
+function replayLater(
+  todo: { window: Window; reason: string }[],
+  records: readonly PartitionRecord[],
+  start: number | undefined,
+): number {
+  const sorted = [...records].sort((a, b) => a.window.start - b.window.start);
+  let earliest = todo[0]?.window.start ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]!.finishedAt < sorted[i - 1]!.finishedAt) {
+      // sorted[i] was applied before sorted[i - 1] was rebuilt: it and all after it are out of date.
+      earliest = Math.min(earliest, sorted[i - 1]!.window.start);
+      break;
+    }
+  }
+  const planned = new Set(todo.map((t) => t.window.start));
+  let added = 0;
+  for (const r of sorted) {
+    if (r.window.start <= earliest || planned.has(r.window.start)) continue;
+    if (start !== undefined && r.window.start < start) continue;
+    todo.push({ window: r.window, reason: 'replay' });
+    added++;
+  }
+  if (added > 0) todo.sort((a, b) => a.window.start - b.window.start);
+  return added;
 }

@@ -1,5 +1,5 @@
 -- customer_status: latest order status per customer as of the run day, upserted by customer_id.
-{{ config(materialized='incremental', unique_key='customer_id', tags=['crm'], description='Per-customer activity as of status_as_of; is_active means an order within the last 30 days.') }}
+{{ config(materialized='incremental', unique_key='customer_id', start='2024-01-01', tags=['crm'], description='Per-customer activity as of status_as_of; is_active means an order within the last 30 days.') }}
 with orders as (
   select *
   from {{ ref('stg_orders') }}

@@ -1,5 +1,5 @@
 -- hourly_orders: order count, units and item revenue per UTC hour, built one hour at a time.
-{{ config(materialized='incremental', time_column='order_hour', grain='hour', start='2024-01-01', tags=['ops'], description='Hourly order volume; order_hour is a TIMESTAMP truncated to the hour.') }}
+{{ config(materialized='incremental', time_column='order_hour', grain='hour', start='2024-01-01', batch_size=24, tags=['ops'], description='Hourly order volume; order_hour is a TIMESTAMP truncated to the hour.') }}
 with orders as (
   select order_id, customer_id, ordered_at
   from {{ ref('stg_orders') }}

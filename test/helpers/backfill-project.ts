@@ -41,6 +41,11 @@ select date_trunc('hour', ts) as hour, count(*) as events
 from {{ ref('stg_events') }}
 where ts >= {{ start }} and ts < {{ end }}
 group by all`,
+    'models/users_latest.sql': `{{ config(materialized='incremental', unique_key='user_id', start='2024-01-01') }}
+select user_id, max(ts) as last_seen, count(*) as events_that_day, {{ ds }} as as_of
+from {{ ref('stg_events') }}
+where ts >= {{ start }} and ts < {{ end }}
+group by all`,
     'models/totals.sql': `{{ config(materialized='table') }}
 select count(*) as days, sum(double_events) as events from {{ ref('daily_totals') }}`,
   };

@@ -35,13 +35,13 @@ describe('backfill', () => {
     );
     expect(first.code).toBe(0);
     const summary = json(first.stdout);
-    // 20 daily + 20 daily_totals + 3 weekly (Jan 1, 8, 15; Jan 15-21 overlaps) + 480 hourly
-    expect(summary.partitions).toEqual({ built: 523, skipped: 0, failed: 0, upstream_failed: 0 });
+    // 20 daily + 20 daily_totals + 3 weekly (Jan 1, 8, 15; Jan 15-21 overlaps) + 480 hourly + 20 upsert days
+    expect(summary.partitions).toEqual({ built: 543, skipped: 0, failed: 0, upstream_failed: 0 });
     const again = json(
       runCli(['backfill', '--from', '2024-01-01', '--to', '2024-01-20', '--json'], project.root)
         .stdout,
     );
-    expect(again.partitions).toEqual({ built: 0, skipped: 523, failed: 0, upstream_failed: 0 });
+    expect(again.partitions).toEqual({ built: 0, skipped: 543, failed: 0, upstream_failed: 0 });
     const mismatches = await queryFile(
       project.warehouse,
       `WITH l AS (SELECT * FROM etl_state.partitions WHERE model = 'daily' QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY finished_at DESC) = 1)
