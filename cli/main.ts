@@ -78,8 +78,8 @@ export function createProgram(
 
   const writer = (c: Command): Command =>
     select(c)
-      .option('--threads <n>', 'windows written at once, one connection each (default: 2)')
-      .option('--retries <n>', 'retries of transient errors (default: 2)')
+      .option('--threads <n>', 'windows written at once, one connection each (default: 4)')
+      .option('--retries <n>', 'retries of transient errors (default: 4)')
       .option('--fail-fast', 'stop at the first failure')
       .option('--wait [seconds]', 'wait for another etl process to release the warehouse');
 
