@@ -78,6 +78,11 @@ export function consoleReporter(options: {
       const print = result.status === 'failed' || options.verbose || (!live && !options.quiet);
       if (print && !(options.quiet && result.status !== 'failed'))
         write(line(result, paint, options.verbose));
+      for (const t of result.tests ?? []) {
+        if (t.status === 'warn')
+          write(`  ${paint('yellow', 'WARN')} ${t.name}: ${t.message ?? ''}`);
+        else if (options.verbose) write(paint('dim', `       test ${t.name}: ${t.status}`));
+      }
       if (result.status === 'failed' && result.error?.hint)
         write(`       ${paint('cyan', 'help')}: ${result.error.hint}`);
       draw(done === total);

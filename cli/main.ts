@@ -81,6 +81,7 @@ export function createProgram(
       .option('--threads <n>', 'windows written at once, one connection each (default: 4)')
       .option('--retries <n>', 'retries of transient errors (default: 4)')
       .option('--fail-fast', 'stop at the first failure')
+      .option('--no-test', "skip the models' data tests")
       .option('--wait [seconds]', 'wait for another etl process to release the warehouse');
 
   writer(
@@ -122,6 +123,15 @@ export function createProgram(
     .option('--batch-size <n>', 'merge up to N consecutive windows into one transaction')
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/build.js')).runCatchUpCommand, cmd),
+    );
+
+  select(
+    program.command('test').description('run data tests and unit tests in a throwaway database'),
+  )
+    .option('--date <date>', 'the day to build for the tests (default: each model start)')
+    .option('--warehouse', 'run the data tests against the real warehouse instead')
+    .action(async (_o, cmd: Command) =>
+      run(async () => (await import('./commands/test.js')).testCommand, cmd),
     );
 
   select(program.command('status').description('per model: windows done, missing, stale, failed'))

@@ -15,6 +15,8 @@ export interface RunFlags extends GlobalFlags {
   batchSize?: string;
   failFast?: boolean;
   wait?: string | boolean;
+  /** false with --no-test */
+  test?: boolean;
 }
 
 /** A whole number flag within bounds; undefined when absent. */
@@ -61,5 +63,6 @@ export function runOptions(flags: RunFlags): RunOptions {
     ...(retries === undefined ? {} : { retries }),
     ...(wait === undefined ? {} : { waitMs: wait }),
     failFast: flags.failFast === true,
+    runTests: flags.test !== false,
   };
 }

@@ -33,6 +33,8 @@ export interface RunOptions extends ProjectOptions {
   readonly retries?: number;
   readonly retryPolicy?: Partial<RetryPolicy>;
   readonly failFast?: boolean;
+  /** Run each model's data tests inside its write transaction (default true; --no-test). */
+  readonly runTests?: boolean;
   /** When another process holds the warehouse, wait up to this many ms for it. */
   readonly waitMs?: number;
   /** Called with the plan before anything is written. */
@@ -99,6 +101,7 @@ export async function runCommand(
           retries: options.retries ?? DEFAULT_RETRY.retries,
         },
         failFast: options.failFast ?? false,
+        runTests: options.runTests ?? true,
       });
     } catch (error) {
       await conn.run(

@@ -17,7 +17,16 @@ import { parseModelConfig } from './model-config.js';
 import { compileTemplate, createTemplateEnv } from './template-env.js';
 import { renderContext } from './render-context.js';
 import { TemplateCallError, locateText, toTemplateError } from './template-error.js';
-import type { CompiledGraph, CompiledModel, CompiledNode, CompiledSeed } from './compiled-graph.js';
+import type {
+  CompiledGraph,
+  CompiledModel,
+  CompiledNode,
+  CompiledSeed,
+  CompiledSingularTest,
+} from './compiled-graph.js';
+import { parseSchemaFiles } from '../testing/schema-file.js';
+import { checkSchema } from '../testing/check-schema.js';
+import type { ModelDoc } from '../testing/test-spec.js';
 
 /** Options of {@link compileProject}. */
 export interface CompileOptions {
@@ -41,24 +50,29 @@ export function compileProject(project: Project, options: CompileOptions): Compi
     ...project.models.map((m) => m.name),
     ...project.seeds.map((s) => s.name),
   ]);
-  const texts = new Map(project.models.map((m) => [m.relPath, m.text]));
+  const texts = new Map(
+    [...project.models, ...project.schemaFiles, ...project.testFiles].map((m) => [
+      m.relPath,
+      m.text,
+    ]),
+  );
   const fileText = (file: string): string | undefined => texts.get(file) ?? loader.text(file);
   const errors: EtlError[] = [];
 
-  const drafts: Omit<CompiledModel, 'fingerprint' | 'relation' | 'schema'>[] = [];
-  for (const model of project.models) {
+  /** Render a template once to learn its refs and config; undefined when it is broken. */
+  const discover = (name: string, file: string, text: string) => {
     let template;
     try {
-      template = compileTemplate(env, model.text, model.relPath);
+      template = compileTemplate(env, text, file);
     } catch (error) {
-      errors.push(toTemplateError(error, model.relPath, fileText));
-      continue;
+      errors.push(toTemplateError(error, file, fileText));
+      return undefined;
     }
     const refs: string[] = [];
     let rawConfig: Record<string, unknown> = {};
     const missing: string[] = [];
     loader.takeLoaded();
-    const self = qualified(schemaDefault, model.name);
+    const self = qualified(schemaDefault, name);
     let output: string;
     try {
       output = template.render(
@@ -67,31 +81,36 @@ export function compileProject(project: Project, options: CompileOptions): Compi
           isIncremental: false,
           self,
           vars,
-          ref: (name) => {
-            if (!known.has(name)) missing.push(name);
-            else if (!refs.includes(name)) refs.push(name);
-            return qualified(schemaDefault, name);
+          ref: (ref) => {
+            if (!known.has(ref)) missing.push(ref);
+            else if (!refs.includes(ref)) refs.push(ref);
+            return qualified(schemaDefault, ref);
           },
-          source: (group, name) => sourceRelation(project, group, name),
+          source: (group, source) => sourceRelation(project, group, source),
           config: (kwargs) => {
             rawConfig = { ...rawConfig, ...kwargs };
           },
         }),
       );
     } catch (error) {
-      errors.push(toTemplateError(error, model.relPath, fileText));
-      continue;
+      errors.push(toTemplateError(error, file, fileText));
+      return undefined;
     }
-    for (const name of new Set(missing)) {
-      const at = locateText(model.text, `ref('${name}'`) ?? locateText(model.text, `ref("${name}"`);
-      errors.push(
-        new UnknownRefError(model.name, name, suggest(name, known), {
-          file: model.relPath,
-          ...at,
-        }),
-      );
+    for (const ref of new Set(missing)) {
+      const at = locateText(text, `ref('${ref}'`) ?? locateText(text, `ref("${ref}"`);
+      errors.push(new UnknownRefError(name, ref, suggest(ref, known), { file, ...at }));
     }
-    if (refs.includes(model.name)) {
+    if (missing.length > 0) return undefined;
+    // Also look in the text: `{{ this }}` often sits in an is_incremental() branch.
+    const readsItself = output.includes(self) || /\{[{%][^}]*\bthis\b/.test(text);
+    return { template, refs, rawConfig, readsItself, includes: loader.takeLoaded() };
+  };
+
+  const drafts: Omit<CompiledModel, 'fingerprint' | 'relation' | 'schema'>[] = [];
+  for (const model of project.models) {
+    const found = discover(model.name, model.relPath, model.text);
+    if (!found) continue;
+    if (found.refs.includes(model.name)) {
       errors.push(
         new ProjectError(
           'E_SELF_REF',
@@ -102,21 +121,50 @@ export function compileProject(project: Project, options: CompileOptions): Compi
       continue;
     }
     const configAt = { file: model.relPath, ...locateText(model.text, 'config(') };
-    const parsed = parseModelConfig(rawConfig, configAt);
+    const parsed = parseModelConfig(found.rawConfig, configAt);
     errors.push(...parsed.errors);
     drafts.push({
       kind: 'model',
       name: model.name,
       file: model.relPath,
       text: model.text,
-      template,
+      template: found.template,
       config: parsed.config,
-      refs,
-      includes: loader.takeLoaded(),
-      // Also look in the text: `{{ this }}` often sits in an is_incremental() branch.
-      readsItself: output.includes(self) || /\{[{%][^}]*\bthis\b/.test(model.text),
+      refs: found.refs,
+      includes: found.includes,
+      readsItself: found.readsItself,
     });
   }
+
+  const singular: CompiledSingularTest[] = [];
+  for (const test of project.testFiles) {
+    const name = test.relPath.replace(/^tests\//, '').replace(/\.sql$/, '');
+    const found = discover(name, test.relPath, test.text);
+    if (found)
+      singular.push({ name, file: test.relPath, template: found.template, refs: found.refs });
+  }
+  // Tests given in config(tests=[...]) read like a schema file's model-level tests.
+  const configTests = drafts
+    .filter((d) => d.config.tests.length > 0)
+    .map((d) => ({
+      relPath: d.file,
+      text: JSON.stringify({ models: [{ name: d.name, tests: d.config.tests }] }),
+    }));
+  const schema = parseSchemaFiles([...project.schemaFiles, ...configTests], errors);
+  // A model documented in a schema file and testing in its config is not described twice.
+  const docs = new Map<string, ModelDoc>();
+  for (const doc of schema.docs)
+    if (!docs.has(doc.name) || doc.columns.length > 0) docs.set(doc.name, doc);
+  const modelConfigs = new Map(drafts.map((d) => [d.name, d.config]));
+  checkSchema(
+    schema,
+    project,
+    modelConfigs,
+    new Map(drafts.map((d) => [d.name, d.refs])),
+    known,
+    errors,
+  );
+
   if (errors.length > 0) throw new ProjectErrors(errors);
 
   const upstream = new Map<string, readonly string[]>();
@@ -161,19 +209,36 @@ export function compileProject(project: Project, options: CompileOptions): Compi
       fingerprint: sha256(draft.text, stableJson(draft.config), ...includeTexts, ...parents),
     });
   }
-  return { project, target: options.target, vars, nodes, graph, fileText };
+  return {
+    project,
+    target: options.target,
+    vars,
+    nodes,
+    graph,
+    fileText,
+    tests: schema.tests,
+    unitTests: schema.unitTests,
+    docs,
+    singularTests: singular,
+  };
 }
 
 /** Inputs of one render of a compiled model. */
 export interface RenderOptions {
   readonly window: Window;
   readonly isIncremental: boolean;
+  /** Relations to use instead of the real ones (unit test fixtures); undefined keeps the real one. */
+  readonly overrides?: {
+    readonly ref?: (name: string) => string | undefined;
+    readonly source?: (group: string, name: string) => string | undefined;
+    readonly self?: string;
+  };
 }
 
 /** Render a compiled model's SQL for one window. Errors are ProjectErrors at file:line:col. */
 export function renderModel(
   compiled: CompiledGraph,
-  model: CompiledModel,
+  model: Pick<CompiledModel, 'template' | 'file' | 'relation'>,
   options: RenderOptions,
 ): string {
   const relationOf = (name: string): string => {
@@ -181,16 +246,18 @@ export function renderModel(
     if (!node) throw new TemplateCallError(`unknown model or seed '${name}'`, `ref('${name}'`);
     return node.relation;
   };
+  const overrides = options.overrides;
   try {
     return model.template
       .render(
         renderContext({
           window: options.window,
           isIncremental: options.isIncremental,
-          self: model.relation,
+          self: overrides?.self ?? model.relation,
           vars: compiled.vars,
-          ref: relationOf,
-          source: (group, name) => sourceRelation(compiled.project, group, name),
+          ref: (name) => overrides?.ref?.(name) ?? relationOf(name),
+          source: (group, name) =>
+            overrides?.source?.(group, name) ?? sourceRelation(compiled.project, group, name),
           config: () => undefined,
         }),
       )

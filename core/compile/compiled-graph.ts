@@ -3,6 +3,7 @@ import type { Project } from '../project/project.js';
 import type { Target } from '../engine/target.js';
 import type { Graph } from './graph.js';
 import type { ModelConfig } from './model-config.js';
+import type { DataTestSpec, ModelDoc, UnitTestSpec } from '../testing/test-spec.js';
 
 /** A compiled model: its template, config, dependencies and fingerprint. */
 export interface CompiledModel {
@@ -41,6 +42,14 @@ export interface CompiledSeed {
 
 export type CompiledNode = CompiledModel | CompiledSeed;
 
+/** A singular test (tests/*.sql): rendered like a model; its rows are the failures. */
+export interface CompiledSingularTest {
+  readonly name: string;
+  readonly file: string;
+  readonly template: nunjucks.Template;
+  readonly refs: readonly string[];
+}
+
 /** The output of compile: every node, the DAG, and what rendering needs. */
 export interface CompiledGraph {
   readonly project: Project;
@@ -50,4 +59,9 @@ export interface CompiledGraph {
   readonly graph: Graph;
   /** Text of a project-relative file that templates loaded (for error excerpts). */
   readonly fileText: (file: string) => string | undefined;
+  /** Generic data tests from schema files (and model configs). */
+  readonly tests: readonly DataTestSpec[];
+  readonly unitTests: readonly UnitTestSpec[];
+  readonly docs: ReadonlyMap<string, ModelDoc>;
+  readonly singularTests: readonly CompiledSingularTest[];
 }

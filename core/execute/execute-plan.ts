@@ -12,6 +12,7 @@ import { insertFailureSql } from '../state/ledger.js';
 import type { StepResult } from './run-summary.js';
 import type { Reporter } from '../report/reporter.js';
 import { runDag } from './run-dag.js';
+import { buildVerifier } from '../testing/verify.js';
 import { DEFAULT_RETRY, RetryExhausted, withRetries, type RetryPolicy } from './retry.js';
 
 /** Inputs of {@link executePlan}. */
@@ -29,6 +30,8 @@ export interface ExecuteOptions {
   readonly threads?: number;
   readonly retry?: RetryPolicy;
   readonly failFast?: boolean;
+  /** Run each model's data tests inside its write transaction (default true). */
+  readonly runTests?: boolean;
 }
 
 /**
@@ -83,6 +86,9 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
   const connections: Connection[] = [conn];
   try {
     for (let i = 1; i < threads; i++) connections.push(await options.engine.connect());
+    const verifiers = connections.map((c) =>
+      options.runTests === false ? undefined : buildVerifier(compiled, c),
+    );
     await runDag(
       work.map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => !results.has(d)) })),
       {
@@ -90,10 +96,12 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
         failFast: options.failFast ?? false,
         exclusive: (a, b) => a.model === b.model && overlaps(a, b),
         run: async (step, worker) => {
+          const verify = verifiers[worker];
           const ctx: WriteContext = {
             conn: connections[worker]!,
             runId: options.runId,
             now: options.now,
+            ...(verify === undefined ? {} : { verify }),
           };
           reporter.stepStarted(step);
           const started = performance.now();

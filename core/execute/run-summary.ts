@@ -1,6 +1,7 @@
 import type { Step } from '../plan/plan.js';
 import type { Window } from '../plan/window.js';
 import type { EtlError } from '../errors.js';
+import type { TestResult } from '../testing/test-result.js';
 
 /** The outcome of one step. */
 export interface StepResult {
@@ -12,6 +13,8 @@ export interface StepResult {
   readonly durationMs: number;
   /** Tries made (1 without retries; 0 when not run). */
   readonly attempts: number;
+  /** Data tests that ran on what the step wrote (passes and warnings). */
+  readonly tests?: readonly TestResult[] | undefined;
 }
 
 /** One failure in a run, as listed in the summary and the runs table. */

@@ -96,7 +96,8 @@ export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Pr
     }));
     await conn.run(insertPartitionsSql(records));
     await conn.run(`DROP TABLE ${stage}`);
+    const tests = (await ctx.verify?.(model, inside(span))) ?? [];
     const windows = records.map((r) => ({ window: r.window, rows: r.rowCount }));
-    return { rows: windows.reduce((sum, w) => sum + w.rows, 0), windows };
+    return { rows: windows.reduce((sum, w) => sum + w.rows, 0), windows, tests };
   });
 }

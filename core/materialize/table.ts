@@ -9,7 +9,7 @@ export async function writeTable(ctx: WriteContext, write: ModelWrite): Promise<
   const { step, model } = write;
   const { conn } = ctx;
   const fresh = qualified(model.schema, `${model.name}__etl_new`);
-  const rows = await inTransaction(conn, async () => {
+  const { rows, tests } = await inTransaction(conn, async () => {
     await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
     await conn.run(`DROP TABLE IF EXISTS ${fresh}`);
     await conn.run(`CREATE TABLE ${fresh} AS\n${step.sql}`);
@@ -20,7 +20,7 @@ export async function writeTable(ctx: WriteContext, write: ModelWrite): Promise<
     const [count] = await conn.query(`SELECT count(*) AS n FROM ${model.relation}`);
     const rows = Number(count?.n ?? 0);
     await conn.run(insertModelBuildSql(modelRecord(ctx, write, rows)));
-    return rows;
+    return { rows, tests: (await ctx.verify?.(model, undefined)) ?? [] };
   });
-  return { rows, windows: [] };
+  return { rows, windows: [], tests };
 }

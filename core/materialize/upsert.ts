@@ -83,7 +83,9 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
         },
       ]),
     );
+    const scope = `(${keys.map(quoteIdent).join(', ')}) IN (SELECT (${keys.map(quoteIdent).join(', ')}) FROM ${stage})`;
+    const tests = (await ctx.verify?.(model, scope)) ?? [];
     await conn.run(`DROP TABLE ${stage}`);
-    return { rows, windows: [{ window: step.renderWindow, rows }] };
+    return { rows, windows: [{ window: step.renderWindow, rows }], tests };
   });
 }

@@ -8,12 +8,13 @@ import type { ModelWrite, WriteContext, WriteResult } from './write-context.js';
 export async function writeView(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
   const { step, model } = write;
   const { conn } = ctx;
-  await inTransaction(conn, async () => {
+  const tests = await inTransaction(conn, async () => {
     await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
     if ((await conn.relationKind(model.schema, model.name)) === 'table')
       await conn.run(`DROP TABLE ${model.relation}`);
     await conn.run(`CREATE OR REPLACE VIEW ${model.relation} AS\n${step.sql}`);
     await conn.run(insertModelBuildSql(modelRecord(ctx, write, 0)));
+    return (await ctx.verify?.(model, undefined)) ?? [];
   });
-  return { rows: 0, windows: [] };
+  return { rows: 0, windows: [], tests };
 }

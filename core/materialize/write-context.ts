@@ -3,6 +3,7 @@ import type { CompiledModel } from '../compile/compiled-graph.js';
 import type { Step } from '../plan/plan.js';
 import type { Window } from '../plan/window.js';
 import type { ModelBuildRecord } from '../state/ledger.js';
+import type { TestResult } from '../testing/test-result.js';
 
 /** What a materialization needs to write one step. */
 export interface WriteContext {
@@ -10,6 +11,12 @@ export interface WriteContext {
   readonly runId: string;
   /** The clock, injectable so that golden SQL is stable. */
   readonly now: () => number;
+  /**
+   * The model's data tests, run inside the write transaction just before COMMIT on the rows
+   * in `scope` (a SQL condition; all rows when undefined). Throws when an error-severity test
+   * fails, which rolls the step back.
+   */
+  readonly verify?: (model: CompiledModel, scope: string | undefined) => Promise<TestResult[]>;
 }
 
 /** A model step with its compiled model. */
@@ -18,10 +25,11 @@ export interface ModelWrite {
   readonly model: CompiledModel;
 }
 
-/** Rows written per window of a step. */
+/** Rows written per window of a step, and the data tests that ran on them. */
 export interface WriteResult {
   readonly rows: number;
   readonly windows: readonly { readonly window: Window; readonly rows: number }[];
+  readonly tests?: readonly TestResult[];
 }
 
 /** The record of a view or table build, so that `run` can tell a changed definition. */

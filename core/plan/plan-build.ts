@@ -88,3 +88,30 @@ export function planCatchUp(
     },
   });
 }
+
+/**
+ * Plan the build of `etl test` in a throwaway database: each incremental model's windows of
+ * the test day (`date`, else the model's start, else `fallback`); views, tables and seeds.
+ */
+export function planTestBuild(
+  compiled: CompiledGraph,
+  state: WarehouseState,
+  options: PlanOptions & { readonly date: number | undefined; readonly fallback: number },
+): Plan {
+  const dayOf = (model: { config: { start: number | undefined } }): number =>
+    options.date ??
+    (model.config.start === undefined
+      ? options.fallback
+      : Math.floor(model.config.start / DAY_MS) * DAY_MS);
+  return planSteps(compiled, state, options, {
+    command: 'test',
+    rebuildUnchanged: true,
+    day: dayWindow(options.date ?? options.fallback),
+    force: true,
+    batchSize: 1,
+    windowsOf: (model) =>
+      model.config.uniqueKey !== undefined
+        ? [dayWindow(dayOf(model))]
+        : windowsForDay(dayOf(model), model.config.grain, 0),
+  });
+}

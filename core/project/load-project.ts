@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'n
 import { basename, join, relative, sep } from 'node:path';
 import { EtlError, ProjectError, ProjectErrors } from '../errors.js';
 import { parseProjectConfig } from './parse-config.js';
-import type { ModelFile, Project, ProjectConfig, SeedFile } from './project.js';
+import type { ModelFile, Project, ProjectConfig, ProjectFile, SeedFile } from './project.js';
 
 /** The names a model or seed may have: they become SQL identifiers and file names. */
 export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -86,7 +86,19 @@ export function loadProject(dir: string): Project {
       );
   }
   if (errors.length > 0) throw new ProjectErrors(errors);
-  return { root, configFile, config, models, seeds };
+  const read = (path: string): ProjectFile => ({
+    path,
+    relPath: toRel(root, path),
+    text: readFileSync(path, 'utf8'),
+  });
+  const schemaFiles = [
+    ...discover(root, config.modelsDir, '.yml', true),
+    ...discover(root, config.modelsDir, '.yaml', true),
+  ]
+    .sort()
+    .map(read);
+  const testFiles = discover(root, 'tests', '.sql', true).map(read);
+  return { root, configFile, config, models, seeds, schemaFiles, testFiles };
 }
 
 function discover(root: string, dir: string, ext: string, recursive: boolean): string[] {

@@ -35,6 +35,13 @@ export interface SeedFile {
   readonly columnTypes: Readonly<Record<string, string>>;
 }
 
+/** A text file of the project (schema YAML, singular test SQL). */
+export interface ProjectFile {
+  readonly path: string;
+  readonly relPath: string;
+  readonly text: string;
+}
+
 /** A loaded project: configuration and files, no database. */
 export interface Project {
   /** Absolute, real path of the project root. */
@@ -44,4 +51,8 @@ export interface Project {
   readonly config: ProjectConfig;
   readonly models: readonly ModelFile[];
   readonly seeds: readonly SeedFile[];
+  /** `models/**\/*.yml`: docs, data tests and unit tests. */
+  readonly schemaFiles: readonly ProjectFile[];
+  /** `tests/**\/*.sql`: singular tests, whose rows are the failures. */
+  readonly testFiles: readonly ProjectFile[];
 }

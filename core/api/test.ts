@@ -1,0 +1,181 @@
+import { errorMessage } from '../errors.js';
+import { openEngine } from '../engine/open-engine.js';
+import { openDuckDB } from '../engine/duckdb.js';
+import type { Connection } from '../engine/adapter.js';
+import { selectNodes } from '../compile/selection.js';
+import type { CompiledGraph } from '../compile/compiled-graph.js';
+import { renderModel } from '../compile/compile-project.js';
+import { planTestBuild } from '../plan/plan-build.js';
+import { dayWindow } from '../plan/plan-steps.js';
+import { runDataTests } from '../testing/run-data-tests.js';
+import { runUnitTest } from '../testing/unit-test.js';
+import { relationResolver } from '../testing/verify.js';
+import type { TestResult } from '../testing/test-result.js';
+import { formatRow } from '../testing/run-data-tests.js';
+import { silentReporter } from '../report/reporter.js';
+import { defaultBuildDate } from './build.js';
+import { runCommand } from './run-command.js';
+import { openProject, type ProjectOptions } from './open-project.js';
+
+/** Options of {@link testProject}. */
+export interface TestOptions extends ProjectOptions {
+  readonly select?: readonly string[];
+  readonly exclude?: readonly string[];
+  /** The test day; default: each incremental model's start. */
+  readonly date?: number;
+  /** Run the data tests against the real warehouse instead of a throwaway database. */
+  readonly warehouse?: boolean;
+  /** Called as each test finishes. */
+  readonly onResult?: (result: TestResult) => void;
+}
+
+/** What `etl test` found. */
+export interface TestSummary {
+  readonly results: TestResult[];
+  readonly passed: number;
+  readonly failed: number;
+  readonly warned: number;
+}
+
+/**
+ * `etl test`: in a throwaway in-memory database, load the seeds, build the selected models and
+ * their upstream for the test window, then run every data test, singular test and unit test
+ * of the selected models. The warehouse is never opened. With `warehouse`, the data and
+ * singular tests run against the real warehouse instead (read only; unit tests do not need it).
+ */
+export async function testProject(options: TestOptions): Promise<TestSummary> {
+  const { compiled } = openProject(options);
+  const selected = new Set(
+    [...selectNodes(compiled, options.select, options.exclude)].filter(
+      (n) => compiled.nodes.get(n)?.kind === 'model',
+    ),
+  );
+  const results: TestResult[] = [];
+  const report = (r: TestResult): void => {
+    results.push(r);
+    options.onResult?.(r);
+  };
+  const fallback = defaultBuildDate((options.clock ?? Date.now)());
+
+  if (options.warehouse) {
+    const engine = await openEngine(compiled.target);
+    const conn = await engine.connect();
+    try {
+      await runQueryTests(conn, compiled, selected, report);
+    } finally {
+      await conn.close();
+      await engine.close();
+    }
+    return tally(results);
+  }
+
+  const engine = await openDuckDB(':memory:', 'duckdb::memory: (etl test)');
+  try {
+    // What the tests read must exist too: relationship targets and singular tests' refs.
+    const read = new Set(selected);
+    for (const t of compiled.tests) if (selected.has(t.model) && t.to !== undefined) read.add(t.to);
+    for (const t of compiled.singularTests)
+      if (t.refs.length === 0 || t.refs.some((r) => selected.has(r)))
+        for (const r of t.refs) read.add(r);
+    const upstream = new Set([...read, ...compiled.graph.ancestors(read)]);
+    if (upstream.size > 0) {
+      const { summary } = await runCommand(
+        'test',
+        {},
+        {
+          ...options,
+          target: 'duckdb::memory:',
+          engine,
+          select: [...upstream],
+          exclude: [],
+          runTests: false,
+          threads: 1,
+          reporter: silentReporter,
+        },
+        (c, s, o) => planTestBuild(c, s, { ...o, date: options.date, fallback }),
+      );
+      for (const f of summary.failures)
+        report({
+          name: `build(${f.model}${f.window ? `@${f.window}` : ''})`,
+          type: 'data',
+          model: f.model,
+          status: 'error',
+          failures: 0,
+          message: f.error.split('\n')[0],
+          durationMs: 0,
+        });
+    }
+    const conn = await engine.connect();
+    try {
+      await runQueryTests(conn, compiled, selected, report);
+      for (const unit of compiled.unitTests) {
+        if (!selected.has(unit.model)) continue;
+        report(await runUnitTest(conn, compiled, unit, options.date ?? fallback));
+      }
+    } finally {
+      await conn.close();
+    }
+  } finally {
+    await engine.close();
+  }
+  return tally(results);
+}
+
+/** Generic data tests and singular tests of the selected models. */
+async function runQueryTests(
+  conn: Connection,
+  compiled: CompiledGraph,
+  selected: ReadonlySet<string>,
+  report: (r: TestResult) => void,
+): Promise<void> {
+  const relationOf = relationResolver(compiled);
+  for (const test of compiled.tests) {
+    if (!selected.has(test.model)) continue;
+    for (const r of await runDataTests(conn, [test], relationOf)) report(r);
+  }
+  for (const test of compiled.singularTests) {
+    if (test.refs.length > 0 && !test.refs.some((r) => selected.has(r))) continue;
+    const started = performance.now();
+    const result = { name: test.name, type: 'singular' as const, model: undefined };
+    try {
+      const sql = renderModel(
+        compiled,
+        { template: test.template, file: test.file, relation: '' },
+        {
+          window: dayWindow(defaultBuildDate(Date.now())),
+          isIncremental: false,
+        },
+      );
+      const [count] = await conn.query(`SELECT count(*) AS n FROM (${sql})`);
+      const failures = Number(count?.n ?? 0);
+      const sample = failures > 0 ? await conn.query(`SELECT * FROM (${sql}) LIMIT 3`) : [];
+      report({
+        ...result,
+        status: failures === 0 ? 'pass' : 'fail',
+        failures,
+        message:
+          failures === 0
+            ? undefined
+            : `${failures} failing row${failures === 1 ? '' : 's'}, e.g. ${sample.map(formatRow).join('; ')}`,
+        durationMs: performance.now() - started,
+      });
+    } catch (error) {
+      report({
+        ...result,
+        status: 'error',
+        failures: 0,
+        message: errorMessage(error).split('\n')[0],
+        durationMs: performance.now() - started,
+      });
+    }
+  }
+}
+
+function tally(results: TestResult[]): TestSummary {
+  return {
+    results,
+    passed: results.filter((r) => r.status === 'pass').length,
+    failed: results.filter((r) => r.status === 'fail' || r.status === 'error').length,
+    warned: results.filter((r) => r.status === 'warn').length,
+  };
+}

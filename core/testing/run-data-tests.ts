@@ -1,0 +1,72 @@
+import { errorMessage } from '../errors.js';
+import type { Connection } from '../engine/adapter.js';
+import { failingRowsSql, failureNoun } from './data-test-sql.js';
+import type { DataTestSpec } from './test-spec.js';
+import type { TestResult } from './test-result.js';
+
+const SAMPLE = 3;
+
+/**
+ * Run data tests on a connection (inside or outside a transaction). Each yields a result; a
+ * failing test lists up to three failing rows. SQL errors are results too (`error`).
+ */
+export async function runDataTests(
+  conn: Connection,
+  tests: readonly DataTestSpec[],
+  relationOf: (name: string) => string,
+  scope?: string,
+): Promise<TestResult[]> {
+  const results: TestResult[] = [];
+  for (const test of tests) {
+    const started = performance.now();
+    const sql = failingRowsSql(test, relationOf(test.model), relationOf, scope);
+    try {
+      const [count] = await conn.query(`SELECT count(*) AS n FROM (${sql})`);
+      const failures = Number(count?.n ?? 0);
+      let message: string | undefined;
+      if (failures > 0) {
+        const sample = await conn.query(`SELECT * FROM (${sql}) LIMIT ${SAMPLE}`);
+        message = `${failures} row${failures === 1 ? '' : 's'} with ${failureNoun(test)}${test.where ? ` (where ${test.where})` : ''}, e.g. ${sample.map(formatRow).join('; ')}`;
+      }
+      results.push({
+        name: test.name,
+        type: 'data',
+        model: test.model,
+        status: failures === 0 ? 'pass' : test.severity === 'warn' ? 'warn' : 'fail',
+        failures,
+        message,
+        durationMs: performance.now() - started,
+      });
+    } catch (error) {
+      results.push({
+        name: test.name,
+        type: 'data',
+        model: test.model,
+        status: 'error',
+        failures: 0,
+        message: errorMessage(error).split('\n')[0],
+        durationMs: performance.now() - started,
+      });
+    }
+  }
+  return results;
+}
+
+/** `{id: 1, status: cancelled}` */
+export function formatRow(row: Record<string, unknown>): string {
+  return `{${Object.entries(row)
+    .map(([k, v]) => `${k}: ${formatValue(v)}`)
+    .join(', ')}}`;
+}
+
+function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (v instanceof Date)
+    return v
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/( 00:00:00)?\.000Z$/, '');
+  if (typeof v === 'object')
+    return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  return String(v);
+}

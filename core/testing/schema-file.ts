@@ -1,0 +1,422 @@
+import { ProjectError, type EtlError, type SourceLocation } from '../errors.js';
+import { YamlFile } from '../util/yaml-file.js';
+import { describeType, isRecord } from '../project/config-check.js';
+import { didYouMean } from '../util/suggest.js';
+import { parseDay, parseInstant } from '../plan/dates.js';
+import {
+  GENERIC_TESTS,
+  type DataTestSpec,
+  type FixtureData,
+  type FixtureInput,
+  type GenericTestKind,
+  type ModelDoc,
+  type Severity,
+  type UnitTestSpec,
+} from './test-spec.js';
+
+/** What the schema files of a project declare. */
+export interface SchemaContents {
+  readonly docs: ModelDoc[];
+  readonly tests: DataTestSpec[];
+  readonly unitTests: UnitTestSpec[];
+}
+
+type Path = (string | number)[];
+
+/**
+ * Parse dbt-style schema files (`models:` and `unit_tests:`). Every problem in every file is
+ * collected, each at its file and line; unknown keys are named with a "did you mean".
+ */
+export function parseSchemaFiles(
+  files: readonly { relPath: string; text: string }[],
+  errors: EtlError[],
+): SchemaContents {
+  const out: SchemaContents = { docs: [], tests: [], unitTests: [] };
+  for (const file of files) {
+    let yaml: YamlFile;
+    try {
+      yaml = YamlFile.parse(file.relPath, file.text);
+    } catch (error) {
+      errors.push(error as EtlError);
+      continue;
+    }
+    new SchemaReader(yaml, errors, out).read();
+  }
+  return out;
+}
+
+class SchemaReader {
+  constructor(
+    private readonly yaml: YamlFile,
+    private readonly errors: EtlError[],
+    private readonly out: SchemaContents,
+  ) {}
+
+  private fail(message: string, path: Path, key = false): void {
+    this.errors.push(new ProjectError('E_SCHEMA', message, this.yaml.locate(path, key)));
+  }
+
+  private at(path: Path): SourceLocation {
+    return this.yaml.locate(path);
+  }
+
+  /** The mapping at `path`, its unknown keys reported; undefined when not a mapping. */
+  private mapping(
+    value: unknown,
+    path: Path,
+    allowed: readonly string[],
+    what: string,
+  ): Record<string, unknown> | undefined {
+    if (!isRecord(value)) {
+      this.fail(`${what} must be a mapping, got ${describeType(value)}`, path);
+      return undefined;
+    }
+    for (const key of Object.keys(value))
+      if (!allowed.includes(key))
+        this.fail(
+          `unknown key '${key}' in ${what}${didYouMean(key, allowed)}`,
+          [...path, key],
+          true,
+        );
+    return value;
+  }
+
+  private list(value: unknown, path: Path, what: string): unknown[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      this.fail(`${what} must be a list, got ${describeType(value)}`, path);
+      return [];
+    }
+    return value;
+  }
+
+  private string(value: unknown, path: Path, what: string, required = false): string | undefined {
+    if (value === undefined || value === null) {
+      if (required) this.fail(`${what} is required`, path.slice(0, -1));
+      return undefined;
+    }
+    if (typeof value !== 'string' || value.trim() === '') {
+      this.fail(`${what} must be a non-empty string, got ${describeType(value)}`, path);
+      return undefined;
+    }
+    return value;
+  }
+
+  read(): void {
+    const top = this.mapping(
+      this.yaml.value ?? {},
+      [],
+      ['version', 'models', 'unit_tests'],
+      this.yaml.file,
+    );
+    if (!top) return;
+    this.list(top.models, ['models'], "'models'").forEach((m, i) => this.model(m, ['models', i]));
+    this.list(top.unit_tests, ['unit_tests'], "'unit_tests'").forEach((u, i) =>
+      this.unitTest(u, ['unit_tests', i]),
+    );
+  }
+
+  private model(value: unknown, path: Path): void {
+    const m = this.mapping(
+      value,
+      path,
+      ['name', 'description', 'columns', 'tests', 'data_tests', 'config'],
+      'a model entry',
+    );
+    if (!m) return;
+    const name = this.string(m.name, [...path, 'name'], "a model entry's 'name'", true);
+    if (name === undefined) return;
+    const columns: { name: string; description: string | undefined }[] = [];
+    this.list(m.columns, [...path, 'columns'], `columns of '${name}'`).forEach((c, i) => {
+      const cp = [...path, 'columns', i];
+      const col = this.mapping(
+        c,
+        cp,
+        ['name', 'description', 'tests', 'data_tests', 'data_type', 'quote'],
+        `a column of '${name}'`,
+      );
+      if (!col) return;
+      const column = this.string(col.name, [...cp, 'name'], "a column's 'name'", true);
+      if (column === undefined) return;
+      columns.push({
+        name: column,
+        description: this.string(col.description, [...cp, 'description'], 'description'),
+      });
+      const key = col.tests !== undefined ? 'tests' : 'data_tests';
+      this.list(col[key], [...cp, key], `tests of '${name}.${column}'`).forEach((t, j) =>
+        this.test(t, [...cp, key, j], name, column),
+      );
+    });
+    const key = m.tests !== undefined ? 'tests' : 'data_tests';
+    this.list(m[key], [...path, key], `tests of '${name}'`).forEach((t, j) =>
+      this.test(t, [...path, key, j], name, undefined),
+    );
+    this.out.docs.push({
+      name,
+      description: this.string(m.description, [...path, 'description'], 'description'),
+      columns,
+      location: this.at(path),
+    });
+  }
+
+  private test(value: unknown, path: Path, model: string, column: string | undefined): void {
+    let kind: string;
+    let args: unknown;
+    if (typeof value === 'string') [kind, args] = [value, {}];
+    else if (isRecord(value) && Object.keys(value).length === 1)
+      [kind, args] = Object.entries(value)[0]!;
+    else {
+      this.fail(
+        `a test must be a name (e.g. not_null) or a mapping of one name to its arguments`,
+        path,
+      );
+      return;
+    }
+    const argPath = typeof value === 'string' ? path : [...path, kind];
+    if (!(GENERIC_TESTS as readonly string[]).includes(kind)) {
+      this.fail(
+        `unknown test '${kind}'${didYouMean(kind, GENERIC_TESTS)}; generic tests are ${GENERIC_TESTS.join(', ')}`,
+        path,
+      );
+      return;
+    }
+    if (kind === 'expression' && typeof args === 'string') args = { expression: args };
+    if (args === null) args = {};
+    const common = ['severity', 'where', 'config'];
+    const extra: Record<GenericTestKind, string[]> = {
+      not_null: column ? [] : ['column'],
+      unique: column ? [] : ['columns'],
+      accepted_values: ['values', 'quote'],
+      relationships: ['to', 'field'],
+      expression: ['expression'],
+    };
+    const a = this.mapping(
+      args,
+      argPath,
+      [...common, ...extra[kind as GenericTestKind]],
+      `test '${kind}'`,
+    );
+    if (!a) return;
+    const config = isRecord(a.config) ? a.config : {};
+    const severityRaw = a.severity ?? config.severity ?? 'error';
+    let severity: Severity = 'error';
+    if (severityRaw === 'warn' || severityRaw === 'error') severity = severityRaw;
+    else
+      this.fail(`severity must be 'warn' or 'error', got ${JSON.stringify(severityRaw)}`, [
+        ...argPath,
+        'severity',
+      ]);
+    const where = this.string(a.where ?? config.where, [...argPath, 'where'], "'where'");
+    const spec = {
+      kind: kind as GenericTestKind,
+      model,
+      column: column ?? (typeof a.column === 'string' ? a.column : undefined),
+      columns: undefined as string[] | undefined,
+      values: undefined as unknown[] | undefined,
+      to: undefined as string | undefined,
+      field: undefined as string | undefined,
+      expression: undefined as string | undefined,
+      severity,
+      where,
+      location: this.at(path),
+    };
+    switch (kind as GenericTestKind) {
+      case 'not_null':
+        if (spec.column === undefined)
+          return this.fail(
+            `not_null needs a column: put it under the column, or give 'column'`,
+            path,
+          );
+        break;
+      case 'unique':
+        if (spec.column === undefined) {
+          const cols = a.columns;
+          if (
+            !Array.isArray(cols) ||
+            cols.length === 0 ||
+            !cols.every((c) => typeof c === 'string')
+          )
+            return this.fail(
+              `unique needs a column: put it under the column, or give 'columns' (a list)`,
+              path,
+            );
+          spec.columns = cols;
+        }
+        break;
+      case 'accepted_values':
+        if (spec.column === undefined)
+          return this.fail(`accepted_values belongs under a column`, path);
+        if (!Array.isArray(a.values) || a.values.length === 0)
+          return this.fail(`accepted_values needs 'values', a non-empty list`, argPath);
+        spec.values = a.values as unknown[];
+        break;
+      case 'relationships': {
+        if (spec.column === undefined)
+          return this.fail(`relationships belongs under a column`, path);
+        const to = this.string(a.to, [...argPath, 'to'], "relationships 'to'", true);
+        const field = this.string(a.field, [...argPath, 'field'], "relationships 'field'", true);
+        if (to === undefined || field === undefined) return;
+        const ref = /^ref\(\s*['"]([^'"]+)['"]\s*\)$/.exec(to.trim());
+        spec.to = ref ? ref[1] : to.trim();
+        spec.field = field;
+        break;
+      }
+      case 'expression': {
+        const expression = this.string(
+          a.expression,
+          [...argPath, 'expression'],
+          "'expression'",
+          true,
+        );
+        if (expression === undefined) return;
+        spec.expression = expression;
+        break;
+      }
+    }
+    const target = spec.column ?? spec.columns?.join(', ');
+    const detail = spec.kind === 'expression' ? `: ${spec.expression ?? ''}` : '';
+    this.out.tests.push({
+      ...spec,
+      name: `${spec.kind}(${model}${target ? `.${target}` : ''}${detail})`,
+    });
+  }
+
+  private unitTest(value: unknown, path: Path): void {
+    const u = this.mapping(
+      value,
+      path,
+      ['name', 'model', 'description', 'window', 'is_incremental', 'given', 'expect'],
+      'a unit test',
+    );
+    if (!u) return;
+    const name = this.string(u.name, [...path, 'name'], "a unit test's 'name'", true);
+    const model = this.string(
+      u.model,
+      [...path, 'model'],
+      `unit test '${name ?? '?'}': 'model'`,
+      true,
+    );
+    if (name === undefined || model === undefined) return;
+    let at: number | undefined;
+    if (u.window !== undefined) {
+      const w = this.mapping(
+        u.window,
+        [...path, 'window'],
+        ['date', 'start'],
+        `unit test '${name}': window`,
+      );
+      if (w) {
+        const raw = w.date ?? w.start;
+        const text = raw instanceof Date ? raw.toISOString().slice(0, 10) : String(raw);
+        at = w.date !== undefined ? parseDay(text, 0) : parseInstant(text);
+        if (at === undefined || (w.date === undefined && w.start === undefined))
+          this.fail(
+            `unit test '${name}': window needs date: YYYY-MM-DD or start: 'YYYY-MM-DD HH:MM'`,
+            [...path, 'window'],
+          );
+      }
+    }
+    const given: FixtureInput[] = [];
+    this.list(u.given, [...path, 'given'], `unit test '${name}': given`).forEach((g, i) => {
+      const gp = [...path, 'given', i];
+      const entry = this.mapping(
+        g,
+        gp,
+        ['input', 'rows', 'csv', 'seed', 'format'],
+        `an input of unit test '${name}'`,
+      );
+      if (!entry) return;
+      const input = this.input(
+        this.string(entry.input, [...gp, 'input'], "an input's 'input'", true),
+        [...gp, 'input'],
+      );
+      const data = this.data(entry, gp, `input ${i + 1} of unit test '${name}'`, true);
+      if (input && data) given.push({ input, data, location: this.at(gp) });
+    });
+    const expectRaw = this.mapping(
+      u.expect,
+      [...path, 'expect'],
+      ['rows', 'csv', 'format'],
+      `unit test '${name}': expect`,
+    );
+    const expected = expectRaw
+      ? this.data(expectRaw, [...path, 'expect'], `expect of unit test '${name}'`, false)
+      : undefined;
+    if (!expected) return;
+    const isIncremental = u.is_incremental === true;
+    if (u.is_incremental !== undefined && typeof u.is_incremental !== 'boolean')
+      this.fail(`unit test '${name}': is_incremental must be true or false`, [
+        ...path,
+        'is_incremental',
+      ]);
+    this.out.unitTests.push({
+      name,
+      model,
+      at,
+      isIncremental,
+      given,
+      expect: expected,
+      description: this.string(u.description, [...path, 'description'], 'description'),
+      location: this.at(path),
+    });
+  }
+
+  private input(text: string | undefined, path: Path): FixtureInput['input'] | undefined {
+    if (text === undefined) return undefined;
+    const t = text.trim();
+    if (t === 'this') return { kind: 'this' };
+    const ref = /^ref\(\s*['"]([^'"]+)['"]\s*\)$/.exec(t);
+    if (ref) return { kind: 'ref', name: ref[1]! };
+    const source = /^source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)$/.exec(t);
+    if (source) return { kind: 'source', group: source[1]!, name: source[2]! };
+    this.fail(`input must be ref('model'), source('group', 'name') or this, got '${t}'`, path);
+    return undefined;
+  }
+
+  private data(
+    entry: Record<string, unknown>,
+    path: Path,
+    what: string,
+    allowSeed: boolean,
+  ): FixtureData | undefined {
+    const given = ['rows', 'csv', ...(allowSeed ? ['seed'] : [])].filter(
+      (k) => entry[k] !== undefined,
+    );
+    if (given.length !== 1) {
+      this.fail(
+        `${what} needs exactly one of ${allowSeed ? 'rows, csv or seed' : 'rows or csv'}`,
+        path,
+      );
+      return undefined;
+    }
+    if (entry.rows !== undefined) {
+      const rows = this.list(entry.rows, [...path, 'rows'], `${what}: rows`);
+      if (!rows.every(isRecord)) {
+        this.fail(`${what}: each row must be a mapping of column to value`, [...path, 'rows']);
+        return undefined;
+      }
+      return { rows: rows.map((r) => normalizeRow(r)) };
+    }
+    if (entry.csv !== undefined) {
+      const csv = this.string(entry.csv, [...path, 'csv'], `${what}: csv`);
+      return csv === undefined ? undefined : { csv };
+    }
+    const seed = this.string(entry.seed, [...path, 'seed'], `${what}: seed`);
+    return seed === undefined ? undefined : { seed };
+  }
+}
+
+/** YAML may give Date objects for timestamps; keep them as ISO text for SQL casts. */
+function normalizeRow(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [
+      k,
+      v instanceof Date
+        ? v
+            .toISOString()
+            .replace('T', ' ')
+            .replace(/\.000Z$|Z$/, '')
+        : v,
+    ]),
+  );
+}
