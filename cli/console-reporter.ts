@@ -100,10 +100,10 @@ function line(result: StepResult, paint: ReturnType<typeof painter>, verbose: bo
   if (result.status === 'success') {
     const rows =
       step.kind === 'view'
-        ? 'view'
-        : `${formatCount(result.rows)} row${result.rows === 1 ? '' : 's'}`;
+        ? ''
+        : `, ${formatCount(result.rows)} row${result.rows === 1 ? '' : 's'}`;
     const retried = result.attempts > 1 ? `, ${result.attempts} attempts` : '';
-    return `  ${paint('green', 'OK  ')} ${what}  ${paint('dim', `${step.kind}, ${rows}, ${formatDuration(result.durationMs)}${retried}`)}`;
+    return `  ${paint('green', 'OK  ')} ${what}  ${paint('dim', `${step.kind}${rows}, ${formatDuration(result.durationMs)}${retried}`)}`;
   }
   const message = result.error?.message ?? '';
   if (result.status === 'failed')

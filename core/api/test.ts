@@ -11,7 +11,7 @@ import { runDataTests } from '../testing/run-data-tests.js';
 import { runUnitTest } from '../testing/unit-test.js';
 import { relationResolver } from '../testing/verify.js';
 import type { TestResult } from '../testing/test-result.js';
-import { formatRow } from '../testing/run-data-tests.js';
+import { formatRow, sampleRows } from '../testing/run-data-tests.js';
 import { silentReporter } from '../report/reporter.js';
 import { defaultBuildDate } from './build.js';
 import { runCommand } from './run-command.js';
@@ -148,7 +148,7 @@ async function runQueryTests(
       );
       const [count] = await conn.query(`SELECT count(*) AS n FROM (${sql})`);
       const failures = Number(count?.n ?? 0);
-      const sample = failures > 0 ? await conn.query(`SELECT * FROM (${sql}) LIMIT 3`) : [];
+      const sample = failures > 0 ? await sampleRows(conn, sql) : [];
       report({
         ...result,
         status: failures === 0 ? 'pass' : 'fail',

@@ -57,6 +57,8 @@ export interface CompiledGraph {
   readonly vars: Readonly<Record<string, unknown>>;
   readonly nodes: ReadonlyMap<string, CompiledNode>;
   readonly graph: Graph;
+  /** Nodes in the order they are written: the DAG's, also after relationships test targets. */
+  readonly runOrder: readonly string[];
   /** Text of a project-relative file that templates loaded (for error excerpts). */
   readonly fileText: (file: string) => string | undefined;
   /** Generic data tests from schema files (and model configs). */

@@ -45,4 +45,6 @@ export interface RunSummary {
   readonly partitions: { built: number; skipped: number; failed: number; upstream_failed: number };
   readonly models: ModelSummary[];
   readonly failures: Failure[];
+  /** Data tests with severity warn that found rows. */
+  readonly warnings: { readonly model: string; readonly test: string; readonly message: string }[];
 }

@@ -61,6 +61,11 @@ export function summarize(
   for (const s of plan.skipped)
     if (!plan.windows.some((w) => w.model === s.model)) modelOf(s.model).skipped += 1;
   const status = results.every((r) => r.status === 'success') ? 'success' : 'failed';
+  const warnings = results.flatMap((r) =>
+    (r.tests ?? [])
+      .filter((t) => t.status === 'warn')
+      .map((t) => ({ model: r.step.model, test: t.name, message: t.message ?? '' })),
+  );
   return {
     command,
     status,
@@ -69,5 +74,6 @@ export function summarize(
     partitions,
     models: [...models.values()],
     failures,
+    warnings,
   };
 }

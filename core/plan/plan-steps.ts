@@ -81,7 +81,12 @@ export function planSteps(
     } else for (const s of own) out.add(s.id);
   };
 
-  for (const name of compiled.graph.order) {
+  const testTargets = new Map<string, string[]>();
+  for (const t of compiled.tests)
+    if (t.to !== undefined && t.to !== t.model)
+      testTargets.set(t.model, [...(testTargets.get(t.model) ?? []), t.to]);
+
+  for (const name of compiled.runOrder) {
     if (!options.selected.has(name)) continue;
     const node = nodeOf(name);
     if (node.kind === 'seed') {
@@ -113,9 +118,12 @@ export function planSteps(
     };
     const { config } = node;
     const parents = compiled.graph.parents(name);
+    // Its relationships tests run in its write transaction: their targets must exist first.
+    const testDeps = new Set<string>();
+    for (const target of testTargets.get(name) ?? []) creationDeps(target, testDeps);
 
     if (config.materialized !== 'incremental') {
-      const deps = new Set<string>();
+      const deps = new Set<string>(testDeps);
       if (config.materialized === 'view') for (const p of parents) creationDeps(p, deps);
       else for (const p of parents) dataDeps(p, undefined, deps);
       const current = state.relations.has(name) && state.builds.get(name) === node.fingerprint;
@@ -180,7 +188,7 @@ export function planSteps(
     for (const group of batches) {
       const span = mergeWindows(group.map((g) => g.window));
       const isIncremental = exists || first !== undefined;
-      const deps = new Set<string>();
+      const deps = new Set<string>(testDeps);
       for (const p of parents) dataDeps(p, span, deps);
       if (chained && previous) deps.add(previous.id);
       else if (!exists && first) deps.add(first.id);

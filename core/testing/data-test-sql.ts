@@ -35,18 +35,19 @@ export function failingRowsSql(
   }
 }
 
-/** What a failure means, for the message: `rows with a null order_id`, ... */
-export function failureNoun(test: DataTestSpec): string {
+/** What the failing rows are, for the message: `3 rows with a null order_id`, ... */
+export function describeFailures(test: DataTestSpec, n: number): string {
+  const rows = `${n} row${n === 1 ? '' : 's'}`;
   switch (test.kind) {
     case 'not_null':
-      return `null ${test.column ?? ''}`;
+      return `${rows} with a null ${test.column ?? ''}`;
     case 'unique':
-      return `duplicated ${(test.columns ?? [test.column]).join(', ')}`;
+      return `${n} duplicated value${n === 1 ? '' : 's'} of ${(test.columns ?? [test.column]).join(', ')}`;
     case 'accepted_values':
-      return `${test.column ?? ''} not in (${(test.values ?? []).map(String).join(', ')})`;
+      return `${rows} with ${test.column ?? ''} not in (${(test.values ?? []).map(String).join(', ')})`;
     case 'relationships':
-      return `${test.column ?? ''} not found in ${test.to ?? ''}.${test.field ?? ''}`;
+      return `${rows} whose ${test.column ?? ''} is not in ${test.to ?? ''}.${test.field ?? ''}`;
     case 'expression':
-      return `not meeting ${test.expression ?? ''}`;
+      return `${rows} where ${test.expression ?? ''} is false or NULL`;
   }
 }

@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors.js';
 import type { Connection } from '../engine/adapter.js';
-import { failingRowsSql, failureNoun } from './data-test-sql.js';
+import { describeFailures, failingRowsSql } from './data-test-sql.js';
 import type { DataTestSpec } from './test-spec.js';
 import type { TestResult } from './test-result.js';
 
@@ -25,8 +25,8 @@ export async function runDataTests(
       const failures = Number(count?.n ?? 0);
       let message: string | undefined;
       if (failures > 0) {
-        const sample = await conn.query(`SELECT * FROM (${sql}) LIMIT ${SAMPLE}`);
-        message = `${failures} row${failures === 1 ? '' : 's'} with ${failureNoun(test)}${test.where ? ` (where ${test.where})` : ''}, e.g. ${sample.map(formatRow).join('; ')}`;
+        const sample = await sampleRows(conn, sql);
+        message = `${describeFailures(test, failures)}${test.where ? ` (where ${test.where})` : ''}, e.g. ${sample.map(formatRow).join('; ')}`;
       }
       results.push({
         name: test.name,
@@ -69,4 +69,9 @@ function formatValue(v: unknown): string {
   if (typeof v === 'object')
     return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
   return String(v);
+}
+
+/** Up to three rows of a query, as text (so that decimals keep their scale). */
+export function sampleRows(conn: Connection, sql: string): Promise<Record<string, unknown>[]> {
+  return conn.query(`SELECT COLUMNS(*)::VARCHAR FROM (${sql}) LIMIT ${SAMPLE}`);
 }

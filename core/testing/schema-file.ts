@@ -274,7 +274,7 @@ class SchemaReader {
       }
     }
     const target = spec.column ?? spec.columns?.join(', ');
-    const detail = spec.kind === 'expression' ? `: ${spec.expression ?? ''}` : '';
+    const detail = `${spec.kind === 'expression' ? `: ${spec.expression ?? ''}` : ''}${spec.where ? ` where ${spec.where}` : ''}`;
     this.out.tests.push({
       ...spec,
       name: `${spec.kind}(${model}${target ? `.${target}` : ''}${detail})`,

@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyExampleProject } from '../helpers/example-project.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -101,5 +103,51 @@ describe('example warehouse: etl build --date 2024-01-15', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('fct_orders --> daily_revenue');
     expect(result.stdout).toContain('daily_revenue --> monthly_revenue');
+  });
+});
+
+describe('example warehouse: tests', () => {
+  it('etl test passes on the example project', () => {
+    const example = copyExampleProject();
+    try {
+      const result = runCli(['test'], example.root);
+      expect(result.code, result.stdout).toBe(0);
+      expect(result.stdout).toMatch(/\n\d+ passed, 0 failed/);
+      expect(result.stdout).toContain('PASS  unit ');
+    } finally {
+      example.cleanup();
+    }
+  });
+
+  it('breaking a model fails the right test, and build stops its downstream', () => {
+    const example = copyExampleProject();
+    try {
+      const file = join(example.root, 'models/marts/fct_orders.sql');
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          'coalesce(p.paid_amount, 0)',
+          'coalesce(p.paid_amount, 0) * 2',
+        ),
+      );
+      const tested = runCli(['test', '-s', 'fct_orders'], example.root);
+      expect(tested.code).toBe(1);
+      expect(tested.stdout).toContain(
+        'FAIL  data  expression(fct_orders: paid_amount = order_total)',
+      );
+      expect(tested.stdout).toMatch(/rows? where paid_amount = order_total is false or NULL/);
+      const built = runCli(['build', '--date', '2024-01-15', '--json'], example.root);
+      expect(built.code).toBe(1);
+      const summary = JSON.parse(built.stdout) as {
+        models: { name: string; failed: number; upstream_failed: number }[];
+      };
+      const m = (name: string) => summary.models.find((x) => x.name === name);
+      expect(m('fct_orders')?.failed).toBeGreaterThan(0);
+      expect(m('daily_revenue')?.upstream_failed).toBe(1);
+      expect(m('monthly_revenue')?.upstream_failed).toBe(1);
+      expect(m('hourly_orders')?.failed).toBe(0);
+    } finally {
+      example.cleanup();
+    }
   });
 });

@@ -236,7 +236,7 @@ describe('etl test and etl build with tests', () => {
         model: 'daily',
         code: 'E_TEST_FAILED',
         error: expect.stringContaining(
-          'expression(daily: n < 2): 1 row with not meeting n < 2',
+          'expression(daily: n < 2): 1 row where n < 2 is false or NULL',
         ) as unknown,
       }),
     ]);
