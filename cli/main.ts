@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { EtlError, ExitCode, errorMessage } from '../core/errors.js';
+import { EtlError, ExitCode, UsageError, errorMessage } from '../core/errors.js';
 import { collect, type GlobalFlags } from './global-options.js';
 
 /** What a command's action resolves to: the process exit code. */
@@ -32,7 +32,8 @@ export function createProgram(
     .option('--vars <json>', 'variables for var(), as a JSON object')
     .showSuggestionAfterError(true)
     .exitOverride();
-  program.configureOutput({ outputError: (text, write) => write(text) });
+  // Commander's own errors are reported by main() in etl's format.
+  program.configureOutput({ outputError: () => undefined });
 
   const select = (c: Command): Command =>
     c
@@ -169,11 +170,16 @@ export async function main(argv: readonly string[]): Promise<number> {
         error.code === 'commander.help'
       )
         return ExitCode.ok;
-      if (json)
-        process.stdout.write(
-          `${JSON.stringify({ status: 'error', error: { code: 'E_USAGE', message: error.message.replace(/^error: /, ''), file: null, line: null } })}\n`,
-        );
-      return ExitCode.badInput;
+      const [first, ...rest] = error.message.replace(/^error: /, '').split('\n');
+      const hint = rest
+        .join(' ')
+        .replace(/^\((.*)\)$/, '$1')
+        .trim();
+      return reportError(
+        new UsageError(first ?? error.message, undefined, hint === '' ? undefined : hint.replace(/^Did you/, 'did you')),
+        json,
+        root,
+      );
     }
     return reportError(error, json, root);
   }

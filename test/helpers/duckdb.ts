@@ -77,3 +77,34 @@ async function snapshotWith(
   }
   return out;
 }
+
+/**
+ * A checksum of every table of a DuckDB file (row count and an order-independent hash of the
+ * rows), the ledger included; the run log (etl_state.runs and failures) is left out, since a
+ * failed run is recorded there on purpose.
+ */
+export async function tableChecksums(path: string): Promise<Record<string, string>> {
+  const instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false' });
+  const conn = await instance.connect();
+  try {
+    const tables = (
+      await conn.runAndReadAll(
+        `SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1, 2`,
+      )
+    ).getRowObjectsJson() as { table_schema: string; table_name: string }[];
+    const out: Record<string, string> = {};
+    for (const { table_schema: schema, table_name: name } of tables) {
+      if (schema === 'etl_state' && (name === 'runs' || name === 'failures')) continue;
+      const [row] = (
+        await conn.runAndReadAll(
+          `SELECT count(*) AS n, coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR AS h FROM "${schema}"."${name}" AS t`,
+        )
+      ).getRowObjectsJson() as { n: string; h: string }[];
+      out[`${schema}.${name}`] = `${row?.n ?? 0}:${row?.h ?? 0}`;
+    }
+    return out;
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
