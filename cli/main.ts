@@ -135,6 +135,17 @@ export function createProgram(
       run(async () => (await import('./commands/test.js')).testCommand, cmd),
     );
 
+  select(
+    program
+      .command('verify')
+      .description('rebuild windows in a scratch database and compare content hashes'),
+  )
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+    .requiredOption('--to <date>', 'last day, inclusive')
+    .action(async (_o, cmd: Command) =>
+      run(async () => (await import('./commands/verify.js')).verifyCommand, cmd),
+    );
+
   select(program.command('status').description('per model: windows done, missing, stale, failed'))
     .option('--until <date>', 'show windows up to this day (default: now)')
     .action(async (_o, cmd: Command) =>
@@ -176,7 +187,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         .replace(/^\((.*)\)$/, '$1')
         .trim();
       return reportError(
-        new UsageError(first ?? error.message, undefined, hint === '' ? undefined : hint.replace(/^Did you/, 'did you')),
+        new UsageError(
+          first ?? error.message,
+          undefined,
+          hint === '' ? undefined : hint.replace(/^Did you/, 'did you'),
+        ),
         json,
         root,
       );

@@ -4,6 +4,7 @@ import { silentReporter } from '../core/report/reporter.js';
 import { projectOptions, type GlobalFlags } from './global-options.js';
 import { consoleReporter } from './console-reporter.js';
 import { useColor } from './output.js';
+import { windowLabel } from '../core/plan/window.js';
 
 /** Flags of the commands that write: build, backfill, run, seed. */
 export interface RunFlags extends GlobalFlags {
@@ -64,5 +65,12 @@ export function runOptions(flags: RunFlags): RunOptions {
     ...(wait === undefined ? {} : { waitMs: wait }),
     failFast: flags.failFast === true,
     runTests: flags.test !== false,
+    onDrift: (drift) => {
+      if (flags.quiet) return;
+      for (const d of drift)
+        process.stderr.write(
+          `warning: the ledger says ${d.model} ${windowLabel(d.window)} has ${d.recorded} rows but its table has ${d.actual}: it was changed outside etl; the window will be rebuilt\n`,
+        );
+    },
   };
 }

@@ -8,6 +8,7 @@ import type { Plan } from '../plan/plan.js';
 import type { PlanOptions } from '../plan/plan-steps.js';
 import { EMPTY_STATE, readWarehouseState, type WarehouseState } from '../state/warehouse-state.js';
 import { ensureLedger, finishRunSql, insertRunSql } from '../state/ledger.js';
+import { findDrift, withDrift, type Drift } from '../state/ledger-integrity.js';
 import { executePlan } from '../execute/execute-plan.js';
 import { summarize } from '../execute/summarize.js';
 import type { RunSummary } from '../execute/run-summary.js';
@@ -37,6 +38,8 @@ export interface RunOptions extends ProjectOptions {
   readonly runTests?: boolean;
   /** When another process holds the warehouse, wait up to this many ms for it. */
   readonly waitMs?: number;
+  /** Called with ledger windows whose row count no longer matches the table. */
+  readonly onDrift?: (drift: readonly Drift[]) => void;
   /** Called with the plan before anything is written. */
   readonly onPlan?: (plan: Plan) => void;
 }
@@ -185,7 +188,14 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
   };
   try {
     const state = await readWarehouseState(conn, compiled);
-    const plan = planner(compiled, state, planOptions);
+    let plan = planner(compiled, state, planOptions);
+    // The ledger is checked against the tables before it is trusted: windows changed by hand
+    // are reported and rebuilt.
+    const drift = await findDrift(conn, compiled, plan, state);
+    if (drift.length > 0) {
+      options.onDrift?.(drift);
+      plan = planner(compiled, withDrift(state, drift), planOptions);
+    }
     return { plan, compiled, seedHashes, engine, conn, close };
   } catch (error) {
     await close();

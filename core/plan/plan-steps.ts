@@ -166,6 +166,9 @@ export function planSteps(
       } else if (record.fingerprint !== node.fingerprint) {
         counts.stale++;
         todo.push({ window, reason: 'stale' });
+      } else if (state.drifted?.get(name)?.has(window.start)) {
+        counts.stale++;
+        todo.push({ window, reason: 'drift' });
       } else if (scope.force) {
         counts.forced++;
         todo.push({ window, reason: 'forced' });
@@ -178,7 +181,13 @@ export function planSteps(
     if (chained) counts.stale += replayLater(todo, [...done.values()], config.start);
     const size = upsert ? 1 : Math.max(1, scope.batchSize ?? config.batchSize);
     const batches = batch(todo, size);
-    windows.push({ model: name, total: wanted.length, ...counts, batches: batches.length });
+    windows.push({
+      model: name,
+      total: wanted.length,
+      ...counts,
+      batches: batches.length,
+      range: { start: wanted[0]!.start, end: wanted[wanted.length - 1]!.end },
+    });
     if (batches.length === 0) {
       skipped.push({ model: name, reason: `all ${wanted.length} windows done` });
       continue;

@@ -46,6 +46,8 @@ export interface ModelWindows {
   readonly forced: number;
   /** Steps (transactions) the windows to build are grouped into. */
   readonly batches: number;
+  /** The span of the windows in range. */
+  readonly range: Window;
 }
 
 /** What a command will do, in dependency order; printable and serialisable. */

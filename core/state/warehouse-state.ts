@@ -10,6 +10,11 @@ export interface WarehouseState {
   readonly partitions: ReadonlyMap<string, readonly PartitionRecord[]>;
   /** The fingerprint of the newest build of each view and table. */
   readonly builds: ReadonlyMap<string, string>;
+  /**
+   * Windows whose ledger row count no longer matches the table (written outside etl), by
+   * model: they are rebuilt, not trusted.
+   */
+  readonly drifted?: ReadonlyMap<string, ReadonlySet<number>>;
   /** The last load of each seed. */
   readonly seeds: ReadonlyMap<string, { readonly fileHash: string; readonly fingerprint: string }>;
 }

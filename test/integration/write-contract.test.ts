@@ -228,7 +228,7 @@ describe('bad flags', () => {
 
   it('an unknown command suggests the right one', () => {
     const p = make();
-    expect(runCli(['biuld'], p.root).stderr).toContain('(Did you mean build?)');
+    expect(runCli(['biuld'], p.root).stderr).toContain('help: did you mean build?');
   });
 });
 

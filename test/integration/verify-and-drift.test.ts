@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempProject, type TempProject } from '../helpers/temp-project.js';
+import { runCli } from '../helpers/run-cli.js';
+import { queryFile } from '../helpers/duckdb.js';
+import { backfillProjectFiles } from '../helpers/backfill-project.js';
+
+let project: TempProject | undefined;
+afterEach(() => {
+  project?.cleanup();
+  project = undefined;
+});
+const RANGE = ['--from', '2024-01-01', '--to', '2024-01-10'];
+
+function built(): TempProject {
+  project = tempProject(backfillProjectFiles(10));
+  expect(runCli(['backfill', ...RANGE, '--quiet'], project.root).code).toBe(0);
+  return project;
+}
+
+describe('etl verify', () => {
+  it('finds no mismatch on a clean warehouse', () => {
+    const p = built();
+    const result = runCli(['verify', ...RANGE, '--json'], p.root);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout) as {
+      matched: number;
+      mismatched: number;
+      skipped: { model: string }[];
+    };
+    // 10 daily + 10 daily_totals + 2 weekly + 240 hourly
+    expect(summary).toMatchObject({ matched: 262, mismatched: 0 });
+    expect(summary.skipped.map((s) => s.model)).toEqual(['users_latest']);
+  });
+
+  it('reports a row changed by hand in the table and in what is built from it, and exits 1', async () => {
+    const p = built();
+    await queryFile(
+      p.warehouse,
+      `UPDATE main.daily SET amount = amount + 1 WHERE day = DATE '2024-01-04'`,
+    );
+    const result = runCli(['verify', ...RANGE], p.root);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('MISMATCH daily 2024-01-04: the table holds 1 rows');
+    expect(result.stdout).toContain('rows changed outside etl');
+    expect(result.stdout).toContain('MISMATCH daily_totals 2024-01-04: a rebuild gives 1 rows');
+    expect(result.stdout).toContain('Mismatches: 260 windows match, 2 mismatched');
+  });
+
+  it('reports a changed input (a seed edited after the build)', () => {
+    const p = built();
+    p.write(
+      'seeds/events.csv',
+      backfillProjectFiles(10)['seeds/events.csv']!.replace(',0.25\n', ',9.25\n'),
+    );
+    expect(runCli(['seed'], p.root).code).toBe(0);
+    const result = runCli(['verify', ...RANGE, '-s', 'daily'], p.root);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/MISMATCH daily 2024-01-\d\d: a rebuild gives/);
+  });
+});
+
+describe('ledger integrity', () => {
+  it('rows deleted by hand are reported at the start of a writing command and the window is rebuilt', async () => {
+    const p = built();
+    await queryFile(
+      p.warehouse,
+      `DELETE FROM main.hourly WHERE hour >= TIMESTAMP '2024-01-05 00:00:00' AND hour < TIMESTAMP '2024-01-06 00:00:00'`,
+    );
+    const result = runCli(['backfill', ...RANGE, '--json'], p.root);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /warning: the ledger says hourly 2024-01-05 \d\d:00 has 1 rows but its table has 0: it was changed outside etl/,
+    );
+    const summary = JSON.parse(result.stdout) as { partitions: { built: number } };
+    expect(summary.partitions.built).toBeGreaterThan(0);
+    const again = JSON.parse(runCli(['backfill', ...RANGE, '--json'], p.root).stdout) as {
+      partitions: { built: number };
+    };
+    expect(again.partitions.built).toBe(0);
+    expect(runCli(['verify', ...RANGE], p.root).code).toBe(0);
+  });
+});
