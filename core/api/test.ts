@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.js';
+import { subquery } from '../util/sql.js';
 import { openEngine } from '../engine/open-engine.js';
 import { openDuckDB } from '../engine/duckdb.js';
 import type { Connection } from '../engine/adapter.js';
@@ -146,7 +147,7 @@ async function runQueryTests(
           isIncremental: false,
         },
       );
-      const [count] = await conn.query(`SELECT count(*) AS n FROM (${sql})`);
+      const [count] = await conn.query(`SELECT count(*) AS n FROM ${subquery(sql)}`);
       const failures = Number(count?.n ?? 0);
       const sample = failures > 0 ? await sampleRows(conn, sql) : [];
       report({

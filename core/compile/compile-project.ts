@@ -262,7 +262,8 @@ export function renderModel(
           config: () => undefined,
         }),
       )
-      .trim();
+      .trim()
+      .replace(/;\s*$/, '');
   } catch (error) {
     throw toTemplateError(error, model.file, compiled.fileText);
   }

@@ -1,5 +1,5 @@
 import { EtlError, WindowError, errorMessage } from '../errors.js';
-import type { Connection, Engine } from '../engine/adapter.js';
+import type { Column, Connection, Engine } from '../engine/adapter.js';
 import type { CompiledGraph, CompiledSeed } from '../compile/compiled-graph.js';
 import type { Plan, Step } from '../plan/plan.js';
 import { writeView } from '../materialize/view.js';
@@ -86,6 +86,7 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
   const connections: Connection[] = [conn];
   try {
     for (let i = 1; i < threads; i++) connections.push(await options.engine.connect());
+    const cache = new Map<string, readonly Column[]>();
     const verifiers = connections.map((c) =>
       options.runTests === false ? undefined : buildVerifier(compiled, c),
     );
@@ -101,6 +102,7 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
             conn: connections[worker]!,
             runId: options.runId,
             now: options.now,
+            cache,
             ...(verify === undefined ? {} : { verify }),
           };
           reporter.stepStarted(step);

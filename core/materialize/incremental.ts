@@ -1,23 +1,24 @@
 import { WindowError, errorMessage } from '../errors.js';
-import { inTransaction } from '../engine/adapter.js';
+import { inTransaction, type Column } from '../engine/adapter.js';
 import { deletePartitionsSql, insertPartitionsSql, type PartitionRecord } from '../state/ledger.js';
-import { formatTimestamp, mergeWindows, windowLabel, type Window } from '../plan/window.js';
-import { quoteIdent } from '../util/sql.js';
+import { formatTimestamp, mergeWindows, windowLabel } from '../plan/window.js';
+import { quoteIdent, subquery } from '../util/sql.js';
 import {
   columnList,
   contentHashExpression,
+  describeColumnChange,
   formatContentHash,
-  prepareTarget,
-  stageName,
 } from './stage.js';
 import type { ModelWrite, WriteContext, WriteResult } from './write-context.js';
 
 const ROW = 'etl_row__';
+const OUTSIDE = 'etl: a row outside the window';
 
 /**
- * `incremental` with `time_column`: in one transaction, stage the query, refuse rows outside
- * the step's windows, delete the windows, insert the rows, and append one ledger row per
- * window. Any error rolls everything back: the windows keep their previous rows.
+ * `incremental` with `time_column`: in one transaction, delete the step's windows, insert the
+ * query's rows (a row outside the windows aborts the statement), count and hash the rows of
+ * each window, and append one ledger row per window. Any error rolls everything back: the
+ * windows keep their previous rows. The query's columns are described once per model and run.
  */
 export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
   const { conn } = ctx;
@@ -25,79 +26,118 @@ export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Pr
   const column = model.config.timeColumn;
   if (column === undefined) throw new Error(`model ${model.name} has no time_column`);
   const span = mergeWindows(step.windows);
+  const first = step.windows[0];
   const label =
-    step.windows.length === 1 && step.windows[0]
-      ? windowLabel(step.windows[0], model.config.grain)
-      : `${windowLabel(span)}`;
+    step.windows.length === 1 && first ? windowLabel(first, model.config.grain) : windowLabel(span);
   const tc = quoteIdent(column);
-  const inside = (w: Window): string =>
-    `${tc} >= TIMESTAMP '${formatTimestamp(w.start)}' AND ${tc} < TIMESTAMP '${formatTimestamp(w.end)}'`;
-  const stage = stageName(model);
-
-  return inTransaction(conn, async () => {
-    try {
-      await conn.run(`CREATE TEMP TABLE ${stage} AS\n${step.sql}`);
-    } catch (error) {
-      throw new WindowError(
-        'E_SQL',
-        `model '${model.name}' window ${label}: ${errorMessage(error)}`,
-        {
-          model: model.name,
-          window: label,
-          sql: step.sql,
-          cause: error,
-        },
-      );
-    }
-    if (!(await conn.columns(stage)).some((c) => c.name.toLowerCase() === column.toLowerCase()))
-      throw new WindowError(
-        'E_TIME_COLUMN',
-        `model '${model.name}': time_column '${column}' is not a column of the query`,
-        { model: model.name, window: label },
-      );
-    const perWindow = step.windows
-      .map(
-        (w, i) =>
-          `count(*) FILTER (WHERE ${inside(w)}) AS n${i}, ${contentHashExpression(ROW, inside(w))} AS h${i}`,
-      )
-      .join(',\n  ');
-    const [stats] = await conn.query(
-      `SELECT count(*) FILTER (WHERE ${tc} IS NULL OR NOT (${inside(span)})) AS outside,\n  ${perWindow}\nFROM ${stage} AS ${ROW}`,
-    );
-    const outside = Number(stats?.outside ?? 0);
-    if (outside > 0)
-      throw new WindowError(
-        'E_OUTSIDE_WINDOW',
-        `model '${model.name}' window ${label}: the query returned ${outside} row${outside === 1 ? '' : 's'} with ${column} outside [${formatTimestamp(span.start)}, ${formatTimestamp(span.end)}); nothing was written`,
-        {
-          model: model.name,
-          window: label,
-          hint: `filter the query with: where ${column} >= {{ start }} and ${column} < {{ end }}`,
-        },
-      );
-    if (step.fullRefresh) await conn.run(deletePartitionsSql(model.name));
-    const columns = await prepareTarget(conn, model, stage, {
-      window: label,
-      fullRefresh: step.fullRefresh,
-    });
-    await conn.run(`DELETE FROM ${model.relation} WHERE ${inside(span)}`);
-    await conn.run(
-      `INSERT INTO ${model.relation} (${columnList(columns)}) SELECT ${columnList(columns)} FROM ${stage}`,
-    );
-    const finishedAt = ctx.now();
-    const records: PartitionRecord[] = step.windows.map((window, i) => ({
+  const bounds = `TIMESTAMP '${formatTimestamp(span.start)}' AND`;
+  const inSpan = (expr: string): string =>
+    `${expr} >= ${bounds} ${expr} < TIMESTAMP '${formatTimestamp(span.end)}'`;
+  const fail = (code: string, message: string, extra: { hint?: string; cause?: unknown } = {}) =>
+    new WindowError(code, `model '${model.name}' window ${label}: ${message}`, {
       model: model.name,
-      window,
-      fingerprint: model.fingerprint,
-      rowCount: Number(stats?.[`n${i}`] ?? 0),
-      contentHash: formatContentHash(stats?.[`h${i}`]),
-      runId: ctx.runId,
-      finishedAt,
-    }));
-    await conn.run(insertPartitionsSql(records));
-    await conn.run(`DROP TABLE ${stage}`);
-    const tests = (await ctx.verify?.(model, inside(span))) ?? [];
-    const windows = records.map((r) => ({ window: r.window, rows: r.rowCount }));
-    return { rows: windows.reduce((sum, w) => sum + w.rows, 0), windows, tests };
-  });
+      window: label,
+      sql: step.sql,
+      ...extra,
+    });
+
+  // The query's columns: described once per model and is_incremental() branch in a run.
+  const key = `${model.name}|${step.isIncremental ? 1 : 0}`;
+  let columns: readonly Column[] | undefined = ctx.cache?.get(key);
+  if (columns === undefined) {
+    try {
+      columns = await conn.columns(subquery(step.sql));
+    } catch (error) {
+      throw fail('E_SQL', errorMessage(error), { cause: error });
+    }
+    ctx.cache?.set(key, columns);
+  }
+  if (!columns.some((c) => c.name.toLowerCase() === column.toLowerCase()))
+    throw fail(
+      'E_TIME_COLUMN',
+      `time_column '${column}' is not a column of the query (${columns.map((c) => c.name).join(', ')})`,
+    );
+  const cols = columnList(columns);
+
+  try {
+    return await inTransaction(conn, async () => {
+      if (step.fullRefresh) await conn.run(deletePartitionsSql(model.name));
+      const kind =
+        step.isIncremental && !step.fullRefresh
+          ? 'table'
+          : await conn.relationKind(model.schema, model.name);
+      if (kind === 'view' && !step.fullRefresh)
+        throw fail('E_NOT_A_TABLE', `${model.relation} is a view`, {
+          hint: 'rerun with --full-refresh to replace it',
+        });
+      if (kind === undefined || step.fullRefresh) {
+        if (kind !== undefined)
+          await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${model.relation}`);
+        await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
+        await conn.run(
+          `CREATE TABLE ${model.relation} AS SELECT ${cols} FROM ${subquery(step.sql)} LIMIT 0`,
+        );
+        ctx.cache?.set(`${model.name}|table`, columns);
+      } else {
+        const tableKey = `${model.name}|table`;
+        let existing = ctx.cache?.get(tableKey);
+        if (existing === undefined) {
+          existing = await conn.columns(model.relation);
+          ctx.cache?.set(tableKey, existing);
+        }
+        const change = describeColumnChange(existing, columns);
+        if (change !== undefined)
+          throw fail(
+            'E_SCHEMA_CHANGE',
+            `the query's columns no longer match ${model.relation}: ${change}`,
+            {
+              hint: `rerun with --full-refresh to rebuild ${model.name} with the new columns`,
+            },
+          );
+      }
+      await conn.run(`DELETE FROM ${model.relation} WHERE ${inSpan(tc)}`);
+      // A row outside the windows aborts the insert, so nothing outside is ever written.
+      await conn.run(
+        `INSERT INTO ${model.relation} (${cols}) SELECT ${cols} FROM ${subquery(step.sql)} AS etl_q
+WHERE CASE WHEN ${inSpan(`etl_q.${tc}`)} THEN true ELSE error('${OUTSIDE}') END`,
+      );
+      const stats = await conn.query(
+        `SELECT epoch_ms(date_trunc('${model.config.grain}', ${tc}::TIMESTAMP)) AS w, count(*) AS n, ${contentHashExpression(ROW)} AS h
+FROM (SELECT ${cols} FROM ${model.relation} WHERE ${inSpan(tc)}) AS ${ROW} GROUP BY 1`,
+      );
+      const byWindow = new Map(stats.map((r) => [Number(r.w), r]));
+      const finishedAt = ctx.now();
+      const records: PartitionRecord[] = step.windows.map((window) => {
+        const r = byWindow.get(window.start);
+        return {
+          model: model.name,
+          window,
+          fingerprint: model.fingerprint,
+          rowCount: Number(r?.n ?? 0),
+          contentHash: formatContentHash(r?.h ?? 0),
+          runId: ctx.runId,
+          finishedAt,
+        };
+      });
+      await conn.run(insertPartitionsSql(records));
+      const tests = (await ctx.verify?.(model, inSpan(tc))) ?? [];
+      const windows = records.map((r) => ({ window: r.window, rows: r.rowCount }));
+      return { rows: windows.reduce((sum, w) => sum + w.rows, 0), windows, tests };
+    });
+  } catch (error) {
+    if (!errorMessage(error).includes(OUTSIDE)) {
+      if (error instanceof WindowError) throw error;
+      throw fail('E_SQL', errorMessage(error), { cause: error });
+    }
+    // After the rollback: count what the query returned outside the windows, for the message.
+    const [row] = await conn.query(
+      `SELECT count(*) AS n FROM ${subquery(step.sql)} AS etl_q WHERE etl_q.${tc} IS NULL OR NOT (${inSpan(`etl_q.${tc}`)})`,
+    );
+    const n = Number(row?.n ?? 0);
+    throw fail(
+      'E_OUTSIDE_WINDOW',
+      `the query returned ${n} row${n === 1 ? '' : 's'} with ${column} outside [${formatTimestamp(span.start)}, ${formatTimestamp(span.end)}); nothing was written`,
+      { hint: `filter the query with: where ${column} >= {{ start }} and ${column} < {{ end }}` },
+    );
+  }
 }

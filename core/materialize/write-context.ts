@@ -1,4 +1,4 @@
-import type { Connection } from '../engine/adapter.js';
+import type { Column, Connection } from '../engine/adapter.js';
 import type { CompiledModel } from '../compile/compiled-graph.js';
 import type { Step } from '../plan/plan.js';
 import type { Window } from '../plan/window.js';
@@ -17,6 +17,8 @@ export interface WriteContext {
    * fails, which rolls the step back.
    */
   readonly verify?: (model: CompiledModel, scope: string | undefined) => Promise<TestResult[]>;
+  /** Columns described during this run (of model queries and tables), shared by workers. */
+  readonly cache?: Map<string, readonly Column[]>;
 }
 
 /** A model step with its compiled model. */

@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.js';
+import { subquery } from '../util/sql.js';
 import type { Connection } from '../engine/adapter.js';
 import { describeFailures, failingRowsSql } from './data-test-sql.js';
 import type { DataTestSpec } from './test-spec.js';
@@ -21,7 +22,7 @@ export async function runDataTests(
     const started = performance.now();
     const sql = failingRowsSql(test, relationOf(test.model), relationOf, scope);
     try {
-      const [count] = await conn.query(`SELECT count(*) AS n FROM (${sql})`);
+      const [count] = await conn.query(`SELECT count(*) AS n FROM ${subquery(sql)}`);
       const failures = Number(count?.n ?? 0);
       let message: string | undefined;
       if (failures > 0) {
@@ -73,5 +74,5 @@ function formatValue(v: unknown): string {
 
 /** Up to three rows of a query, as text (so that decimals keep their scale). */
 export function sampleRows(conn: Connection, sql: string): Promise<Record<string, unknown>[]> {
-  return conn.query(`SELECT COLUMNS(*)::VARCHAR FROM (${sql}) LIMIT ${SAMPLE}`);
+  return conn.query(`SELECT COLUMNS(*)::VARCHAR FROM ${subquery(sql)} LIMIT ${SAMPLE}`);
 }

@@ -31,3 +31,11 @@ export function sqlLiteral(value: unknown): string {
 export function qualified(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
+
+/**
+ * A query wrapped as a subquery. The newlines keep a trailing `-- comment` of the query from
+ * swallowing the closing parenthesis.
+ */
+export function subquery(sql: string): string {
+  return `(\n${sql}\n)`;
+}

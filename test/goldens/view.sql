@@ -6,21 +6,25 @@ INSERT INTO etl_state.models VALUES ('stg_events', 'view', 'e15f5f7eb899579ec4f8
 COMMIT;
 
 BEGIN TRANSACTION;
-CREATE TEMP TABLE "etl_stage__daily_amounts" AS
+CREATE SCHEMA IF NOT EXISTS "main";
+CREATE TABLE "main"."daily_amounts" AS SELECT "day", "amount" FROM (
 select ts::date as day, sum(amount) as amount
 from "main"."stg_events"
 where ts >= TIMESTAMP '2024-01-15 00:00:00' and ts < TIMESTAMP '2024-01-16 00:00:00'
-group by all;
-SELECT count(*) FILTER (WHERE "day" IS NULL OR NOT ("day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00')) AS outside,
-  count(*) FILTER (WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00') AS n0, (coalesce(sum(hash(etl_row__)::HUGEINT) FILTER (WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00'), 0) % 18446744073709551616)::UBIGINT AS h0
-FROM "etl_stage__daily_amounts" AS etl_row__;
-CREATE SCHEMA IF NOT EXISTS "main";
-CREATE TABLE "main"."daily_amounts" AS SELECT * FROM "etl_stage__daily_amounts" WITH NO DATA;
+group by all
+) LIMIT 0;
 DELETE FROM "main"."daily_amounts" WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00';
-INSERT INTO "main"."daily_amounts" ("day", "amount") SELECT "day", "amount" FROM "etl_stage__daily_amounts";
+INSERT INTO "main"."daily_amounts" ("day", "amount") SELECT "day", "amount" FROM (
+select ts::date as day, sum(amount) as amount
+from "main"."stg_events"
+where ts >= TIMESTAMP '2024-01-15 00:00:00' and ts < TIMESTAMP '2024-01-16 00:00:00'
+group by all
+) AS etl_q
+WHERE CASE WHEN etl_q."day" >= TIMESTAMP '2024-01-15 00:00:00' AND etl_q."day" < TIMESTAMP '2024-01-16 00:00:00' THEN true ELSE error('etl: a row outside the window') END;
+SELECT epoch_ms(date_trunc('day', "day"::TIMESTAMP)) AS w, count(*) AS n, (coalesce(sum(hash(etl_row__)::HUGEINT), 0) % 18446744073709551616)::UBIGINT AS h
+FROM (SELECT "day", "amount" FROM "main"."daily_amounts" WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00') AS etl_row__ GROUP BY 1;
 INSERT INTO etl_state.partitions (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at) VALUES
   ('daily_amounts', TIMESTAMP '2024-01-15 00:00:00', TIMESTAMP '2024-01-16 00:00:00', '5c66fa03c12c57172a4d775f51d058a4c367f2937cd041187cef79347bcc4cb8', 1, 'b7b5e010a73a4dea', 'run-1', TIMESTAMP '2024-01-16 02:00:00');
-DROP TABLE "etl_stage__daily_amounts";
 COMMIT;
 
 BEGIN TRANSACTION;
@@ -57,19 +61,18 @@ INSERT INTO etl_state.models VALUES ('stg_events', 'view', 'e15f5f7eb899579ec4f8
 COMMIT;
 
 BEGIN TRANSACTION;
-CREATE TEMP TABLE "etl_stage__daily_amounts" AS
+DELETE FROM "main"."daily_amounts" WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00';
+INSERT INTO "main"."daily_amounts" ("day", "amount") SELECT "day", "amount" FROM (
 select ts::date as day, sum(amount) as amount
 from "main"."stg_events"
 where ts >= TIMESTAMP '2024-01-15 00:00:00' and ts < TIMESTAMP '2024-01-16 00:00:00'
-group by all;
-SELECT count(*) FILTER (WHERE "day" IS NULL OR NOT ("day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00')) AS outside,
-  count(*) FILTER (WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00') AS n0, (coalesce(sum(hash(etl_row__)::HUGEINT) FILTER (WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00'), 0) % 18446744073709551616)::UBIGINT AS h0
-FROM "etl_stage__daily_amounts" AS etl_row__;
-DELETE FROM "main"."daily_amounts" WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00';
-INSERT INTO "main"."daily_amounts" ("day", "amount") SELECT "day", "amount" FROM "etl_stage__daily_amounts";
+group by all
+) AS etl_q
+WHERE CASE WHEN etl_q."day" >= TIMESTAMP '2024-01-15 00:00:00' AND etl_q."day" < TIMESTAMP '2024-01-16 00:00:00' THEN true ELSE error('etl: a row outside the window') END;
+SELECT epoch_ms(date_trunc('day', "day"::TIMESTAMP)) AS w, count(*) AS n, (coalesce(sum(hash(etl_row__)::HUGEINT), 0) % 18446744073709551616)::UBIGINT AS h
+FROM (SELECT "day", "amount" FROM "main"."daily_amounts" WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00') AS etl_row__ GROUP BY 1;
 INSERT INTO etl_state.partitions (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at) VALUES
   ('daily_amounts', TIMESTAMP '2024-01-15 00:00:00', TIMESTAMP '2024-01-16 00:00:00', '5c66fa03c12c57172a4d775f51d058a4c367f2937cd041187cef79347bcc4cb8', 1, 'b7b5e010a73a4dea', 'run-2', TIMESTAMP '2024-01-16 02:00:00');
-DROP TABLE "etl_stage__daily_amounts";
 COMMIT;
 
 BEGIN TRANSACTION;
