@@ -91,12 +91,16 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
       options.runTests === false ? undefined : buildVerifier(compiled, c),
     );
     await runDag(
-      work.map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => !results.has(d)) })),
+      work.map((step) => ({
+        id: step.id,
+        dependsOn: step.dependsOn.filter((d) => !results.has(d)),
+        step,
+      })),
       {
         concurrency: threads,
         failFast: options.failFast ?? false,
-        exclusive: (a, b) => a.model === b.model && overlaps(a, b),
-        run: async (step, worker) => {
+        exclusive: (a, b) => a.step.model === b.step.model && overlaps(a.step, b.step),
+        run: async ({ step }, worker) => {
           const verify = verifiers[worker];
           const ctx: WriteContext = {
             conn: connections[worker]!,
@@ -141,7 +145,7 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
           reporter.stepFinished(result);
           return result.status === 'success';
         },
-        onSkip: (step, outcome, cause) => {
+        onSkip: ({ step }, outcome, cause) => {
           const result: StepResult = {
             step,
             status: outcome,

@@ -205,12 +205,17 @@ export function planSteps(
         group.length === 1
           ? windowLabel(span, config.grain)
           : `${windowLabel(group[0]!.window, config.grain)}..${windowLabel(group[group.length - 1]!.window, config.grain)}`;
+      // The first windows are rendered now, so that template errors stop the run before it
+      // writes anything; the rest when they run.
+      const eager = first === undefined || previous === first;
       const step = stepOf(
         name,
         upsert ? 'upsert' : 'incremental',
         group.map((g) => g.window),
         span,
-        render(span, isIncremental),
+        eager
+          ? render(span, isIncremental)
+          : () => renderModel(compiled, node, { window: span, isIncremental }),
         isIncremental,
         options.fullRefresh && first === undefined,
         [...deps],
@@ -231,25 +236,31 @@ function stepOf(
   kind: Step['kind'],
   windows: readonly Window[],
   renderWindow: Window,
-  sql: string,
+  sql: string | (() => string),
   isIncremental: boolean,
   fullRefresh: boolean,
   dependsOn: readonly string[],
   reason: string,
   label?: string,
 ): Step {
-  return {
+  const base = {
     id: label === undefined ? model : `${model}@${label}`,
     model,
     kind,
     windows,
     renderWindow,
-    sql,
     isIncremental,
     fullRefresh,
     dependsOn,
     reason,
   };
+  if (typeof sql === 'string') return { ...base, sql };
+  // Rendered when first read, so that planning a million windows renders none of them.
+  let rendered: string | undefined;
+  return Object.defineProperty(base, 'sql', {
+    get: () => (rendered ??= sql()),
+    enumerable: true,
+  }) as Step;
 }
 
 function seedReason(
