@@ -1,5 +1,5 @@
 import { WindowError, errorMessage } from '../errors.js';
-import { inTransaction, type Column } from '../engine/adapter.js';
+import type { Column, Row } from '../engine/adapter.js';
 import { deletePartitionsSql, insertPartitionsSql, type PartitionRecord } from '../state/ledger.js';
 import { formatTimestamp, mergeWindows, windowLabel } from '../plan/window.js';
 import { quoteIdent, subquery } from '../util/sql.js';
@@ -59,72 +59,98 @@ export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Pr
     );
   const cols = columnList(columns);
 
-  try {
-    return await inTransaction(conn, async () => {
-      if (step.fullRefresh) await conn.run(deletePartitionsSql(model.name));
-      const kind =
-        step.isIncremental && !step.fullRefresh
-          ? 'table'
-          : await conn.relationKind(model.schema, model.name);
-      if (kind === 'view' && !step.fullRefresh)
-        throw fail('E_NOT_A_TABLE', `${model.relation} is a view`, {
-          hint: 'rerun with --full-refresh to replace it',
-        });
-      if (kind === undefined || step.fullRefresh) {
-        if (kind !== undefined)
-          await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${model.relation}`);
-        await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
-        await conn.run(
-          `CREATE TABLE ${model.relation} AS SELECT ${cols} FROM ${subquery(step.sql)} LIMIT 0`,
-        );
-        ctx.cache?.set(`${model.name}|table`, columns);
-      } else {
-        const tableKey = `${model.name}|table`;
-        let existing = ctx.cache?.get(tableKey);
-        if (existing === undefined) {
-          existing = await conn.columns(model.relation);
-          ctx.cache?.set(tableKey, existing);
-        }
-        const change = describeColumnChange(existing, columns);
-        if (change !== undefined)
-          throw fail(
-            'E_SCHEMA_CHANGE',
-            `the query's columns no longer match ${model.relation}: ${change}`,
-            {
-              hint: `rerun with --full-refresh to rebuild ${model.name} with the new columns`,
-            },
-          );
-      }
-      await conn.run(`DELETE FROM ${model.relation} WHERE ${inSpan(tc)}`);
-      // A row outside the windows aborts the insert, so nothing outside is ever written.
-      await conn.run(
-        `INSERT INTO ${model.relation} (${cols}) SELECT ${cols} FROM ${subquery(step.sql)} AS etl_q
-WHERE CASE WHEN ${inSpan(`etl_q.${tc}`)} THEN true ELSE error('${OUTSIDE}') END`,
-      );
-      const stats = await conn.query(
-        `SELECT epoch_ms(date_trunc('${model.config.grain}', ${tc}::TIMESTAMP)) AS w, count(*) AS n, ${contentHashExpression(ROW)} AS h
-FROM (SELECT ${cols} FROM ${model.relation} WHERE ${inSpan(tc)}) AS ${ROW} GROUP BY 1`,
-      );
-      const byWindow = new Map(stats.map((r) => [Number(r.w), r]));
-      const finishedAt = ctx.now();
-      const records: PartitionRecord[] = step.windows.map((window) => {
-        const r = byWindow.get(window.start);
-        return {
-          model: model.name,
-          window,
-          fingerprint: model.fingerprint,
-          rowCount: Number(r?.n ?? 0),
-          contentHash: formatContentHash(r?.h ?? 0),
-          runId: ctx.runId,
-          finishedAt,
-        };
-      });
-      await conn.run(insertPartitionsSql(records));
-      const tests = (await ctx.verify?.(model, inSpan(tc))) ?? [];
-      const windows = records.map((r) => ({ window: r.window, rows: r.rowCount }));
-      return { rows: windows.reduce((sum, w) => sum + w.rows, 0), windows, tests };
+  // Before the transaction: what is there (cached for the run after the first window).
+  const tableKey = `${model.name}|table`;
+  const kind =
+    step.isIncremental && !step.fullRefresh
+      ? 'table'
+      : await conn.relationKind(model.schema, model.name);
+  if (kind === 'view' && !step.fullRefresh)
+    throw fail('E_NOT_A_TABLE', `${model.relation} is a view`, {
+      hint: 'rerun with --full-refresh to replace it',
     });
+  const create = kind === undefined || step.fullRefresh;
+  if (!create) {
+    let existing = ctx.cache?.get(tableKey);
+    if (existing === undefined) {
+      existing = await conn.columns(model.relation);
+      ctx.cache?.set(tableKey, existing);
+    }
+    const change = describeColumnChange(existing, columns);
+    if (change !== undefined)
+      throw fail(
+        'E_SCHEMA_CHANGE',
+        `the query's columns no longer match ${model.relation}: ${change}`,
+        {
+          hint: `rerun with --full-refresh to rebuild ${model.name} with the new columns`,
+        },
+      );
+  }
+
+  // Statements that return nothing go to the engine together, in as few round trips as the
+  // queries in between allow. The explicit BEGIN comes first, so a failure anywhere is
+  // rolled back, never committed.
+  const batch: string[] = ['BEGIN TRANSACTION'];
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    await conn.run(batch.join(';\n'));
+    batch.length = 0;
+  };
+  try {
+    if (step.fullRefresh) batch.push(deletePartitionsSql(model.name));
+    if (create) {
+      if (kind !== undefined)
+        batch.push(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${model.relation}`);
+      batch.push(
+        `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`,
+        `CREATE TABLE ${model.relation} AS SELECT ${cols} FROM ${subquery(step.sql)} LIMIT 0`,
+      );
+    }
+    batch.push(
+      `DELETE FROM ${model.relation} WHERE ${inSpan(tc)}`,
+      // A row outside the windows aborts the insert, so nothing outside is ever written.
+      `INSERT INTO ${model.relation} (${cols}) SELECT ${cols} FROM ${subquery(step.sql)} AS etl_q
+WHERE CASE WHEN ${inSpan(`etl_q.${tc}`)} THEN true ELSE error('${OUTSIDE}') END`,
+    );
+    await flush();
+    if (create) ctx.cache?.set(tableKey, columns);
+    // One window: no grouping needed (the common case); a batch: one group per window.
+    const rows = `FROM (SELECT ${cols} FROM ${model.relation} WHERE ${inSpan(tc)}) AS ${ROW}`;
+    const stats: Row[] =
+      step.windows.length === 1
+        ? (
+            await conn.query(`SELECT count(*) AS n, ${contentHashExpression(ROW)} AS h ${rows}`)
+          ).map((r) => ({ ...r, w: span.start }))
+        : await conn.query(
+            `SELECT epoch_ms(date_trunc('${model.config.grain}', ${tc}::TIMESTAMP)) AS w, count(*) AS n, ${contentHashExpression(ROW)} AS h ${rows} GROUP BY 1`,
+          );
+    const byWindow = new Map(stats.map((r) => [Number(r.w), r]));
+    const finishedAt = ctx.now();
+    const records: PartitionRecord[] = step.windows.map((window) => {
+      const r = byWindow.get(window.start);
+      return {
+        model: model.name,
+        window,
+        fingerprint: model.fingerprint,
+        rowCount: Number(r?.n ?? 0),
+        contentHash: formatContentHash(r?.h ?? 0),
+        runId: ctx.runId,
+        finishedAt,
+      };
+    });
+    batch.push(insertPartitionsSql(records));
+    let tests: WriteResult['tests'] = [];
+    if (ctx.verify?.models.has(model.name)) {
+      await flush();
+      tests = await ctx.verify(model, inSpan(tc));
+    }
+    batch.push('COMMIT');
+    await flush();
+    const windows = records.map((r) => ({ window: r.window, rows: r.rowCount }));
+    return { rows: windows.reduce((sum, w) => sum + w.rows, 0), windows, tests };
   } catch (error) {
+    await conn.run('ROLLBACK').catch(() => undefined);
+    if (create) ctx.cache?.delete(tableKey);
     if (!errorMessage(error).includes(OUTSIDE)) {
       if (error instanceof WindowError) throw error;
       throw fail('E_SQL', errorMessage(error), { cause: error });

@@ -4,6 +4,7 @@ import type { Step } from '../plan/plan.js';
 import type { Window } from '../plan/window.js';
 import type { ModelBuildRecord } from '../state/ledger.js';
 import type { TestResult } from '../testing/test-result.js';
+import type { Verifier } from '../testing/verify.js';
 
 /** What a materialization needs to write one step. */
 export interface WriteContext {
@@ -16,7 +17,7 @@ export interface WriteContext {
    * in `scope` (a SQL condition; all rows when undefined). Throws when an error-severity test
    * fails, which rolls the step back.
    */
-  readonly verify?: (model: CompiledModel, scope: string | undefined) => Promise<TestResult[]>;
+  readonly verify?: Verifier;
   /** Columns described during this run (of model queries and tables), shared by workers. */
   readonly cache?: Map<string, readonly Column[]>;
 }

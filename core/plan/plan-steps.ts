@@ -194,33 +194,35 @@ export function planSteps(
     }
     let previous: Step | undefined;
     let first: Step | undefined;
+    const kind = upsert ? 'upsert' : 'incremental';
+    const lazyRender = (window: Window, isIncremental: boolean): string =>
+      renderModel(compiled, node, { window, isIncremental });
     for (const group of batches) {
-      const span = mergeWindows(group.map((g) => g.window));
+      const only = group.length === 1 ? group[0]!.window : undefined;
+      const span = only ?? mergeWindows(group.map((g) => g.window));
       const isIncremental = exists || first !== undefined;
       const deps = new Set<string>(testDeps);
       for (const p of parents) dataDeps(p, span, deps);
       if (chained && previous) deps.add(previous.id);
       else if (!exists && first) deps.add(first.id);
       const label =
-        group.length === 1
-          ? windowLabel(span, config.grain)
+        only !== undefined
+          ? windowLabel(only, config.grain)
           : `${windowLabel(group[0]!.window, config.grain)}..${windowLabel(group[group.length - 1]!.window, config.grain)}`;
       // The first windows are rendered now, so that template errors stop the run before it
       // writes anything; the rest when they run.
       const eager = first === undefined || previous === first;
-      const step = stepOf(
+      const step = new PlannedStep(
+        `${name}@${label}`,
         name,
-        upsert ? 'upsert' : 'incremental',
-        group.map((g) => g.window),
+        kind,
+        only !== undefined ? [only] : group.map((g) => g.window),
         span,
-        eager
-          ? render(span, isIncremental)
-          : () => renderModel(compiled, node, { window: span, isIncremental }),
         isIncremental,
         options.fullRefresh && first === undefined,
-        [...deps],
+        deps.size === 0 ? NO_DEPS : [...deps],
         group.some((g) => g.reason === 'stale') ? 'stale' : (group[0]?.reason ?? 'missing'),
-        label,
+        eager ? render(span, isIncremental) : lazyRender,
       );
       add(step);
       first ??= step;
@@ -236,7 +238,7 @@ function stepOf(
   kind: Step['kind'],
   windows: readonly Window[],
   renderWindow: Window,
-  sql: string | (() => string),
+  sql: string,
   isIncremental: boolean,
   fullRefresh: boolean,
   dependsOn: readonly string[],
@@ -254,13 +256,37 @@ function stepOf(
     dependsOn,
     reason,
   };
-  if (typeof sql === 'string') return { ...base, sql };
-  // Rendered when first read, so that planning a million windows renders none of them.
-  let rendered: string | undefined;
-  return Object.defineProperty(base, 'sql', {
-    get: () => (rendered ??= sql()),
-    enumerable: true,
-  }) as Step;
+  return { ...base, sql };
+}
+
+const NO_DEPS: readonly string[] = [];
+
+/**
+ * A window step whose SQL is rendered when first read, so that planning a million windows
+ * renders none of them; the renderer is shared by a model's steps.
+ */
+class PlannedStep implements Step {
+  #sql: string | undefined;
+  constructor(
+    readonly id: string,
+    readonly model: string,
+    readonly kind: Step['kind'],
+    readonly windows: readonly Window[],
+    readonly renderWindow: Window,
+    readonly isIncremental: boolean,
+    readonly fullRefresh: boolean,
+    readonly dependsOn: readonly string[],
+    readonly reason: string,
+    private readonly source: string | ((window: Window, isIncremental: boolean) => string),
+  ) {
+    if (typeof source === 'string') this.#sql = source;
+  }
+
+  get sql(): string {
+    if (this.#sql === undefined && typeof this.source === 'function')
+      this.#sql = this.source(this.renderWindow, this.isIncremental);
+    return this.#sql ?? '';
+  }
 }
 
 function seedReason(

@@ -91,12 +91,28 @@ export function mergeWindows(windows: readonly Window[]): Window {
 
 /** `2024-01-15 10:00:00` (UTC). */
 export function formatTimestamp(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+  const day = Math.floor(ms / DAY);
+  const rest = Math.floor((ms - day * DAY) / 1000);
+  return `${formatDay(day * DAY)} ${pad2(Math.floor(rest / 3600))}:${pad2(Math.floor(rest / 60) % 60)}:${pad2(rest % 60)}`;
 }
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+// Planning a year of hourly windows formats each day 24 times: remember the last days seen.
+const dayText = new Map<number, string>();
 
 /** `2024-01-15` (UTC). */
 export function formatDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const day = Math.floor(ms / DAY);
+  let text = dayText.get(day);
+  if (text === undefined) {
+    if (dayText.size >= 4096) dayText.clear();
+    text = new Date(day * DAY).toISOString().slice(0, 10);
+    dayText.set(day, text);
+  }
+  return text;
 }
 
 /** A short label of a window: `2024-01-15`, `2024-01-15 10:00`, `2024-W03 (2024-01-15)`, `2024-01`. */

@@ -19,15 +19,12 @@ export function relationResolver(compiled: CompiledGraph): (name: string) => str
  * A failing error-severity test (or one that cannot run) throws, which rolls the step back;
  * warnings are returned with the passes.
  */
-export function buildVerifier(
-  compiled: CompiledGraph,
-  conn: Connection,
-): (model: CompiledModel, scope: string | undefined) => Promise<TestResult[]> {
+export function buildVerifier(compiled: CompiledGraph, conn: Connection): Verifier {
   const byModel = new Map<string, DataTestSpec[]>();
   for (const test of compiled.tests)
     byModel.set(test.model, [...(byModel.get(test.model) ?? []), test]);
   const relationOf = relationResolver(compiled);
-  return async (model, scope) => {
+  const verify = async (model: CompiledModel, scope: string | undefined): Promise<TestResult[]> => {
     const tests = byModel.get(model.name) ?? [];
     if (tests.length === 0) return [];
     const results = await runDataTests(conn, tests, relationOf, scope);
@@ -45,4 +42,13 @@ export function buildVerifier(
       );
     return results;
   };
+  return Object.assign(verify, { models: new Set(byModel.keys()) });
 }
+
+/** Runs a model's data tests; `models` are those that have any. */
+export type Verifier = ((
+  model: CompiledModel,
+  scope: string | undefined,
+) => Promise<TestResult[]>) & {
+  readonly models: ReadonlySet<string>;
+};

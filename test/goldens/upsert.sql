@@ -2,7 +2,7 @@ BEGIN TRANSACTION;
 CREATE TEMP TABLE "etl_stage__user_latest" AS
 select user_id, max(ts) as last_at from "main"."stg_events" where ts < TIMESTAMP '2024-01-16 00:00:00' group by all;
 SELECT count(*) AS n FROM (SELECT "user_id" FROM "etl_stage__user_latest" GROUP BY "user_id" HAVING count(*) > 1);
-SELECT count(*) AS n, (coalesce(sum(hash(etl_row__)::HUGEINT), 0) % 18446744073709551616)::UBIGINT AS h FROM "etl_stage__user_latest" AS etl_row__;
+SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM "etl_stage__user_latest" AS etl_row__;
 CREATE SCHEMA IF NOT EXISTS "main";
 CREATE TABLE "main"."user_latest" AS SELECT * FROM "etl_stage__user_latest" WITH NO DATA;
 DELETE FROM "main"."user_latest" USING "etl_stage__user_latest" WHERE "main"."user_latest"."user_id" IS NOT DISTINCT FROM "etl_stage__user_latest"."user_id";
@@ -18,7 +18,7 @@ BEGIN TRANSACTION;
 CREATE TEMP TABLE "etl_stage__user_latest" AS
 select user_id, max(ts) as last_at from "main"."stg_events" where ts < TIMESTAMP '2024-01-16 00:00:00' group by all;
 SELECT count(*) AS n FROM (SELECT "user_id" FROM "etl_stage__user_latest" GROUP BY "user_id" HAVING count(*) > 1);
-SELECT count(*) AS n, (coalesce(sum(hash(etl_row__)::HUGEINT), 0) % 18446744073709551616)::UBIGINT AS h FROM "etl_stage__user_latest" AS etl_row__;
+SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM "etl_stage__user_latest" AS etl_row__;
 DELETE FROM "main"."user_latest" USING "etl_stage__user_latest" WHERE "main"."user_latest"."user_id" IS NOT DISTINCT FROM "etl_stage__user_latest"."user_id";
 INSERT INTO "main"."user_latest" ("user_id", "last_at") SELECT "user_id", "last_at" FROM "etl_stage__user_latest";
 INSERT INTO etl_state.partitions (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at) VALUES

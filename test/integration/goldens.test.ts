@@ -57,10 +57,11 @@ function transactionsMentioning(needle: string): string {
   const out: string[] = [];
   let current: string[] | undefined;
   for (const sql of log) {
-    if (sql === 'BEGIN TRANSACTION') current = [sql];
+    // Statements that return nothing may reach the engine together, joined by ';\n'.
+    if (sql.startsWith('BEGIN TRANSACTION')) current = [sql];
     else if (current) {
       current.push(sql);
-      if (sql === 'COMMIT' || sql === 'ROLLBACK') {
+      if (/(^|;\n)(COMMIT|ROLLBACK)$/.test(sql)) {
         if (current.some((s) => s.includes(needle))) out.push(current.join(';\n') + ';');
         current = undefined;
       }

@@ -1,0 +1,50 @@
+/**
+ * Work measured in a child process of its own, so that its peak memory (maxRSS) is its own.
+ * Usage: node dist/bench/child.js plan DIR FROM TO | backfill DIR FROM TO THREADS BATCH
+ * Prints one JSON line: { ms, maxRssMb, ... }.
+ */
+import { loadProject } from '../core/project/load-project.js';
+import { compileProject } from '../core/compile/compile-project.js';
+import { parseTarget } from '../core/engine/target.js';
+import { planBackfill } from '../core/plan/plan-build.js';
+import { EMPTY_STATE } from '../core/state/warehouse-state.js';
+import { backfillProject } from '../core/api/build.js';
+import { parseDay } from '../core/plan/dates.js';
+
+const [mode, dir = '.', from = '', to = '', threads = '1', batch = '1'] = process.argv.slice(2);
+const day = (s: string): number => {
+  const d = parseDay(s);
+  if (d === undefined) throw new Error(`bad day ${s}`);
+  return d;
+};
+const started = performance.now();
+let extra: Record<string, unknown> = {};
+if (mode === 'plan') {
+  const project = loadProject(dir);
+  const compiled = compileProject(project, {
+    target: parseTarget('duckdb::memory:', project.root),
+  });
+  const plan = planBackfill(compiled, EMPTY_STATE, {
+    selected: new Set(compiled.nodes.keys()),
+    fullRefresh: false,
+    seedHashes: new Map(),
+    from: day(from),
+    to: day(to),
+    force: false,
+  });
+  extra = { windows: plan.windows.reduce((n, w) => n + w.total, 0), steps: plan.steps.length };
+} else if (mode === 'backfill') {
+  const { summary } = await backfillProject({
+    project: dir,
+    from: day(from),
+    to: day(to),
+    threads: Number(threads),
+    batchSize: Number(batch),
+  });
+  if (summary.status !== 'success') throw new Error(JSON.stringify(summary.failures));
+  extra = { windows: summary.partitions.built };
+} else throw new Error(`unknown mode ${mode ?? ''}`);
+const ms = performance.now() - started;
+process.stdout.write(
+  `${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, ...extra })}\n`,
+);

@@ -1,0 +1,349 @@
+/**
+ * npm run bench [-- --quick] [--scale N] [--runs N] [--json] [--write]
+ *
+ * Measures etl against its floor (DuckDB running the same SQL with no tool around it), side
+ * by side in one run, several times, and prints medians and ratios. --write records the
+ * figures in BENCHMARKS.md with the machine they were taken on.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { backfillProject } from '../core/api/build.js';
+import { loadProject } from '../core/project/load-project.js';
+import { compileProject } from '../core/compile/compile-project.js';
+import { parseTarget } from '../core/engine/target.js';
+import { planBuild } from '../core/plan/plan-build.js';
+import { EMPTY_STATE } from '../core/state/warehouse-state.js';
+import { parseDay } from '../core/plan/dates.js';
+import { child, commandMs, median, time } from './measure.js';
+import { FIRST_DAY, LAST_DAY, generateEvents } from './events-data.js';
+import { bareCtas, bareWindows, eventsModel } from './floor.js';
+import { writeHourlyProject, writeLayeredProject } from './generated-project.js';
+import { writeReport, type Row } from './report.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string): boolean => args.includes(name);
+const value = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = flag('--quick');
+const scale = Number(value('--scale') ?? (quick ? 0.1 : 1));
+const runs = Number(value('--runs') ?? (quick ? 1 : 3));
+const ROWS = Math.round(20_000_000 * scale);
+const DAYS = 365;
+const first = parseDay(FIRST_DAY)!;
+const last = parseDay(LAST_DAY)!;
+const work = mkdtempSync(join(tmpdir(), 'etl-bench-'));
+const BIN = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
+const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
+const rows: Row[] = [];
+const log = (line: string): void => {
+  if (!flag('--json')) process.stderr.write(`${line}\n`);
+};
+
+/** A project over a copy of the events database, ready for a backfill. */
+function eventsProject(name: string, base: string, batchSize?: number): string {
+  const dir = join(work, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'models'), { recursive: true });
+  writeFileSync(
+    join(dir, 'etl.yml'),
+    'target: duckdb:w.duckdb\nsources:\n  raw:\n    events: { table: main.events }\n    events_unsorted: { table: main.events_unsorted }\n',
+  );
+  const model = eventsModel('events');
+  writeFileSync(
+    join(dir, 'models', 'fct.sql'),
+    batchSize
+      ? model.replace("start='2023-01-01'", `start='2023-01-01', batch_size=${batchSize}`)
+      : model,
+  );
+  writeFileSync(join(dir, 'models', 'fct_unsorted.sql'), eventsModel('events_unsorted'));
+  copyFileSync(base, join(dir, 'w.duckdb'));
+  return dir;
+}
+
+function freshCopy(base: string, name: string): string {
+  const path = join(work, `${name}.duckdb`);
+  rmSync(path, { force: true });
+  copyFileSync(base, path);
+  return path;
+}
+
+async function backfill(
+  dir: string,
+  select: string,
+  threads: number,
+  batchSize?: number,
+): Promise<number> {
+  return time(async () => {
+    const { summary } = await backfillProject({
+      project: dir,
+      from: first,
+      to: last,
+      select: [select],
+      threads,
+      ...(batchSize ? { batchSize } : {}),
+    });
+    if (summary.status !== 'success') throw new Error(JSON.stringify(summary.failures));
+  });
+}
+
+async function main(): Promise<void> {
+  log(
+    `etl bench: ${ROWS.toLocaleString('en-US')} events over ${DAYS} days, ${runs} run(s) per case, in ${work}`,
+  );
+  const base = join(work, 'events.duckdb');
+  const genMs = await time(() => generateEvents(base, ROWS));
+  log(`  generated the events in ${(genMs / 1000).toFixed(1)} s`);
+
+  // 1. Per-window backfill vs the bare per-window loop.
+  const perWindow: number[] = [];
+  const bare: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    bare.push(await time(() => bareWindows(freshCopy(base, 'bare'), 'events', first, DAYS)));
+    perWindow.push(await backfill(eventsProject('per-window', base), 'fct', 1));
+  }
+  rows.push({
+    case: '1. per-window backfill, 365 daily windows (1 thread)',
+    etl: median(perWindow),
+    floor: median(bare),
+    floorName: 'bare BEGIN/DELETE/INSERT/ledger/COMMIT loop',
+    target: 1.25,
+  });
+  log(`  1. per-window ${ms(median(perWindow))} vs bare ${ms(median(bare))}`);
+
+  // 2. Batched backfill vs one CREATE TABLE AS over the range.
+  const batched: number[] = [];
+  const ctas: number[] = [];
+  const bare30: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    ctas.push(await time(() => bareCtas(freshCopy(base, 'ctas'), 'events', first, DAYS)));
+    bare30.push(
+      await time(() => bareWindows(freshCopy(base, 'bare30'), 'events', first, DAYS, 30)),
+    );
+    batched.push(await backfill(eventsProject('batched', base, 30), 'fct', 1, 30));
+  }
+  rows.push({
+    case: '2. batched backfill, batch_size 30 (1 thread)',
+    etl: median(batched),
+    floor: median(ctas),
+    floorName: 'one CREATE TABLE AS',
+    target: 1.15,
+  });
+  rows.push({
+    case: '   for context: bare 30-day transactions',
+    etl: median(bare30),
+    floor: median(ctas),
+    floorName: 'one CREATE TABLE AS',
+    target: undefined,
+  });
+  log(
+    `  2. batched ${ms(median(batched))} vs CTAS ${ms(median(ctas))} (bare 30-day ${ms(median(bare30))})`,
+  );
+
+  // Out-of-time-order source: every window scans everything.
+  const unsorted: number[] = [];
+  for (let r = 0; r < runs; r++)
+    unsorted.push(await backfill(eventsProject('unsorted', base), 'fct_unsorted', 1));
+  rows.push({
+    case: '   source out of time order, per-window',
+    etl: median(unsorted),
+    floor: median(perWindow),
+    floorName: 'the same on a time-sorted source',
+    target: undefined,
+  });
+  log(`  unsorted source ${ms(median(unsorted))} vs sorted ${ms(median(perWindow))}`);
+
+  // 3. Parallel windows.
+  const two: number[] = [];
+  const one: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    one.push(await backfill(eventsProject('t1', base), 'fct', 1));
+    two.push(await backfill(eventsProject('t2', base), 'fct', 2));
+  }
+  rows.push({
+    case: '3. per-window backfill, --threads 2 vs 1',
+    etl: median(two),
+    floor: median(one),
+    floorName: '--threads 1',
+    target: 1 / 1.3,
+    lowerIsBetter: true,
+    speedup: median(one) / median(two),
+  });
+  log(`  3. threads 2 ${ms(median(two))} vs 1 ${ms(median(one))}`);
+
+  // 4. Compile of generated projects (render + DAG + plan).
+  const sizes = quick ? [1000, 2000] : [1000, 10000];
+  const compileMs: number[] = [];
+  for (const n of sizes) {
+    const dir = join(work, `layered-${n}`);
+    writeLayeredProject(dir, n);
+    const times: number[] = [];
+    for (let r = 0; r < Math.max(runs, 2); r++)
+      times.push(
+        await time(() => {
+          const project = loadProject(dir);
+          const compiled = compileProject(project, { target: parseTarget('duckdb::memory:', dir) });
+          planBuild(compiled, EMPTY_STATE, {
+            selected: new Set(compiled.nodes.keys()),
+            fullRefresh: false,
+            seedHashes: new Map(),
+            date: parseDay('2024-01-15')!,
+          });
+        }),
+      );
+    compileMs.push(median(times));
+    rows.push({
+      case: `4. compile ${n.toLocaleString('en-US')} models (render + DAG + plan)`,
+      etl: median(times),
+      floor: n === 1000 ? 1000 : 10_000,
+      floorName: 'the target time',
+      target: 1,
+    });
+    log(`  4. compile ${n} models ${ms(median(times))}`);
+  }
+  const linear = compileMs[1]! / compileMs[0]! / (sizes[1]! / sizes[0]!);
+  rows.push({
+    case: `   ${sizes[1]!.toLocaleString('en-US')}/${sizes[0]!.toLocaleString('en-US')} time ratio per model (linear = 1)`,
+    etl: linear,
+    floor: 1,
+    floorName: 'linear',
+    target: 1.2,
+    unit: 'x',
+  });
+
+  // 5. Planning 876,000 hourly windows without building.
+  const hourly = join(work, 'hourly');
+  writeHourlyProject(hourly, 100);
+  const plan = child<{ ms: number; maxRssMb: number; windows: number }>([
+    CHILD,
+    'plan',
+    hourly,
+    '2014-01-01',
+    '2014-12-31',
+  ]);
+  rows.push({
+    case: `5. plan ${plan.windows.toLocaleString('en-US')} hourly windows (100 models)`,
+    etl: plan.ms,
+    floor: 5000,
+    floorName: 'the target time',
+    target: 1,
+    note: `peak RSS ${Math.round(plan.maxRssMb)} MiB (target < 1,024)`,
+  });
+  log(`  5. plan ${plan.windows} windows ${ms(plan.ms)}, ${Math.round(plan.maxRssMb)} MiB`);
+
+  // 6. Start-up.
+  const etlStart: number[] = [];
+  const nodeStart: number[] = [];
+  for (let r = 0; r < 10; r++) {
+    nodeStart.push(commandMs(process.execPath, ['-e', '0']));
+    etlStart.push(commandMs(process.execPath, [BIN, '--version']));
+  }
+  rows.push({
+    case: '6. etl --version vs node -e 0',
+    etl: median(etlStart),
+    floor: median(nodeStart),
+    floorName: 'node -e 0',
+    target: 2,
+  });
+  log(`  6. start-up ${ms(median(etlStart))} vs ${ms(median(nodeStart))}`);
+
+  // 7. Memory: peak RSS of a 30-window and a 365-window backfill.
+  const m30 = child<{ maxRssMb: number }>([
+    CHILD,
+    'backfill',
+    eventsProject('mem30', base),
+    FIRST_DAY,
+    '2023-01-30',
+    '1',
+    '1',
+  ]);
+  const m365 = child<{ maxRssMb: number }>([
+    CHILD,
+    'backfill',
+    eventsProject('mem365', base),
+    FIRST_DAY,
+    LAST_DAY,
+    '1',
+    '1',
+  ]);
+  rows.push({
+    case: '7. peak RSS, 365-window vs 30-window backfill',
+    etl: m365.maxRssMb,
+    floor: m30.maxRssMb,
+    floorName: '30 windows',
+    target: 1.2,
+    unit: 'MiB',
+  });
+  log(`  7. peak RSS ${Math.round(m365.maxRssMb)} MiB vs ${Math.round(m30.maxRssMb)} MiB`);
+
+  const report = {
+    date: new Date().toISOString(),
+    quick,
+    rows: ROWS,
+    runs,
+    machine: machine(),
+    results: rows,
+  };
+  if (flag('--json')) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(table(rows));
+  if (flag('--write'))
+    writeReport(fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url)), report);
+  rmSync(work, { recursive: true, force: true });
+}
+
+function ms(n: number): string {
+  return n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`;
+}
+
+function machine() {
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    duckdb: '1.5 (@duckdb/node-api)',
+  };
+}
+
+function table(results: readonly Row[]): string {
+  const lines = [
+    '',
+    'case'.padEnd(58) +
+      'etl'.padStart(12) +
+      'floor'.padStart(12) +
+      'ratio'.padStart(9) +
+      '  target',
+    '-'.repeat(100),
+  ];
+  for (const r of results) {
+    const fmt = (n: number) =>
+      r.unit === 'x' ? n.toFixed(2) : r.unit === 'MiB' ? `${Math.round(n)} MiB` : ms(n);
+    const ratio =
+      r.speedup !== undefined ? `${r.speedup.toFixed(2)}x` : (r.etl / r.floor).toFixed(2);
+    const target =
+      r.target === undefined
+        ? ''
+        : r.speedup !== undefined
+          ? `>= ${(1 / r.target).toFixed(2)}x`
+          : `<= ${r.target}`;
+    const ok =
+      r.target === undefined
+        ? ''
+        : (r.speedup !== undefined ? r.speedup >= 1 / r.target : r.etl / r.floor <= r.target)
+          ? '  ok'
+          : '  MISSED';
+    lines.push(
+      r.case.padEnd(58) +
+        fmt(r.etl).padStart(12) +
+        fmt(r.floor).padStart(12) +
+        ratio.padStart(9) +
+        `  ${target}${ok}${r.note ? `  (${r.note})` : ''}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+await main();
