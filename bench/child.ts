@@ -45,6 +45,8 @@ if (mode === 'plan') {
   extra = { windows: summary.partitions.built };
 } else throw new Error(`unknown mode ${mode ?? ''}`);
 const ms = performance.now() - started;
+const memory = process.memoryUsage();
 process.stdout.write(
-  `${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, ...extra })}\n`,
+  `${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, heapMb: memory.heapUsed / 2 ** 20, ...extra })}
+`,
 );

@@ -15,10 +15,11 @@ export async function time(work: () => unknown): Promise<number> {
 }
 
 /** Run a node script in a child process; it prints one JSON line, which is returned. */
-export function child<T>(args: readonly string[]): T {
+export function child<T>(args: readonly string[], env: Record<string, string> = {}): T {
   const result = spawnSync(process.execPath, ['--max-old-space-size=4096', ...args], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
+    env: { ...process.env, ...env },
   });
   if (result.status !== 0) throw new Error(`child ${args.join(' ')} failed: ${result.stderr}`);
   const line = result.stdout.trim().split('\n').pop() ?? '{}';

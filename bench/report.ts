@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** One line of the benchmark table. */
 export interface Row {
@@ -35,8 +35,6 @@ export function writeReport(
           ? `${Math.round(n)} ms`
           : `${(n / 1000).toFixed(2)} s`;
   const lines = [
-    '# Benchmarks',
-    '',
     `Measured ${report.date.slice(0, 10)} with \`npm run bench${report.quick ? ' -- --quick' : ''}\`: ${report.rows.toLocaleString('en-US')} generated events over 365 days, medians of ${report.runs} run(s), etl and its floor side by side in one run.`,
     '',
     `Machine: ${String(report.machine.cores)} cores (${String(report.machine.cpu)}), ${String(report.machine.memoryGiB)} GiB, Node ${String(report.machine.node)}, DuckDB ${String(report.machine.duckdb)}.`,
@@ -56,5 +54,15 @@ export function writeReport(
     }),
     '',
   ];
-  writeFileSync(path, lines.join('\n'));
+  // The results go between markers, so that the notes written around them are kept.
+  const START = '<!-- results: written by npm run bench -- --write -->';
+  const END = '<!-- /results -->';
+  const block = `${START}\n${lines.join('\n')}\n${END}`;
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const a = old.indexOf(START);
+  const b = old.indexOf(END);
+  writeFileSync(
+    path,
+    a >= 0 && b > a ? `${old.slice(0, a)}${block}${old.slice(b + END.length)}` : `${block}\n`,
+  );
 }

@@ -15,6 +15,10 @@ export async function openDuckDB(path: string, display = `duckdb:${path}`): Prom
     try {
       instance = await DuckDBInstance.create(path, {
         autoinstall_known_extensions: 'false',
+        // DuckDB keeps what it wrote cached up to 80% of RAM by default; a limit bounds it.
+        ...(process.env.ETL_DUCKDB_MEMORY_LIMIT
+          ? { memory_limit: process.env.ETL_DUCKDB_MEMORY_LIMIT }
+          : {}),
       });
     } catch (error) {
       const message = errorMessage(error);
