@@ -3,7 +3,8 @@ import { EtlError, ExitCode, errorMessage } from '../errors.js';
 import { inTransaction } from '../engine/adapter.js';
 import type { CompiledSeed } from '../compile/compiled-graph.js';
 import { recordSeedSql } from '../state/ledger.js';
-import { qualified, quoteIdent, quoteString } from '../util/sql.js';
+import { buildAndSwap } from './swap-table.js';
+import { quoteString } from '../util/sql.js';
 import type { WriteContext } from './write-context.js';
 
 /** A seed to load and the hash of its file's bytes. */
@@ -53,18 +54,14 @@ export async function loadSeeds(
   try {
     await inTransaction(conn, async () => {
       for (const { seed, fileHash } of loads) {
-        const fresh = qualified(seed.schema, `${seed.name}__etl_new`);
-        await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(seed.schema)}`);
-        await conn.run(`DROP TABLE IF EXISTS ${fresh}`);
         failed = seed;
-        await conn.run(`CREATE TABLE ${fresh} AS SELECT * FROM ${readCsvSql(seed)}`);
+        const rows = await buildAndSwap(
+          conn,
+          seed.schema,
+          seed.name,
+          `SELECT * FROM ${readCsvSql(seed)}`,
+        );
         failed = undefined;
-        const kind = await conn.relationKind(seed.schema, seed.name);
-        if (kind !== undefined)
-          await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${seed.relation}`);
-        await conn.run(`ALTER TABLE ${fresh} RENAME TO ${quoteIdent(seed.name)}`);
-        const [row] = await conn.query(`SELECT count(*) AS n FROM ${seed.relation}`);
-        const rows = Number(row?.n ?? 0);
         counts.set(seed.name, rows);
         await conn.run(
           recordSeedSql({

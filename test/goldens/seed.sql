@@ -1,7 +1,8 @@
 BEGIN TRANSACTION;
 CREATE SCHEMA IF NOT EXISTS "main";
 DROP TABLE IF EXISTS "main"."raw_events__etl_new";
-CREATE TABLE "main"."raw_events__etl_new" AS SELECT * FROM read_csv('<project>/seeds/raw_events.csv', header = true, skip = 0, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false);
+CREATE TABLE "main"."raw_events__etl_new" AS
+SELECT * FROM read_csv('<project>/seeds/raw_events.csv', header = true, skip = 0, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false);
 ALTER TABLE "main"."raw_events__etl_new" RENAME TO "raw_events";
 SELECT count(*) AS n FROM "main"."raw_events";
 DELETE FROM etl_state.seeds WHERE name = 'raw_events';

@@ -5,22 +5,12 @@ import { tempProject, type TempProject } from '../helpers/temp-project.js';
 import { BIN, runCliAsync } from '../helpers/run-cli.js';
 import { queryFile, snapshot } from '../helpers/duckdb.js';
 import { backfillProjectFiles } from '../helpers/backfill-project.js';
+// A seeded generator, so that a failing sequence of kill instants can be replayed.
+import { prng } from '../../bench/generated-project.js';
 
 /** Kills per run: 10 in CI, more with ETL_SLOW_TESTS=1. */
 const KILLS = process.env.ETL_SLOW_TESTS ? 60 : 10;
 const RANGE = ['--from', '2024-01-01', '--to', '2024-01-31'];
-
-/** A small seeded PRNG, so that a failing sequence of kill instants can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('crash safety: kill -9 during a backfill, then rerun', () => {
   const files = backfillProjectFiles(31);
