@@ -2,9 +2,25 @@
 export {
   buildProject,
   planBuildProject,
+  backfillProject,
+  planBackfillProject,
+  catchUpProject,
+  planCatchUpProject,
   defaultBuildDate,
   type BuildOptions,
+  type BackfillOptions,
+  type CatchUpOptions,
 } from './api/build.js';
+export type { RunOptions } from './api/run-command.js';
+export { testProject, type TestOptions, type TestSummary } from './api/test.js';
+export {
+  verifyProject,
+  type VerifyOptions,
+  type VerifySummary,
+  type WindowCheck,
+} from './api/verify.js';
+export { projectStatus, type ModelStatus, type StatusOptions } from './api/status.js';
+export type { TestResult } from './testing/test-result.js';
 export { compileModels, type RenderedModel } from './api/compile.js';
 export { openProject, resolveTarget, type ProjectOptions } from './api/open-project.js';
 export { loadProject } from './project/load-project.js';
