@@ -44,6 +44,15 @@ export function createProgram(
       )
       .option('--exclude <selectors...>', 'models to leave out (same syntax)', collectAll);
 
+  program
+    .command('init')
+    .description('write a starter project')
+    .argument('[dir]', 'where (default: the current directory)')
+    .action(async (dir: string | undefined, _o, cmd: Command) => {
+      if (dir !== undefined) cmd.setOptionValue('dir', dir);
+      await run(async () => (await import('./commands/init.js')).initCommand, cmd);
+    });
+
   select(program.command('compile').description('render models and print formatted SQL'))
     .option('--date <date>', 'the window templates see (default: yesterday)')
     .option('--out <dir>', 'write one .sql file per model under DIR')

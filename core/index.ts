@@ -19,6 +19,7 @@ export {
   type VerifySummary,
   type WindowCheck,
 } from './api/verify.js';
+export { initProject } from './api/init.js';
 export { projectStatus, type ModelStatus, type StatusOptions } from './api/status.js';
 export type { TestResult } from './testing/test-result.js';
 export { compileModels, type RenderedModel } from './api/compile.js';

@@ -146,3 +146,20 @@ describe('targets and flags', () => {
     expect(defaultBuildDate(Date.UTC(2024, 0, 16, 23, 59))).toBe(Date.UTC(2024, 0, 15));
   });
 });
+
+describe('etl init', () => {
+  it('writes a starter project that builds and passes its tests, and refuses to overwrite one', () => {
+    project = tempProject({});
+    const dir = join(project.root, 'starter');
+    const init = runCli(['init', dir], project.root);
+    expect(init.code).toBe(0);
+    expect(init.stderr).toContain('models/marts/daily_revenue.sql');
+    expect(runCli(['build', '--date', '2024-01-02'], dir).code).toBe(0);
+    const tested = runCli(['test'], dir);
+    expect(tested.code).toBe(0);
+    expect(tested.stdout).toMatch(/\n6 passed, 0 failed\n$/);
+    const again = runCli(['init', dir], project.root);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already holds a project');
+  });
+});

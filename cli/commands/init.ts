@@ -1,0 +1,18 @@
+import { initProject } from '../../core/api/init.js';
+import type { GlobalFlags } from '../global-options.js';
+
+/** `etl init [DIR]`: scaffold a starter project. */
+export function initCommand(flags: GlobalFlags & { dir?: string }): Promise<number> {
+  const dir = flags.dir ?? flags.project ?? '.';
+  const written = initProject(dir);
+  if (flags.json)
+    process.stdout.write(`${JSON.stringify({ status: 'success', files: written })}\n`);
+  else if (!flags.quiet) {
+    process.stderr.write(
+      `Wrote a starter project in ${dir}:\n${written.map((f) => `  ${f}`).join('\n')}\n`,
+    );
+    const cd = dir === '.' ? '' : `cd ${dir} && `;
+    process.stderr.write(`Next: ${cd}etl build --date 2024-01-02 && etl test\n`);
+  }
+  return Promise.resolve(0);
+}
