@@ -42,11 +42,12 @@ describe('retries', () => {
     const first = await backfillProject({ ...base, select: ['+daily'] });
     expect(first.summary.status).toBe('success');
 
-    // Another connection deletes the window's rows and keeps its transaction open.
+    // Another connection deletes the window's rows and keeps its transaction open until the
+    // first retry is announced (not on a timer: a slow machine must not make it pass by luck).
     const other = await engine.connect();
     await other.run('BEGIN TRANSACTION');
     await other.run(`DELETE FROM main.daily WHERE day = DATE '2024-01-05'`);
-    const release = setTimeout(() => void other.run('ROLLBACK'), 400);
+    let released: Promise<void> | undefined;
 
     const { reporter, results, retries } = capture();
     const { summary } = await backfillProject({
@@ -55,9 +56,15 @@ describe('retries', () => {
       force: true,
       retries: 6,
       retryPolicy: { baseMs: 100, maxMs: 400 },
-      reporter,
+      reporter: {
+        ...reporter,
+        retrying: (...args) => {
+          reporter.retrying?.(...args);
+          released ??= other.run('ROLLBACK');
+        },
+      },
     });
-    clearTimeout(release);
+    await released;
     await other.close();
     expect(summary.status).toBe('success');
     const step = results.find((r) => r.step.id === 'daily@2024-01-05')!;
