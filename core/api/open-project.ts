@@ -32,15 +32,22 @@ export function resolveTarget(project: Project, options: ProjectOptions): Target
   return parseTarget(project.config.target ?? DEFAULT_TARGET, project.root);
 }
 
-/** Load and compile the project (no database). */
-export function openProject(options: ProjectOptions): {
+/**
+ * Load and compile the project (no database). With `inMemory`, compile for a throwaway
+ * in-memory DuckDB instead of the warehouse (whose target is still resolved, so that a bad
+ * one is reported).
+ */
+export function openProject(
+  options: ProjectOptions,
+  inMemory = false,
+): {
   project: Project;
   compiled: CompiledGraph;
 } {
   const project = loadProject(options.project ?? process.cwd());
   const target = resolveTarget(project, options);
   const compiled = compileProject(project, {
-    target,
+    target: inMemory ? parseTarget('duckdb::memory:', project.root) : target,
     vars: options.vars ?? {},
     now: (options.clock ?? Date.now)(),
   });

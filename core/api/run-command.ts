@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { UsageError, WarehouseInUseError } from '../errors.js';
 import { openEngine } from '../engine/open-engine.js';
+import { isMissingFile } from '../engine/target.js';
 import { inTransaction, type Connection, type Engine } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
@@ -38,6 +38,8 @@ export interface RunOptions extends ProjectOptions {
   readonly runTests?: boolean;
   /** When another process holds the warehouse, wait up to this many ms for it. */
   readonly waitMs?: number;
+  /** An already compiled project, to skip compiling it again. */
+  readonly compiled?: CompiledGraph;
   /** Called with ledger windows whose row count no longer matches the table. */
   readonly onDrift?: (drift: readonly Drift[]) => void;
   /** Called with the plan before anything is written. */
@@ -142,7 +144,7 @@ interface Prepared {
 }
 
 async function prepare(options: RunOptions, planner: Planner): Promise<Prepared> {
-  const { compiled } = openProject(options);
+  const compiled = options.compiled ?? openProject(options).compiled;
   const selected = selectNodes(compiled, options.select, options.exclude);
   if (options.seedsOnly)
     for (const name of selected)
@@ -156,12 +158,7 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
     seedHashes,
   };
   const { target } = compiled;
-  if (
-    options.readOnly &&
-    target.kind === 'duckdb' &&
-    target.path !== ':memory:' &&
-    !existsSync(target.path)
-  ) {
+  if (options.readOnly && isMissingFile(target)) {
     const plan = planner(compiled, EMPTY_STATE, planOptions);
     return {
       plan,

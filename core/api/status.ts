@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
 import { openEngine } from '../engine/open-engine.js';
+import { isMissingFile } from '../engine/target.js';
 import type { Engine } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
 import { readFailedWindows } from '../state/ledger.js';
@@ -42,9 +42,7 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
   let state: WarehouseState = EMPTY_STATE;
   let failed = new Map<string, Window[]>();
   const { target } = compiled;
-  const missingFile =
-    target.kind === 'duckdb' && target.path !== ':memory:' && !existsSync(target.path);
-  if (!missingFile || options.engine) {
+  if (!isMissingFile(target) || options.engine) {
     const engine = options.engine ?? (await openEngine(target));
     const conn = await engine.connect();
     try {

@@ -45,7 +45,8 @@ export interface TestSummary {
  * singular tests run against the real warehouse instead (read only; unit tests do not need it).
  */
 export async function testProject(options: TestOptions): Promise<TestSummary> {
-  const { compiled } = openProject(options);
+  // Without --warehouse everything runs in a throwaway in-memory DuckDB: compile for it, once.
+  const { compiled } = openProject(options, !options.warehouse);
   const selected = new Set(
     [...selectNodes(compiled, options.select, options.exclude)].filter(
       (n) => compiled.nodes.get(n)?.kind === 'model',
@@ -86,6 +87,7 @@ export async function testProject(options: TestOptions): Promise<TestSummary> {
         {
           ...options,
           target: 'duckdb::memory:',
+          compiled,
           engine,
           select: [...upstream],
           exclude: [],

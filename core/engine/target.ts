@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { EtlError, ExitCode } from '../errors.js';
 
@@ -49,4 +50,12 @@ export function redact(url: string): string {
 /** The schema models go to when they set none. */
 export function defaultSchema(target: Target): string {
   return target.kind === 'duckdb' ? 'main' : 'public';
+}
+
+/**
+ * A DuckDB file target whose file does not exist yet: read-only commands treat it as an
+ * empty warehouse rather than create it by opening it.
+ */
+export function isMissingFile(target: Target): boolean {
+  return target.kind === 'duckdb' && target.path !== ':memory:' && !existsSync(target.path);
 }
