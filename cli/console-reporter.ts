@@ -105,6 +105,8 @@ function line(result: StepResult, paint: ReturnType<typeof painter>, verbose: bo
     const retried = result.attempts > 1 ? `, ${result.attempts} attempts` : '';
     return `  ${paint('green', 'OK  ')} ${what}  ${paint('dim', `${step.kind}${rows}, ${formatDuration(result.durationMs)}${retried}`)}`;
   }
+  if (result.status === 'unchanged')
+    return `  ${paint('dim', 'SAME')} ${what}  ${paint('dim', 'inputs unchanged, not rebuilt')}`;
   const message = result.error?.message ?? '';
   if (result.status === 'failed')
     return `  ${paint('red', 'FAIL')} ${what}  ${verbose ? message : firstLine(message)}`;

@@ -82,6 +82,7 @@ export function createProgram(
     .option('--force', 'backfill: rebuild windows already done')
     .option('--batch-size <n>', 'backfill: windows merged into one transaction')
     .option('--full-refresh', 'plan a full refresh of incremental models')
+    .option('--forward-only', 'plan accepting a changed definition for windows already built')
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/plan.js')).planCommand, cmd),
     );
@@ -92,7 +93,11 @@ export function createProgram(
       .option('--retries <n>', 'retries of transient errors (default: 4)')
       .option('--fail-fast', 'stop at the first failure')
       .option('--no-test', "skip the models' data tests")
-      .option('--wait [seconds]', 'wait for another etl process to release the warehouse');
+      .option('--wait [seconds]', 'wait for another etl process to release the warehouse')
+      .option(
+        '--forward-only',
+        'accept a changed definition for windows already built; only new windows use it',
+      );
 
   writer(
     program
@@ -109,7 +114,10 @@ export function createProgram(
       '--date <date>',
       'the day to build: YYYY-MM-DD, today, yesterday (default: yesterday, UTC)',
     )
-    .option('--full-refresh', 'drop and rebuild incremental tables (their other windows are lost)')
+    .option(
+      '--full-refresh',
+      'rebuild incremental tables and every window from their start, aside, then swap them in',
+    )
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/build.js')).buildCommand, cmd),
     );
@@ -119,7 +127,10 @@ export function createProgram(
     .requiredOption('--to <date>', 'last day, inclusive')
     .option('--batch-size <n>', 'merge up to N consecutive windows into one transaction')
     .option('--force', 'rebuild windows already done under the current fingerprint')
-    .option('--full-refresh', 'drop and rebuild incremental tables first')
+    .option(
+      '--full-refresh',
+      'rebuild incremental tables and every window from their start, aside, then swap them in',
+    )
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/build.js')).backfillCommand, cmd),
     );

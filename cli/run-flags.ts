@@ -11,6 +11,7 @@ export interface RunFlags extends GlobalFlags {
   select?: string[];
   exclude?: string[];
   fullRefresh?: boolean;
+  forwardOnly?: boolean;
   threads?: string;
   retries?: string;
   batchSize?: string;
@@ -59,12 +60,16 @@ export function runOptions(flags: RunFlags): RunOptions {
     select: flags.select ?? [],
     exclude: flags.exclude ?? [],
     fullRefresh: flags.fullRefresh === true,
+    forwardOnly: flags.forwardOnly === true,
     reporter,
     ...(threads === undefined ? {} : { threads }),
     ...(retries === undefined ? {} : { retries }),
     ...(wait === undefined ? {} : { waitMs: wait }),
     failFast: flags.failFast === true,
     runTests: flags.test !== false,
+    onNotice: (message) => {
+      if (!flags.quiet) process.stderr.write(`note: ${message}\n`);
+    },
     onDrift: (drift) => {
       if (flags.quiet) return;
       for (const d of drift)

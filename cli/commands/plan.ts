@@ -3,6 +3,7 @@ import type { Plan } from '../../core/plan/plan.js';
 import { UsageError } from '../../core/errors.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatCount, painter, useColor } from '../output.js';
+import { labelRanges } from '../../core/plan/data-versions.js';
 import { intFlag } from '../run-flags.js';
 
 interface PlanFlags extends GlobalFlags {
@@ -15,6 +16,7 @@ interface PlanFlags extends GlobalFlags {
   select?: string[];
   exclude?: string[];
   fullRefresh?: boolean;
+  forwardOnly?: boolean;
 }
 
 /** `etl plan (--date D | --from A --to B | --until D)`: what would run, without running it. */
@@ -24,6 +26,7 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
     select: flags.select ?? [],
     exclude: flags.exclude ?? [],
     fullRefresh: flags.fullRefresh === true,
+    forwardOnly: flags.forwardOnly === true,
   };
   const batchSize = intFlag(flags.batchSize, '--batch-size', 1, 100_000);
   let plan: Plan;
@@ -57,22 +60,30 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
   return 0;
 }
 
-/** The plan as JSON: per model, its window counts and steps; SQL only when verbose. */
+/** The plan as JSON: per model, its window counts, reasons and steps; SQL only when verbose. */
 export function planJson(plan: Plan, withSql: boolean): unknown {
+  const iso = (ms: number): string => new Date(ms).toISOString();
   return {
     command: plan.command,
-    models: plan.windows,
+    models: plan.windows.map((w) => ({
+      ...w,
+      range: { start: iso(w.range.start), end: iso(w.range.end) },
+      reasons: w.reasons.map((r) => ({
+        reason: r.reason,
+        count: r.windows.length,
+        windows: labelRanges(r.windows, undefined, Infinity),
+      })),
+    })),
+    accept: plan.accept,
     steps: plan.steps.map((s) => ({
       id: s.id,
       model: s.model,
       kind: s.kind,
       reason: s.reason,
-      windows: s.windows.map((w) => ({
-        start: new Date(w.start).toISOString(),
-        end: new Date(w.end).toISOString(),
-      })),
+      conditional: s.conditional,
+      windows: s.windows.map((w) => ({ start: iso(w.start), end: iso(w.end) })),
       is_incremental: s.isIncremental,
-      full_refresh: s.fullRefresh,
+      refresh: s.refresh ?? null,
       depends_on: s.dependsOn,
       ...(withSql ? { sql: s.sql } : {}),
     })),
@@ -80,13 +91,17 @@ export function planJson(plan: Plan, withSql: boolean): unknown {
   };
 }
 
-/** The plan as text: per model in dependency order, windows to build, done, stale; batches. */
+/**
+ * The plan as text: per model in dependency order, the windows to build and why (each reason
+ * with its windows), those to check after their upstream runs, and those done.
+ */
 export function formatPlan(plan: Plan, color: boolean, withSql: boolean): string {
   const paint = painter(color);
   const byModel = new Map<string, Plan['steps'][number][]>();
   for (const step of plan.steps)
     byModel.set(step.model, [...(byModel.get(step.model) ?? []), step]);
   const counts = new Map(plan.windows.map((w) => [w.model, w]));
+  const accepted = new Map(plan.accept.map((a) => [a.model, a]));
   const width = Math.max(
     8,
     ...[...byModel.keys(), ...plan.skipped.map((s) => s.model)].map((m) => m.length),
@@ -96,21 +111,34 @@ export function formatPlan(plan: Plan, color: boolean, withSql: boolean): string
     const first = steps[0]!;
     const c = counts.get(model);
     let detail: string;
+    const reasons: string[] = [];
     if (c) {
+      const build = c.missing + c.stale + c.forced;
       const parts = [
-        `${formatCount(c.missing + c.stale + c.forced)} of ${formatCount(c.total)} windows to build`,
+        c.refresh
+          ? `full refresh: ${formatCount(build)} of ${formatCount(c.total)} windows to rebuild aside, then swap in`
+          : `${formatCount(build)} of ${formatCount(c.total)} windows to build`,
       ];
+      if (c.missing > 0) parts.push(`${formatCount(c.missing)} missing`);
       if (c.stale > 0) parts.push(paint('yellow', `${formatCount(c.stale)} stale`));
-      if (c.forced > 0) parts.push(`${formatCount(c.forced)} forced`);
+      if (c.forced > 0 && !c.refresh) parts.push(`${formatCount(c.forced)} forced`);
+      if (c.check > 0) parts.push(`${formatCount(c.check)} to check after their upstream`);
       if (c.done > 0) parts.push(`${formatCount(c.done)} done (skip)`);
-      if (c.batches !== c.missing + c.stale + c.forced)
-        parts.push(`${formatCount(c.batches)} batches`);
-      const ids = steps.map((s) => s.id.split('@')[1] ?? '');
-      parts.push(ids.length <= 3 ? ids.join(', ') : `${ids[0]} … ${ids[ids.length - 1]}`);
+      if (c.partial > 0) parts.push(`${formatCount(c.partial)} of them partial`);
+      if (c.batches !== build + c.check) parts.push(`${formatCount(c.batches)} batches`);
       detail = parts.join(', ');
+      for (const r of c.reasons)
+        if (r.reason !== 'missing' && r.reason !== 'forced' && r.reason !== 'full refresh')
+          reasons.push(`      ${paint('dim', `${labelRanges(r.windows)}: ${r.reason}`)}`);
     } else detail = first.reason;
+    const a = accepted.get(model);
+    if (a)
+      reasons.unshift(
+        `      ${paint('yellow', `--forward-only: ${formatCount(a.windows)} windows built under an older definition keep their rows`)}`,
+      );
     lines.push(
-      `  ${paint('green', first.kind.padEnd(11))} ${model.padEnd(width)}  ${paint('dim', detail)}${first.fullRefresh ? paint('yellow', ' (full refresh)') : ''}`,
+      `  ${paint('green', first.kind.padEnd(11))} ${model.padEnd(width)}  ${paint('dim', detail)}`,
+      ...reasons,
     );
     if (withSql)
       for (const s of steps)
@@ -121,10 +149,16 @@ export function formatPlan(plan: Plan, color: boolean, withSql: boolean): string
             .join('\n'),
         );
   }
-  for (const s of plan.skipped)
+  for (const s of plan.skipped) {
     lines.push(
       `  ${paint('dim', 'skip'.padEnd(11))} ${s.model.padEnd(width)}  ${paint('dim', s.reason)}`,
     );
+    const a = accepted.get(s.model);
+    if (a)
+      lines.push(
+        `      ${paint('yellow', `--forward-only: ${formatCount(a.windows)} windows built under an older definition keep their rows`)}`,
+      );
+  }
   const windows = plan.steps.reduce((n, s) => n + s.windows.length, 0);
   const count = plan.steps.length;
   return `${lines.join('\n')}\n${count} step${count === 1 ? '' : 's'} (${formatCount(windows)} window${windows === 1 ? '' : 's'}) to run, ${plan.skipped.length} skipped\n`;

@@ -1,5 +1,6 @@
 import { projectStatus, type ModelStatus, type WindowState } from '../../core/api/status.js';
-import { formatDay, formatTimestamp } from '../../core/plan/window.js';
+import { formatDay, formatTimestamp, type Window } from '../../core/plan/window.js';
+import { labelRanges } from '../../core/plan/data-versions.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatCount, painter, useColor } from '../output.js';
 
@@ -22,6 +23,10 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
     const iso = (ms: number) => new Date(ms).toISOString();
     const pick = (m: ModelStatus, s: WindowState) =>
       m.windows.filter((w) => w.state === s).map((w) => iso(w.window.start));
+    const why = (m: ModelStatus) =>
+      Object.fromEntries(
+        m.windows.filter((w) => w.reason !== undefined).map((w) => [iso(w.window.start), w.reason]),
+      );
     process.stdout.write(
       `${JSON.stringify({
         models: models.map((m) => ({
@@ -29,9 +34,13 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
           materialized: m.materialized,
           grain: m.grain,
           done: pick(m, 'done'),
+          partial: pick(m, 'partial'),
           stale: pick(m, 'stale'),
           failed: pick(m, 'failed'),
           missing: pick(m, 'missing'),
+          reasons: why(m),
+          forward_only: m.windows.filter((w) => w.forwardOnly).map((w) => iso(w.window.start)),
+          ...(m.refreshing === undefined ? {} : { refreshing: m.refreshing }),
         })),
       })}\n`,
     );
@@ -42,7 +51,13 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
   return 0;
 }
 
-const PLAIN: Record<WindowState, string> = { done: '#', stale: '~', failed: 'x', missing: '.' };
+const PLAIN: Record<WindowState, string> = {
+  done: '#',
+  partial: 'o',
+  stale: '~',
+  failed: 'x',
+  missing: '.',
+};
 
 function cell(state: WindowState, color: boolean): string {
   if (!color) return PLAIN[state];
@@ -50,6 +65,8 @@ function cell(state: WindowState, color: boolean): string {
   switch (state) {
     case 'done':
       return paint('green', '■');
+    case 'partial':
+      return paint('cyan', '◧');
     case 'stale':
       return paint('yellow', '■');
     case 'failed':
@@ -75,7 +92,8 @@ function rowKey(m: ModelStatus, start: number): string {
 function renderModel(m: ModelStatus, color: boolean): string {
   const paint = painter(color);
   const count = (s: WindowState) => m.windows.filter((w) => w.state === s).length;
-  const head = `${paint('bold', m.name)}  ${paint('dim', `${m.materialized}, ${m.grain}`)}  done ${formatCount(count('done'))}, missing ${formatCount(count('missing'))}, stale ${formatCount(count('stale'))}, failed ${formatCount(count('failed'))}`;
+  const forward = m.windows.filter((w) => w.forwardOnly).length;
+  const head = `${paint('bold', m.name)}  ${paint('dim', `${m.materialized}, ${m.grain}`)}  done ${formatCount(count('done'))}${forward > 0 ? ` (${formatCount(forward)} forward-only)` : ''}, partial ${formatCount(count('partial'))}, missing ${formatCount(count('missing'))}, stale ${formatCount(count('stale'))}, failed ${formatCount(count('failed'))}`;
   if (m.windows.length === 0)
     return `${head}\n  ${paint('dim', 'no start in its config and nothing built yet')}\n`;
   const rows = new Map<string, string[]>();
@@ -101,9 +119,28 @@ function renderModel(m: ModelStatus, color: boolean): string {
     lines.unshift(
       `  ${paint('dim', `(${keys.length - shown.length} earlier rows not shown; last window ${formatTimestamp(m.windows.at(-1)!.window.start)})`)}`,
     );
-  return `${head}\n${lines.join('\n')}\n`;
+  return `${head}\n${lines.join('\n')}\n${explain(m, paint)}`;
+}
+
+/** Why windows are stale or partial: one line per reason, with its windows as ranges. */
+function explain(m: ModelStatus, paint: ReturnType<typeof painter>): string {
+  const byReason = new Map<string, Window[]>();
+  for (const w of m.windows) {
+    if (w.reason === undefined) continue;
+    const key = `${w.state} ${w.state === 'partial' ? `(${w.reason})` : `because ${w.reason}`}`;
+    byReason.set(key, [...(byReason.get(key) ?? []), w.window]);
+  }
+  const lines = [...byReason].map(
+    ([reason, windows]) =>
+      `  ${paint(reason.startsWith('stale') ? 'yellow' : 'cyan', `${labelRanges(windows, m.grain)}`)} ${reason}`,
+  );
+  if (m.refreshing !== undefined)
+    lines.push(
+      `  ${paint('yellow', `a full refresh is under way (${formatCount(m.refreshing)} windows written aside): rerun it with --full-refresh to finish it`)}`,
+    );
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 function legend(color: boolean): string {
-  return `\n${(['done', 'missing', 'stale', 'failed'] as const).map((s) => `${cell(s, color)} ${s}`).join('   ')}\n`;
+  return `\n${(['done', 'partial', 'missing', 'stale', 'failed'] as const).map((s) => `${cell(s, color)} ${s}`).join('   ')}\n`;
 }

@@ -49,7 +49,6 @@ export function openProject(
   const compiled = compileProject(project, {
     target: inMemory ? parseTarget('duckdb::memory:', project.root) : target,
     vars: options.vars ?? {},
-    now: (options.clock ?? Date.now)(),
   });
   return { project, compiled };
 }

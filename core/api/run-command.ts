@@ -7,7 +7,10 @@ import type { CompiledGraph } from '../compile/compiled-graph.js';
 import type { Plan } from '../plan/plan.js';
 import type { PlanOptions } from '../plan/plan-steps.js';
 import { EMPTY_STATE, readWarehouseState, type WarehouseState } from '../state/warehouse-state.js';
-import { ensureLedger, finishRunSql, insertRunSql } from '../state/ledger.js';
+import { ensureLedger } from '../state/ledger-schema.js';
+import { finishRunSql, insertRunSql } from '../state/run-log.js';
+import { acceptSql } from '../state/accept.js';
+import { DataVersions } from '../plan/data-versions.js';
 import { findDrift, withDrift, type Drift } from '../state/ledger-integrity.js';
 import { executePlan } from '../execute/execute-plan.js';
 import { summarize } from '../execute/summarize.js';
@@ -21,6 +24,8 @@ export interface RunOptions extends ProjectOptions {
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
   readonly fullRefresh?: boolean;
+  /** Accept a new definition for windows already built instead of rebuilding them. */
+  readonly forwardOnly?: boolean;
   /** Only seeds: `etl seed` (optionally reloading unchanged ones). */
   readonly seedsOnly?: { readonly force: boolean };
   readonly reporter?: Reporter;
@@ -44,6 +49,8 @@ export interface RunOptions extends ProjectOptions {
   readonly onDrift?: (drift: readonly Drift[]) => void;
   /** Called with the plan before anything is written. */
   readonly onPlan?: (plan: Plan) => void;
+  /** Called with things worth saying once (an upgraded ledger). */
+  readonly onNotice?: (message: string) => void;
 }
 
 /** Turns the compiled project and the warehouse state into a plan. */
@@ -85,9 +92,15 @@ export async function runCommand(
     if (conn === undefined || engine === undefined) throw new Error(`${command} needs a warehouse`);
     const runId = (options.runId ?? (() => newRunId(clock())))();
     options.onPlan?.(plan);
+    const upgrade = await ensureLedger(conn);
+    if (upgrade !== undefined)
+      options.onNotice?.(
+        `upgraded the ledger (etl_state) to record data versions: ${upgrade.legacyWindows} window${upgrade.legacyWindows === 1 ? '' : 's'} built before it do not say what they read and are trusted as current; rebuild any you doubt with etl backfill --force`,
+      );
     await inTransaction(conn, async () => {
-      await ensureLedger(conn);
       await conn.run(insertRunSql({ runId, command, args, startedAt: clock() }));
+      // --forward-only: windows built under an older definition take the new one.
+      for (const a of plan.accept) await conn.run(acceptSql(a, runId, clock()));
     });
     let results;
     try {
@@ -107,6 +120,8 @@ export async function runCommand(
         },
         failFast: options.failFast ?? false,
         runTests: options.runTests ?? true,
+        state: prepared.state,
+        versions: prepared.versions,
       });
     } catch (error) {
       await conn.run(
@@ -136,6 +151,8 @@ export async function runCommand(
 
 interface Prepared {
   readonly plan: Plan;
+  readonly state: WarehouseState;
+  readonly versions: DataVersions;
   readonly compiled: CompiledGraph;
   readonly seedHashes: Map<string, string>;
   readonly engine: Engine | undefined;
@@ -151,17 +168,23 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
       if (compiled.nodes.get(name)?.kind !== 'seed') selected.delete(name);
   if (selected.size === 0) throw new UsageError('the selection matches nothing', '--select');
   const seedHashes = hashSeeds(compiled, selected);
-  const planOptions: PlanOptions = {
+  const planOptions = (versions: DataVersions): PlanOptions => ({
     selected,
     fullRefresh: options.fullRefresh ?? false,
-    forceSeeds: options.seedsOnly?.force ?? false,
+    forwardOnly: options.forwardOnly ?? false,
+    forceSeeds: (options.seedsOnly?.force ?? false) || (options.fullRefresh ?? false),
     seedHashes,
-  };
+    versions,
+    now: (options.clock ?? Date.now)(),
+  });
   const { target } = compiled;
   if (options.readOnly && isMissingFile(target)) {
-    const plan = planner(compiled, EMPTY_STATE, planOptions);
+    const versions = new DataVersions(compiled, EMPTY_STATE, seedHashes);
+    const plan = planner(compiled, EMPTY_STATE, planOptions(versions));
     return {
       plan,
+      state: EMPTY_STATE,
+      versions,
       compiled,
       seedHashes,
       engine: undefined,
@@ -184,16 +207,18 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
     await closeEngine();
   };
   try {
-    const state = await readWarehouseState(conn, compiled);
-    let plan = planner(compiled, state, planOptions);
+    let state = await readWarehouseState(conn, compiled);
+    const versions = new DataVersions(compiled, state, seedHashes);
+    let plan = planner(compiled, state, planOptions(versions));
     // The ledger is checked against the tables before it is trusted: windows changed by hand
     // are reported and rebuilt.
     const drift = await findDrift(conn, compiled, plan, state);
     if (drift.length > 0) {
       options.onDrift?.(drift);
-      plan = planner(compiled, withDrift(state, drift), planOptions);
+      state = withDrift(state, drift);
+      plan = planner(compiled, state, planOptions(versions));
     }
-    return { plan, compiled, seedHashes, engine, conn, close };
+    return { plan, state, versions, compiled, seedHashes, engine, conn, close };
   } catch (error) {
     await close();
     throw error;

@@ -2,14 +2,26 @@ import { openEngine } from '../engine/open-engine.js';
 import { isMissingFile } from '../engine/target.js';
 import type { Engine } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
-import { readFailedWindows } from '../state/ledger.js';
+import { readFailedWindows } from '../state/run-log.js';
 import { EMPTY_STATE, readWarehouseState, type WarehouseState } from '../state/warehouse-state.js';
+import { DataVersions } from '../plan/data-versions.js';
+import { windowStanding } from '../plan/window-state.js';
 import { floorToGrain, windowsOverlapping, type Grain, type Window } from '../plan/window.js';
 import { DAY_MS } from '../plan/window.js';
-import { openProject, type ProjectOptions } from './open-project.js';
+import { hashSeeds, openProject, type ProjectOptions } from './open-project.js';
 
 /** The state of one window of a model. */
-export type WindowState = 'done' | 'stale' | 'failed' | 'missing';
+export type WindowState = 'done' | 'partial' | 'stale' | 'failed' | 'missing';
+
+/** One window of a model and how it stands. */
+export interface WindowStatus {
+  readonly window: Window;
+  readonly state: WindowState;
+  /** Why it is stale or partial. */
+  readonly reason?: string;
+  /** Its rows come from an older definition, accepted with `--forward-only`. */
+  readonly forwardOnly?: boolean;
+}
 
 /** Status of one incremental model. */
 export interface ModelStatus {
@@ -17,7 +29,9 @@ export interface ModelStatus {
   readonly materialized: string;
   readonly grain: Grain;
   /** Windows from the model's start (or first built window) to the last closed one. */
-  readonly windows: readonly { readonly window: Window; readonly state: WindowState }[];
+  readonly windows: readonly WindowStatus[];
+  /** A full refresh was interrupted: windows written into the table built aside so far. */
+  readonly refreshing?: number;
 }
 
 /** Options of {@link projectStatus}. */
@@ -31,14 +45,15 @@ export interface StatusOptions extends ProjectOptions {
 
 /**
  * `etl status`: for each selected incremental model, every window from its start to the last
- * closed one, as done (current fingerprint), stale (older fingerprint), failed (its newest
- * attempt failed) or missing. Writes nothing.
+ * closed one: done, partial (built before its window closed or with inputs missing), stale
+ * (built under another definition or from inputs that changed since, with the reason), failed
+ * (its newest attempt failed) or missing. Writes nothing.
  */
 export async function projectStatus(options: StatusOptions): Promise<ModelStatus[]> {
   const { compiled } = openProject(options);
   const selected = selectNodes(compiled, options.select, options.exclude);
-  const until =
-    options.until === undefined ? (options.clock ?? Date.now)() : options.until + DAY_MS;
+  const now = (options.clock ?? Date.now)();
+  const until = options.until === undefined ? now : options.until + DAY_MS;
   let state: WarehouseState = EMPTY_STATE;
   let failed = new Map<string, Window[]>();
   const { target } = compiled;
@@ -53,6 +68,12 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
       if (!options.engine) await engine.close();
     }
   }
+  // Seeds as they are on disk: a seed edited since it was loaded makes its readers stale.
+  const versions = new DataVersions(
+    compiled,
+    state,
+    hashSeeds(compiled, new Set(compiled.nodes.keys())),
+  );
   const out: ModelStatus[] = [];
   for (const name of compiled.graph.order) {
     const node = compiled.nodes.get(name);
@@ -61,28 +82,37 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
     const grain: Grain = node.config.uniqueKey !== undefined ? 'day' : node.config.grain;
     const records = state.partitions.get(name) ?? [];
     const first = node.config.start ?? records[0]?.window.start;
-    const windows: ModelStatus['windows'][number][] = [];
+    const windows: WindowStatus[] = [];
     if (first !== undefined) {
       const byStart = new Map(records.map((r) => [r.window.start, r]));
       const failedStarts = new Set((failed.get(name) ?? []).map((w) => w.start));
       const lastEnd = Math.max(floorToGrain(until, grain), records.at(-1)?.window.end ?? 0);
       for (const window of windowsOverlapping(first, lastEnd, grain)) {
         const record = byStart.get(window.start);
-        const windowState: WindowState = failedStarts.has(window.start)
-          ? 'failed'
-          : record === undefined
-            ? 'missing'
-            : record.fingerprint === node.fingerprint
-              ? 'done'
-              : 'stale';
-        windows.push({ window, state: windowState });
+        if (failedStarts.has(window.start)) {
+          windows.push({ window, state: 'failed' });
+          continue;
+        }
+        const standing = windowStanding(node, window, record, { versions, state, now });
+        if (standing.state === 'missing') windows.push({ window, state: 'missing' });
+        else if (standing.state === 'stale')
+          windows.push({ window, state: 'stale', reason: standing.reason });
+        else
+          windows.push({
+            window,
+            state: standing.partial === undefined ? 'done' : 'partial',
+            ...(standing.partial === undefined ? {} : { reason: standing.partial }),
+            ...(record?.forwardOnly ? { forwardOnly: true } : {}),
+          });
       }
     }
+    const refreshing = state.refreshing?.get(name);
     out.push({
       name,
       materialized: node.config.uniqueKey ? 'incremental (unique_key)' : 'incremental',
       grain,
       windows,
+      ...(refreshing === undefined ? {} : { refreshing: refreshing.length }),
     });
   }
   return out;

@@ -13,7 +13,8 @@ import { sha256 } from '../util/hash.js';
 import { didYouMean, suggest } from '../util/suggest.js';
 import { windowContaining, type Window } from '../plan/window.js';
 import { Graph } from './graph.js';
-import { parseModelConfig } from './model-config.js';
+import { parseModelConfig, type ModelConfig } from './model-config.js';
+import { modelFingerprint } from './fingerprint.js';
 import { compileTemplate, createTemplateEnv } from './template-env.js';
 import { renderContext } from './render-context.js';
 import { TemplateCallError, locateText, toTemplateError } from './template-error.js';
@@ -33,9 +34,13 @@ export interface CompileOptions {
   readonly target: Target;
   /** Variables from the command line; they override etl.yml's `vars`. */
   readonly vars?: Readonly<Record<string, unknown>>;
-  /** The instant whose day window templates see while compiling; default: now. */
-  readonly now?: number;
 }
+
+/**
+ * The window templates see while compiling: fixed, so that what a model renders (and so its
+ * fingerprint) does not change from one day to the next.
+ */
+const COMPILE_WINDOW = windowContaining(Date.UTC(2000, 0, 1), 'day');
 
 /**
  * Compile a project: render every template once to learn its config and refs, validate them,
@@ -45,7 +50,6 @@ export function compileProject(project: Project, options: CompileOptions): Compi
   const { env, loader } = createTemplateEnv(project.root);
   const vars = { ...project.config.vars, ...options.vars };
   const schemaDefault = defaultSchema(options.target);
-  const window = windowContaining((options.now ?? Date.now()) - 86_400_000, 'day');
   const known = new Set([
     ...project.models.map((m) => m.name),
     ...project.seeds.map((s) => s.name),
@@ -73,12 +77,11 @@ export function compileProject(project: Project, options: CompileOptions): Compi
     const missing: string[] = [];
     loader.takeLoaded();
     const self = qualified(schemaDefault, name);
-    let output: string;
-    try {
-      output = template.render(
+    const render = (isIncremental: boolean): string =>
+      template.render(
         renderContext({
-          window,
-          isIncremental: false,
+          window: COMPILE_WINDOW,
+          isIncremental,
           self,
           vars,
           ref: (ref) => {
@@ -92,6 +95,13 @@ export function compileProject(project: Project, options: CompileOptions): Compi
           },
         }),
       );
+    let output: string;
+    const rendered: string[] = [];
+    try {
+      output = render(false);
+      rendered.push(output);
+      // The other branch of is_incremental() counts towards the fingerprint too.
+      if (rawConfig.materialized === 'incremental') rendered.push(render(true));
     } catch (error) {
       errors.push(toTemplateError(error, file, fileText));
       return undefined;
@@ -103,10 +113,13 @@ export function compileProject(project: Project, options: CompileOptions): Compi
     if (missing.length > 0) return undefined;
     // Also look in the text: `{{ this }}` often sits in an is_incremental() branch.
     const readsItself = output.includes(self) || /\{[{%][^}]*\bthis\b/.test(text);
-    return { template, refs, rawConfig, readsItself, includes: loader.takeLoaded() };
+    return { template, refs, rawConfig, readsItself, rendered, includes: loader.takeLoaded() };
   };
 
-  const drafts: Omit<CompiledModel, 'fingerprint' | 'relation' | 'schema'>[] = [];
+  const drafts: (Omit<
+    CompiledModel,
+    'fingerprint' | 'legacyFingerprint' | 'relation' | 'schema'
+  > & { rendered: readonly string[] })[] = [];
   for (const model of project.models) {
     const found = discover(model.name, model.relPath, model.text);
     if (!found) continue;
@@ -133,6 +146,7 @@ export function compileProject(project: Project, options: CompileOptions): Compi
       refs: found.refs,
       includes: found.includes,
       readsItself: found.readsItself,
+      rendered: found.rendered,
     });
   }
 
@@ -199,14 +213,33 @@ export function compileProject(project: Project, options: CompileOptions): Compi
   for (const name of graph.order) {
     const draft = byName.get(name);
     if (!draft) continue;
+    const { rendered, ...rest } = draft;
     const schema = draft.config.schema ?? schemaDefault;
-    const parents = draft.refs.map((r) => `${r}=${nodes.get(r)?.fingerprint ?? ''}`).sort();
-    const includeTexts = draft.includes.map((f) => `${f}=${fileText(f) ?? ''}`);
+    const parents = draft.refs.map((r) => nodes.get(r)).filter((p) => p !== undefined);
+    const chained = draft.config.uniqueKey !== undefined || draft.readsItself;
+    const { config } = draft;
     nodes.set(name, {
-      ...draft,
+      ...rest,
       schema,
       relation: qualified(schema, name),
-      fingerprint: sha256(draft.text, stableJson(draft.config), ...includeTexts, ...parents),
+      fingerprint: modelFingerprint({
+        sql: [...rendered, ...parents.map((p) => `${p.name}=${p.relation}`).sort()],
+        config: stableJson({
+          materialized: config.materialized,
+          time_column: config.timeColumn,
+          grain: config.materialized === 'incremental' ? config.grain : undefined,
+          unique_key: config.uniqueKey,
+          schema,
+          start: chained ? config.start : undefined,
+        }),
+        views: parents
+          .filter((p) => p.kind === 'model' && p.config.materialized === 'view')
+          .map((p) => `${p.name}=${p.fingerprint}`),
+      }),
+      legacyFingerprint: legacyFingerprint(draft, fileText, (ref) => {
+        const node = nodes.get(ref);
+        return node?.kind === 'model' ? node.legacyFingerprint : (node?.fingerprint ?? '');
+      }),
     });
   }
   return {
@@ -289,6 +322,39 @@ function sourceRelation(project: Project, group: string, name: string): string {
   if (ext === '.csv' || ext === '.tsv') return `read_csv(${path})`;
   if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') return `read_json_auto(${path})`;
   return `read_parquet(${path})`;
+}
+
+/**
+ * The fingerprint wave 1 recorded (a hash of the template text, all config, included files and
+ * upstream fingerprints): a ledger row from before data versions is current when it matches.
+ */
+function legacyFingerprint(
+  draft: {
+    readonly text: string;
+    readonly config: ModelConfig;
+    readonly includes: readonly string[];
+    readonly refs: readonly string[];
+  },
+  fileText: (file: string) => string | undefined,
+  upstream: (name: string) => string,
+): string {
+  const c = draft.config;
+  const config = {
+    materialized: c.materialized,
+    timeColumn: c.timeColumn,
+    grain: c.grain,
+    start: c.start,
+    lookback: c.lookback,
+    batchSize: c.batchSize,
+    uniqueKey: c.uniqueKey,
+    schema: c.schema,
+    tags: c.tags,
+    description: c.description,
+    tests: c.tests,
+  };
+  const includeTexts = draft.includes.map((f) => `${f}=${fileText(f) ?? ''}`);
+  const parents = draft.refs.map((r) => `${r}=${upstream(r)}`).sort();
+  return sha256(draft.text, stableJson(config), ...includeTexts, ...parents);
 }
 
 /** JSON with object keys sorted, so equal values hash equally. */

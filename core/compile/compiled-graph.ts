@@ -21,8 +21,10 @@ export interface CompiledModel {
   readonly refs: readonly string[];
   /** Included or imported template files (project-relative). */
   readonly includes: readonly string[];
-  /** Hash of template text, includes, config and upstream fingerprints. */
+  /** What changes the data it writes (see modelFingerprint in fingerprint.ts). */
   readonly fingerprint: string;
+  /** The fingerprint of ledger rows written before data versions, for this same definition. */
+  readonly legacyFingerprint: string;
   /** The template reads its own relation (`{{ this }}`): its windows must run in order. */
   readonly readsItself: boolean;
 }

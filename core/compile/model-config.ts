@@ -23,7 +23,13 @@ export interface ModelConfig {
   readonly tags: readonly string[];
   readonly description: string | undefined;
   readonly tests: readonly unknown[];
+  /** What an incremental model does when its query's columns change (default `fail`). */
+  readonly onSchemaChange: OnSchemaChange;
 }
+
+/** `fail`: refuse changed columns; `append_new_columns`: add new ones (old windows keep NULL). */
+export type OnSchemaChange = 'fail' | 'append_new_columns';
+const ON_SCHEMA_CHANGE: readonly OnSchemaChange[] = ['fail', 'append_new_columns'];
 
 /** The keys `config()` accepts. */
 export const CONFIG_KEYS = [
@@ -38,6 +44,7 @@ export const CONFIG_KEYS = [
   'tags',
   'description',
   'tests',
+  'on_schema_change',
 ] as const;
 
 /**
@@ -101,6 +108,7 @@ export function parseModelConfig(
   const timeColumn = identifier('time_column');
   const schema = identifier('schema');
   const description = string('description');
+  const onSchemaChange = oneOf('on_schema_change', ON_SCHEMA_CHANGE, 'fail');
 
   let start: number | undefined;
   const startRaw = raw.start;
@@ -145,7 +153,13 @@ export function parseModelConfig(
     if (timeColumn !== undefined && uniqueKey !== undefined)
       fail(`incremental model sets both time_column and unique_key: choose one`);
   } else {
-    for (const key of ['time_column', 'unique_key', 'lookback', 'batch_size'] as const)
+    for (const key of [
+      'time_column',
+      'unique_key',
+      'lookback',
+      'batch_size',
+      'on_schema_change',
+    ] as const)
       if (raw[key] !== undefined)
         fail(
           `config '${key}' only applies to materialized='incremental' (this model is a ${materialized})`,
@@ -165,6 +179,7 @@ export function parseModelConfig(
       tags,
       description,
       tests,
+      onSchemaChange,
     },
     errors,
   };

@@ -6,14 +6,19 @@ import { writeView } from '../materialize/view.js';
 import { writeTable } from '../materialize/table.js';
 import { writeIncremental } from '../materialize/incremental.js';
 import { writeUpsert } from '../materialize/upsert.js';
+import { writeSwap } from '../materialize/swap-refresh.js';
 import { loadSeeds } from '../materialize/seed.js';
-import type { WriteContext, WriteResult } from '../materialize/write-context.js';
-import { insertFailureSql } from '../state/ledger.js';
+import type { ModelWrite, WriteContext, WriteResult } from '../materialize/write-context.js';
+import { insertFailureSql } from '../state/run-log.js';
+import type { WarehouseState } from '../state/warehouse-state.js';
+import { DataVersions } from '../plan/data-versions.js';
+import { StepInputs } from './step-inputs.js';
 import type { StepResult } from './run-summary.js';
 import type { Reporter } from '../report/reporter.js';
 import { runDag } from './run-dag.js';
 import { buildVerifier } from '../testing/verify.js';
 import { DEFAULT_RETRY, RetryExhausted, withRetries, type RetryPolicy } from './retry.js';
+import { EMPTY_STATE } from '../state/warehouse-state.js';
 
 /** Inputs of {@link executePlan}. */
 export interface ExecuteOptions {
@@ -32,6 +37,10 @@ export interface ExecuteOptions {
   readonly failFast?: boolean;
   /** Run each model's data tests inside its write transaction (default true). */
   readonly runTests?: boolean;
+  /** The warehouse as planned from: conditional steps compare with its ledger. */
+  readonly state?: WarehouseState;
+  /** The data versions the plan was made with; this run's writes update them. */
+  readonly versions?: DataVersions;
 }
 
 /**
@@ -53,6 +62,13 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
 async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepResult[]> {
   const { compiled, conn, reporter } = options;
   const results = new Map<string, StepResult>();
+  const inputs = new StepInputs(
+    compiled,
+    options.state ?? EMPTY_STATE,
+    options.versions ??
+      new DataVersions(compiled, options.state ?? EMPTY_STATE, options.seedHashes),
+    options.now,
+  );
 
   const seedSteps = plan.steps.filter((s) => s.kind === 'seed');
   if (seedSteps.length > 0) {
@@ -87,6 +103,15 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
   try {
     for (let i = 1; i < threads; i++) connections.push(await options.engine.connect());
     const cache = new Map<string, readonly Column[]>();
+    const locks = new Map<string, Promise<unknown>>();
+    const exclusively = <T>(key: string, work: () => Promise<T>): Promise<T> => {
+      const next = (locks.get(key) ?? Promise.resolve()).then(work, work);
+      locks.set(
+        key,
+        next.catch(() => undefined),
+      );
+      return next;
+    };
     const verifiers = connections.map((c) =>
       options.runTests === false ? undefined : buildVerifier(compiled, c),
     );
@@ -107,18 +132,36 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
             runId: options.runId,
             now: options.now,
             cache,
+            exclusively,
             ...(verify === undefined ? {} : { verify }),
           };
           reporter.stepStarted(step);
           const started = performance.now();
           let result: StepResult;
           try {
+            const write = inputs.of(step);
+            if (write === undefined) {
+              // A conditional step whose inputs did not change: its windows stay as they are.
+              result = {
+                step,
+                status: 'unchanged',
+                rows: 0,
+                windows: [],
+                error: undefined,
+                durationMs: performance.now() - started,
+                attempts: 0,
+              };
+              results.set(step.id, result);
+              reporter.stepFinished(result);
+              return true;
+            }
             const { value, attempts } = await withRetries(
               options.retry ?? DEFAULT_RETRY,
-              () => writeStep(ctx, compiled, step),
+              () => writeStep(ctx, write),
               (error, attempt, delay) =>
                 reporter.retrying?.(step, attempt, delay, errorMessage(error)),
             );
+            inputs.written(step, value);
             result = {
               step,
               status: 'success',
@@ -176,15 +219,8 @@ function overlaps(a: Step, b: Step): boolean {
   return a.renderWindow.start < b.renderWindow.end && b.renderWindow.start < a.renderWindow.end;
 }
 
-async function writeStep(
-  ctx: WriteContext,
-  compiled: CompiledGraph,
-  step: Step,
-): Promise<WriteResult> {
-  const model = compiled.nodes.get(step.model);
-  if (model?.kind !== 'model') throw new Error(`no model named ${step.model}`);
-  const write = { step, model };
-  switch (step.kind) {
+function writeStep(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
+  switch (write.step.kind) {
     case 'view':
       return writeView(ctx, write);
     case 'table':
@@ -193,6 +229,8 @@ async function writeStep(
       return writeIncremental(ctx, write);
     case 'upsert':
       return writeUpsert(ctx, write);
+    case 'swap':
+      return writeSwap(ctx, write);
     case 'seed':
       throw new Error('seeds are loaded together');
   }

@@ -6,7 +6,8 @@ import type { TestResult } from '../testing/test-result.js';
 /** The outcome of one step. */
 export interface StepResult {
   readonly step: Step;
-  readonly status: 'success' | 'failed' | 'upstream_failed' | 'cancelled';
+  /** `unchanged`: a conditional step not written, its inputs being as they were. */
+  readonly status: 'success' | 'unchanged' | 'failed' | 'upstream_failed' | 'cancelled';
   readonly rows: number;
   readonly windows: readonly { readonly window: Window; readonly rows: number }[];
   readonly error: EtlError | undefined;

@@ -35,7 +35,10 @@ export function summarize(
     const m = modelOf(r.step.model);
     const units = Math.max(1, r.step.windows.length);
     const windowed = r.step.kind === 'incremental' || r.step.kind === 'upsert';
-    if (r.status === 'success') {
+    if (r.status === 'unchanged') {
+      m.skipped += units;
+      if (windowed) partitions.skipped += units;
+    } else if (r.status === 'success') {
       m.built += units;
       m.rows += r.rows;
       if (windowed) partitions.built += units;
@@ -60,7 +63,9 @@ export function summarize(
   }
   for (const s of plan.skipped)
     if (!plan.windows.some((w) => w.model === s.model)) modelOf(s.model).skipped += 1;
-  const status = results.every((r) => r.status === 'success') ? 'success' : 'failed';
+  const status = results.every((r) => r.status === 'success' || r.status === 'unchanged')
+    ? 'success'
+    : 'failed';
   const warnings = results.flatMap((r) =>
     (r.tests ?? [])
       .filter((t) => t.status === 'warn')

@@ -1,15 +1,16 @@
 import { WindowError, errorMessage } from '../errors.js';
 import type { Column, Row } from '../engine/adapter.js';
-import { deletePartitionsSql, insertPartitionsSql, type PartitionRecord } from '../state/ledger.js';
+import { REFRESHING, insertPartitionsSql, type NewPartition } from '../state/ledger.js';
 import { formatTimestamp, mergeWindows, windowLabel } from '../plan/window.js';
-import { quoteIdent, subquery } from '../util/sql.js';
+import { quoteIdent, quoteString, subquery } from '../util/sql.js';
+import { columnList, contentHashExpression, formatContentHash } from './stage.js';
+import { evolveColumns } from './schema-change.js';
 import {
-  columnList,
-  contentHashExpression,
-  describeColumnChange,
-  formatContentHash,
-} from './stage.js';
-import type { ModelWrite, WriteContext, WriteResult } from './write-context.js';
+  writeTarget,
+  type ModelWrite,
+  type WriteContext,
+  type WriteResult,
+} from './write-context.js';
 
 const ROW = 'etl_row__';
 const OUTSIDE = 'etl: a row outside the window';
@@ -17,14 +18,17 @@ const OUTSIDE = 'etl: a row outside the window';
 /**
  * `incremental` with `time_column`: in one transaction, delete the step's windows, insert the
  * query's rows (a row outside the windows aborts the statement), count and hash the rows of
- * each window, and append one ledger row per window. Any error rolls everything back: the
- * windows keep their previous rows. The query's columns are described once per model and run.
+ * each window, and append one ledger row per window with the version of what it read. Any
+ * error rolls everything back: the windows keep their previous rows. The query's columns are
+ * described once per model and run. A full refresh writes the same way into the table it
+ * builds aside (`refresh: 'start'` makes that table anew).
  */
 export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
   const { conn } = ctx;
   const { step, model } = write;
   const column = model.config.timeColumn;
   if (column === undefined) throw new Error(`model ${model.name} has no time_column`);
+  const target = writeTarget(step, model);
   const span = mergeWindows(step.windows);
   const first = step.windows[0];
   const label =
@@ -42,7 +46,7 @@ export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Pr
     });
 
   // The query's columns: described once per model and is_incremental() branch in a run.
-  const key = `${model.name}|${step.isIncremental ? 1 : 0}`;
+  const key = `${model.name}|${step.isIncremental ? 1 : 0}|${step.refresh ?? ''}`;
   let columns: readonly Column[] | undefined = ctx.cache?.get(key);
   if (columns === undefined) {
     try {
@@ -60,31 +64,29 @@ export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Pr
   const cols = columnList(columns);
 
   // Before the transaction: what is there (cached for the run after the first window).
-  const tableKey = `${model.name}|table`;
+  const tableKey = `${target.relation}|table`;
+  const fresh = step.refresh === 'start';
   const kind =
-    step.isIncremental && !step.fullRefresh
-      ? 'table'
-      : await conn.relationKind(model.schema, model.name);
-  if (kind === 'view' && !step.fullRefresh)
-    throw fail('E_NOT_A_TABLE', `${model.relation} is a view`, {
+    step.isIncremental && !fresh ? 'table' : await conn.relationKind(target.schema, target.name);
+  if (kind === 'view' && !fresh)
+    throw fail('E_NOT_A_TABLE', `${target.relation} is a view`, {
       hint: 'rerun with --full-refresh to replace it',
     });
-  const create = kind === undefined || step.fullRefresh;
+  const create = kind === undefined || fresh;
   if (!create) {
     let existing = ctx.cache?.get(tableKey);
     if (existing === undefined) {
-      existing = await conn.columns(model.relation);
+      existing = await conn.columns(target.relation);
       ctx.cache?.set(tableKey, existing);
     }
-    const change = describeColumnChange(existing, columns);
-    if (change !== undefined)
-      throw fail(
-        'E_SCHEMA_CHANGE',
-        `the query's columns no longer match ${model.relation}: ${change}`,
-        {
-          hint: `rerun with --full-refresh to rebuild ${model.name} with the new columns`,
-        },
-      );
+    await evolveColumns(ctx, model, target, existing, columns, (message) =>
+      fail('E_SCHEMA_CHANGE', message, {
+        hint:
+          model.config.onSchemaChange === 'fail'
+            ? `rerun with --full-refresh to rebuild ${model.name} with the new columns, or set on_schema_change='append_new_columns' to add new ones`
+            : `a column's type changed: rerun with --full-refresh to rebuild ${model.name}`,
+      }),
+    );
   }
 
   // Statements that return nothing go to the engine together, in as few round trips as the
@@ -97,25 +99,25 @@ export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Pr
     batch.length = 0;
   };
   try {
-    if (step.fullRefresh) batch.push(deletePartitionsSql(model.name));
     if (create) {
       if (kind !== undefined)
-        batch.push(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${model.relation}`);
+        batch.push(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${target.relation}`);
+      if (fresh) batch.push(`DELETE FROM ${REFRESHING} WHERE model = ${quoteString(model.name)}`);
       batch.push(
-        `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`,
-        `CREATE TABLE ${model.relation} AS SELECT ${cols} FROM ${subquery(step.sql)} LIMIT 0`,
+        `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`,
+        `CREATE TABLE ${target.relation} AS SELECT ${cols} FROM ${subquery(step.sql)} LIMIT 0`,
       );
     }
     batch.push(
-      `DELETE FROM ${model.relation} WHERE ${inSpan(tc)}`,
+      `DELETE FROM ${target.relation} WHERE ${inSpan(tc)}`,
       // A row outside the windows aborts the insert, so nothing outside is ever written.
-      `INSERT INTO ${model.relation} (${cols}) SELECT ${cols} FROM ${subquery(step.sql)} AS etl_q
+      `INSERT INTO ${target.relation} (${cols}) SELECT ${cols} FROM ${subquery(step.sql)} AS etl_q
 WHERE CASE WHEN ${inSpan(`etl_q.${tc}`)} THEN true ELSE error('${OUTSIDE}') END`,
     );
     await flush();
     if (create) ctx.cache?.set(tableKey, columns);
     // One window: no grouping needed (the common case); a batch: one group per window.
-    const rows = `FROM (SELECT ${cols} FROM ${model.relation} WHERE ${inSpan(tc)}) AS ${ROW}`;
+    const rows = `FROM (SELECT ${cols} FROM ${target.relation} WHERE ${inSpan(tc)}) AS ${ROW}`;
     const stats: Row[] =
       step.windows.length === 1
         ? (
@@ -126,27 +128,37 @@ WHERE CASE WHEN ${inSpan(`etl_q.${tc}`)} THEN true ELSE error('${OUTSIDE}') END`
           );
     const byWindow = new Map(stats.map((r) => [Number(r.w), r]));
     const finishedAt = ctx.now();
-    const records: PartitionRecord[] = step.windows.map((window) => {
+    const records: NewPartition[] = step.windows.map((window) => {
       const r = byWindow.get(window.start);
+      const inputs = write.inputs?.get(window.start);
       return {
         model: model.name,
         window,
         fingerprint: model.fingerprint,
         rowCount: Number(r?.n ?? 0),
         contentHash: formatContentHash(r?.h ?? 0),
+        inputVersion: inputs?.version,
+        inputStart: inputs?.inputStart,
+        partial: inputs?.partial,
+        forwardOnly: false,
         runId: ctx.runId,
         finishedAt,
       };
     });
-    batch.push(insertPartitionsSql(records));
+    batch.push(insertPartitionsSql(records, target.ledger));
     let tests: WriteResult['tests'] = [];
-    if (ctx.verify?.models.has(model.name)) {
+    // A full refresh tests the whole table when it is swapped in.
+    if (ctx.verify?.models.has(model.name) && step.refresh === undefined) {
       await flush();
       tests = await ctx.verify(model, inSpan(tc));
     }
     batch.push('COMMIT');
     await flush();
-    const windows = records.map((r) => ({ window: r.window, rows: r.rowCount }));
+    const windows = records.map((r) => ({
+      window: r.window,
+      rows: r.rowCount,
+      contentHash: r.contentHash ?? '',
+    }));
     return { rows: windows.reduce((sum, w) => sum + w.rows, 0), windows, tests };
   } catch (error) {
     await conn.run('ROLLBACK').catch(() => undefined);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { EtlError, ExitCode, errorMessage } from '../errors.js';
 import { inTransaction } from '../engine/adapter.js';
 import type { CompiledSeed } from '../compile/compiled-graph.js';
-import { recordSeedSql } from '../state/ledger.js';
+import { recordSeedSql } from '../state/builds.js';
 import { buildAndSwap } from './swap-table.js';
 import { quoteString } from '../util/sql.js';
 import type { WriteContext } from './write-context.js';
@@ -55,7 +55,7 @@ export async function loadSeeds(
     await inTransaction(conn, async () => {
       for (const { seed, fileHash } of loads) {
         failed = seed;
-        const rows = await buildAndSwap(
+        const { rows } = await buildAndSwap(
           conn,
           seed.schema,
           seed.name,

@@ -1,5 +1,4 @@
-import { WindowError } from '../errors.js';
-import type { Column, Connection } from '../engine/adapter.js';
+import type { Column } from '../engine/adapter.js';
 import type { CompiledModel } from '../compile/compiled-graph.js';
 import { quoteIdent } from '../util/sql.js';
 
@@ -8,49 +7,30 @@ export function stageName(model: CompiledModel): string {
   return quoteIdent(`etl_stage__${model.name}`);
 }
 
-/**
- * Make sure the model's table can take the staged rows: create it (empty, with the staged
- * columns) when missing; refuse a view in its place or changed columns, suggesting
- * `--full-refresh`. Returns the columns to insert.
- */
-export async function prepareTarget(
-  conn: Connection,
-  model: CompiledModel,
-  stage: string,
-  context: { window: string; fullRefresh: boolean },
-): Promise<Column[]> {
-  const staged = await conn.columns(stage);
-  const kind = await conn.relationKind(model.schema, model.name);
-  if (kind === 'view' && !context.fullRefresh)
-    throw new WindowError(
-      'E_NOT_A_TABLE',
-      `model '${model.name}' is incremental but ${model.relation} is a view`,
-      {
-        model: model.name,
-        window: context.window,
-        hint: 'rerun with --full-refresh to replace it',
-      },
-    );
-  if (kind === undefined || context.fullRefresh) {
-    if (kind !== undefined)
-      await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${model.relation}`);
-    await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
-    await conn.run(`CREATE TABLE ${model.relation} AS SELECT * FROM ${stage} WITH NO DATA`);
-    return staged;
+/** How a query's columns differ from its table's. */
+export interface ColumnChange {
+  readonly added: readonly Column[];
+  readonly removed: readonly string[];
+  readonly retyped: readonly string[];
+}
+
+/** How `next` differs from `current`, or undefined when they match (names case-insensitive). */
+export function columnChange(
+  current: readonly Column[],
+  next: readonly Column[],
+): ColumnChange | undefined {
+  const before = new Map(current.map((c) => [c.name.toLowerCase(), c]));
+  const after = new Map(next.map((c) => [c.name.toLowerCase(), c]));
+  const added = next.filter((c) => !before.has(c.name.toLowerCase()));
+  const removed = current.filter((c) => !after.has(c.name.toLowerCase())).map((c) => c.name);
+  const retyped: string[] = [];
+  for (const c of next) {
+    const old = before.get(c.name.toLowerCase());
+    if (old && old.type !== c.type) retyped.push(`${c.name} changed type ${old.type} -> ${c.type}`);
   }
-  const existing = await conn.columns(model.relation);
-  const diff = describeColumnChange(existing, staged);
-  if (diff !== undefined)
-    throw new WindowError(
-      'E_SCHEMA_CHANGE',
-      `model '${model.name}' window ${context.window}: the query's columns no longer match ${model.relation}: ${diff}`,
-      {
-        model: model.name,
-        window: context.window,
-        hint: `rerun with --full-refresh to rebuild ${model.name} with the new columns`,
-      },
-    );
-  return staged;
+  return added.length + removed.length + retyped.length === 0
+    ? undefined
+    : { added, removed, retyped };
 }
 
 /** A short description of how `next` differs from `current`, or undefined when compatible. */
@@ -58,18 +38,13 @@ export function describeColumnChange(
   current: readonly Column[],
   next: readonly Column[],
 ): string | undefined {
-  const before = new Map(current.map((c) => [c.name.toLowerCase(), c]));
-  const after = new Map(next.map((c) => [c.name.toLowerCase(), c]));
+  const change = columnChange(current, next);
+  if (change === undefined) return undefined;
   const parts: string[] = [];
-  const added = next.filter((c) => !before.has(c.name.toLowerCase())).map((c) => c.name);
-  const removed = current.filter((c) => !after.has(c.name.toLowerCase())).map((c) => c.name);
-  if (added.length > 0) parts.push(`added ${added.join(', ')}`);
-  if (removed.length > 0) parts.push(`removed ${removed.join(', ')}`);
-  for (const c of next) {
-    const old = before.get(c.name.toLowerCase());
-    if (old && old.type !== c.type) parts.push(`${c.name} changed type ${old.type} -> ${c.type}`);
-  }
-  return parts.length === 0 ? undefined : parts.join('; ');
+  if (change.added.length > 0) parts.push(`added ${change.added.map((c) => c.name).join(', ')}`);
+  if (change.removed.length > 0) parts.push(`removed ${change.removed.join(', ')}`);
+  parts.push(...change.retyped);
+  return parts.join('; ');
 }
 
 /** `"a", "b"` */

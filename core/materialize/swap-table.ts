@@ -1,25 +1,46 @@
 import type { Connection } from '../engine/adapter.js';
 import { qualified, quoteIdent } from '../util/sql.js';
+import { contentHashExpression, formatContentHash } from './stage.js';
 
 /**
  * Build `schema.name` from `select` into a new table and swap it in for whatever relation has
- * the name (table or view); returns the new row count. Call inside a transaction: readers
- * never see an empty or half-built table.
+ * the name (table or view); returns the new row count and content hash. Call inside a
+ * transaction: readers never see an empty or half-built table.
  */
 export async function buildAndSwap(
   conn: Connection,
   schema: string,
   name: string,
   select: string,
-): Promise<number> {
+): Promise<{ rows: number; contentHash: string }> {
   const fresh = qualified(schema, `${name}__etl_new`);
-  const relation = qualified(schema, name);
   await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   await conn.run(`DROP TABLE IF EXISTS ${fresh}`);
   await conn.run(`CREATE TABLE ${fresh} AS\n${select}`);
+  await replaceRelation(conn, schema, name, `${name}__etl_new`);
+  return tableStats(conn, qualified(schema, name));
+}
+
+/** Drop `schema.name` (a table or a view) if it exists and rename `from` to it. */
+export async function replaceRelation(
+  conn: Connection,
+  schema: string,
+  name: string,
+  from: string,
+): Promise<void> {
   const kind = await conn.relationKind(schema, name);
-  if (kind !== undefined) await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${relation}`);
-  await conn.run(`ALTER TABLE ${fresh} RENAME TO ${quoteIdent(name)}`);
-  const [row] = await conn.query(`SELECT count(*) AS n FROM ${relation}`);
-  return Number(row?.n ?? 0);
+  if (kind !== undefined)
+    await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${qualified(schema, name)}`);
+  await conn.run(`ALTER TABLE ${qualified(schema, from)} RENAME TO ${quoteIdent(name)}`);
+}
+
+/** Row count and order-independent content hash of a whole relation. */
+export async function tableStats(
+  conn: Connection,
+  relation: string,
+): Promise<{ rows: number; contentHash: string }> {
+  const [row] = await conn.query(
+    `SELECT count(*) AS n, ${contentHashExpression('etl_row__')} AS h FROM ${relation} AS etl_row__`,
+  );
+  return { rows: Number(row?.n ?? 0), contentHash: formatContentHash(row?.h ?? 0) };
 }

@@ -1,45 +1,64 @@
 import { WindowError, errorMessage } from '../errors.js';
 import { inTransaction } from '../engine/adapter.js';
-import { deletePartitionsSql, insertPartitionsSql } from '../state/ledger.js';
+import { REFRESHING, insertPartitionsSql } from '../state/ledger.js';
+import { insertBuildSql } from '../state/builds.js';
 import { windowLabel } from '../plan/window.js';
-import { quoteIdent } from '../util/sql.js';
+import { quoteIdent, quoteString } from '../util/sql.js';
+import { columnList, contentHashExpression, formatContentHash, stageName } from './stage.js';
+import { evolveColumns } from './schema-change.js';
+import { tableStats } from './swap-table.js';
 import {
-  columnList,
-  contentHashExpression,
-  formatContentHash,
-  prepareTarget,
-  stageName,
-} from './stage.js';
-import type { ModelWrite, WriteContext, WriteResult } from './write-context.js';
+  writeTarget,
+  type ModelWrite,
+  type WriteContext,
+  type WriteResult,
+} from './write-context.js';
 
 /**
  * `incremental` with `unique_key`: in one transaction, stage the query, refuse duplicate keys,
- * delete the rows whose key is staged, insert the staged rows, and record the run's window.
+ * delete the rows whose key is staged, insert the staged rows, and record the run's window
+ * and the table's new content hash (the old one, less the rows replaced, plus the rows
+ * inserted: hashes are sums, so the whole table is not read again).
  */
 export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
   const { conn } = ctx;
   const { step, model } = write;
+  const target = writeTarget(step, model);
   const keys = model.config.uniqueKey ?? [];
   const label = windowLabel(step.renderWindow, 'day');
   const stage = stageName(model);
+  const fail = (code: string, message: string, cause?: unknown): WindowError =>
+    new WindowError(code, `model '${model.name}' (${label}): ${message}`, {
+      model: model.name,
+      window: label,
+      sql: step.sql,
+      ...(cause === undefined ? {} : { cause }),
+    });
+  const fresh = step.refresh === 'start';
+  const kind = await conn.relationKind(target.schema, target.name);
+  if (kind === 'view' && !fresh)
+    throw new WindowError(
+      'E_NOT_A_TABLE',
+      `model '${model.name}' is incremental but ${target.relation} is a view`,
+      {
+        model: model.name,
+        window: label,
+        hint: 'rerun with --full-refresh to replace it',
+      },
+    );
   return inTransaction(conn, async () => {
     try {
       await conn.run(`CREATE TEMP TABLE ${stage} AS\n${step.sql}`);
     } catch (error) {
-      throw new WindowError('E_SQL', `model '${model.name}' (${label}): ${errorMessage(error)}`, {
-        model: model.name,
-        window: label,
-        sql: step.sql,
-        cause: error,
-      });
+      throw fail('E_SQL', errorMessage(error), error);
     }
-    const staged = new Set((await conn.columns(stage)).map((c) => c.name.toLowerCase()));
+    const stagedColumns = await conn.columns(stage);
+    const staged = new Set(stagedColumns.map((c) => c.name.toLowerCase()));
     const missing = keys.filter((k) => !staged.has(k.toLowerCase()));
     if (missing.length > 0)
-      throw new WindowError(
+      throw fail(
         'E_UNIQUE_KEY',
-        `model '${model.name}': unique_key column ${missing.join(', ')} is not a column of the query`,
-        { model: model.name, window: label },
+        `unique_key column ${missing.join(', ')} is not a column of the query`,
       );
     const keyList = keys.map(quoteIdent).join(', ');
     const [dupes] = await conn.query(
@@ -47,45 +66,96 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
     );
     const duplicated = Number(dupes?.n ?? 0);
     if (duplicated > 0)
-      throw new WindowError(
+      throw fail(
         'E_DUPLICATE_KEY',
-        `model '${model.name}' (${label}): ${duplicated} unique_key value${duplicated === 1 ? '' : 's'} (${keys.join(', ')}) appear more than once in the query's rows; nothing was written`,
-        { model: model.name, window: label },
+        `${duplicated} unique_key value${duplicated === 1 ? '' : 's'} (${keys.join(', ')}) appear more than once in the query's rows; nothing was written`,
       );
     const [stats] = await conn.query(
       `SELECT count(*) AS n, ${contentHashExpression('etl_row__')} AS h FROM ${stage} AS etl_row__`,
     );
-    if (step.fullRefresh) await conn.run(deletePartitionsSql(model.name));
-    const columns = await prepareTarget(conn, model, stage, {
-      window: label,
-      fullRefresh: step.fullRefresh,
-    });
-    const match = keys
-      .map(
-        (k) => `${model.relation}.${quoteIdent(k)} IS NOT DISTINCT FROM ${stage}.${quoteIdent(k)}`,
-      )
-      .join(' AND ');
-    await conn.run(`DELETE FROM ${model.relation} USING ${stage} WHERE ${match}`);
+    const create = kind === undefined || fresh;
+    if (create) {
+      if (kind !== undefined)
+        await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${target.relation}`);
+      if (fresh)
+        await conn.run(`DELETE FROM ${REFRESHING} WHERE model = ${quoteString(model.name)}`);
+      await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`);
+      await conn.run(`CREATE TABLE ${target.relation} AS SELECT * FROM ${stage} WITH NO DATA`);
+    } else
+      await evolveColumns(
+        ctx,
+        model,
+        target,
+        await conn.columns(target.relation),
+        stagedColumns,
+        (m) => fail('E_SCHEMA_CHANGE', m),
+      );
+    const matchOn = (relation: string): string =>
+      keys
+        .map((k) => `${relation}.${quoteIdent(k)} IS NOT DISTINCT FROM ${stage}.${quoteIdent(k)}`)
+        .join(' AND ');
+    // The hash of the table's rows whose key is staged: those replaced, then those inserted.
+    const sumOf = async (): Promise<bigint> => {
+      const [row] = await conn.query(
+        `SELECT ${contentHashExpression('etl_row__')} AS h FROM (SELECT * FROM ${target.relation} AS etl_t WHERE EXISTS (SELECT 1 FROM ${stage} WHERE ${matchOn('etl_t')})) AS etl_row__`,
+      );
+      return BigInt(String(row?.h ?? 0));
+    };
+    const before = write.tableHash === undefined || create ? undefined : await sumOf();
     await conn.run(
-      `INSERT INTO ${model.relation} (${columnList(columns)}) SELECT ${columnList(columns)} FROM ${stage}`,
+      `DELETE FROM ${target.relation} USING ${stage} WHERE ${matchOn(target.relation)}`,
     );
+    const cols = columnList(stagedColumns);
+    await conn.run(`INSERT INTO ${target.relation} (${cols}) SELECT ${cols} FROM ${stage}`);
+    const tableHash =
+      before === undefined || write.tableHash === undefined
+        ? (await tableStats(conn, target.relation)).contentHash
+        : formatContentHash(BigInt(`0x${write.tableHash}`) - before + (await sumOf()));
     const rows = Number(stats?.n ?? 0);
+    const contentHash = formatContentHash(stats?.h);
+    const inputs = write.inputs?.get(step.renderWindow.start);
+    const now = ctx.now();
     await conn.run(
-      insertPartitionsSql([
-        {
+      insertPartitionsSql(
+        [
+          {
+            model: model.name,
+            window: step.renderWindow,
+            fingerprint: model.fingerprint,
+            rowCount: rows,
+            contentHash,
+            inputVersion: inputs?.version,
+            inputStart: inputs?.inputStart,
+            partial: inputs?.partial,
+            forwardOnly: false,
+            runId: ctx.runId,
+            finishedAt: now,
+          },
+        ],
+        target.ledger,
+      ),
+    );
+    if (step.refresh === undefined)
+      await conn.run(
+        insertBuildSql({
           model: model.name,
-          window: step.renderWindow,
+          materialized: 'incremental',
           fingerprint: model.fingerprint,
           rowCount: rows,
-          contentHash: formatContentHash(stats?.h),
+          contentHash: tableHash,
+          inputVersion: undefined,
           runId: ctx.runId,
-          finishedAt: ctx.now(),
-        },
-      ]),
-    );
-    const scope = `(${keys.map(quoteIdent).join(', ')}) IN (SELECT (${keys.map(quoteIdent).join(', ')}) FROM ${stage})`;
-    const tests = (await ctx.verify?.(model, scope)) ?? [];
+          builtAt: now,
+        }),
+      );
+    const scope = `(${keyList}) IN (SELECT (${keyList}) FROM ${stage})`;
+    const tests = step.refresh === undefined ? ((await ctx.verify?.(model, scope)) ?? []) : [];
     await conn.run(`DROP TABLE ${stage}`);
-    return { rows, windows: [{ window: step.renderWindow, rows }], tests };
+    return {
+      rows,
+      windows: [{ window: step.renderWindow, rows, contentHash }],
+      contentHash: tableHash,
+      tests,
+    };
   });
 }

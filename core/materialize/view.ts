@@ -1,7 +1,6 @@
 import { inTransaction } from '../engine/adapter.js';
 import { quoteIdent } from '../util/sql.js';
-import { insertModelBuildSql } from '../state/ledger.js';
-import { modelRecord } from './write-context.js';
+import { insertBuildSql } from '../state/builds.js';
 import type { ModelWrite, WriteContext, WriteResult } from './write-context.js';
 
 /** `view`: CREATE OR REPLACE VIEW, replacing a table of the same name in the same transaction. */
@@ -13,7 +12,18 @@ export async function writeView(ctx: WriteContext, write: ModelWrite): Promise<W
     if ((await conn.relationKind(model.schema, model.name)) === 'table')
       await conn.run(`DROP TABLE ${model.relation}`);
     await conn.run(`CREATE OR REPLACE VIEW ${model.relation} AS\n${step.sql}`);
-    await conn.run(insertModelBuildSql(modelRecord(ctx, write, 0)));
+    await conn.run(
+      insertBuildSql({
+        model: model.name,
+        materialized: 'view',
+        fingerprint: model.fingerprint,
+        rowCount: 0,
+        contentHash: undefined,
+        inputVersion: undefined,
+        runId: ctx.runId,
+        builtAt: ctx.now(),
+      }),
+    );
     return (await ctx.verify?.(model, undefined)) ?? [];
   });
   return { rows: 0, windows: [], tests };

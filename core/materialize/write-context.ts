@@ -2,7 +2,9 @@ import type { Column, Connection } from '../engine/adapter.js';
 import type { CompiledModel } from '../compile/compiled-graph.js';
 import type { Step } from '../plan/plan.js';
 import type { Window } from '../plan/window.js';
-import type { ModelBuildRecord } from '../state/ledger.js';
+import { qualified } from '../util/sql.js';
+import { PARTITIONS, REFRESHING } from '../state/ledger.js';
+import { refreshName } from '../state/warehouse-state.js';
 import type { TestResult } from '../testing/test-result.js';
 import type { Verifier } from '../testing/verify.js';
 
@@ -20,33 +22,63 @@ export interface WriteContext {
   readonly verify?: Verifier;
   /** Columns described during this run (of model queries and tables), shared by workers. */
   readonly cache?: Map<string, readonly Column[]>;
+  /** Run `work` alone among the steps of this run that lock the same key. */
+  readonly exclusively?: <T>(key: string, work: () => Promise<T>) => Promise<T>;
 }
 
-/** A model step with its compiled model. */
+/** What a window read, for its ledger row. */
+export interface WindowInputs {
+  /** Hash of the data versions of its inputs. */
+  readonly version: string;
+  /** Start of the input range the version covers. */
+  readonly inputStart: number;
+  /** Why it is partial (`open`, `inputs missing`), if it is. */
+  readonly partial: string | undefined;
+}
+
+/** A model step with its compiled model and what it reads. */
 export interface ModelWrite {
   readonly step: Step;
   readonly model: CompiledModel;
+  /** Window steps: what each window read, by window start. */
+  readonly inputs?: ReadonlyMap<number, WindowInputs>;
+  /** Table steps: the version of everything the table read. */
+  readonly inputVersion?: string;
+  /** Upsert steps: the content hash of the table before the step (undefined: unknown). */
+  readonly tableHash?: string;
 }
 
 /** Rows written per window of a step, and the data tests that ran on them. */
 export interface WriteResult {
   readonly rows: number;
-  readonly windows: readonly { readonly window: Window; readonly rows: number }[];
+  readonly windows: readonly {
+    readonly window: Window;
+    readonly rows: number;
+    readonly contentHash: string;
+  }[];
+  /** The content hash of the whole relation afterwards (tables, upserts). */
+  readonly contentHash?: string;
   readonly tests?: readonly TestResult[];
 }
 
-/** The record of a view or table build, so that `run` can tell a changed definition. */
-export function modelRecord(
-  ctx: WriteContext,
-  { model }: ModelWrite,
-  rows: number,
-): ModelBuildRecord {
+/** Where a step writes: the model's relation, or the table a full refresh builds aside. */
+export interface WriteTarget {
+  readonly schema: string;
+  readonly name: string;
+  readonly relation: string;
+  /** The ledger table of its windows. */
+  readonly ledger: string;
+}
+
+/** The relation a step writes and the ledger its windows go to. */
+export function writeTarget(step: Step, model: CompiledModel): WriteTarget {
+  if (step.refresh === undefined)
+    return { schema: model.schema, name: model.name, relation: model.relation, ledger: PARTITIONS };
+  const name = refreshName(model.name);
   return {
-    model: model.name,
-    materialized: model.config.materialized,
-    fingerprint: model.fingerprint,
-    rowCount: rows,
-    runId: ctx.runId,
-    builtAt: ctx.now(),
+    schema: model.schema,
+    name,
+    relation: qualified(model.schema, name),
+    ledger: REFRESHING,
   };
 }

@@ -1,10 +1,23 @@
 import { EtlError, ProjectErrors } from '../errors.js';
 import type { CompiledGraph, CompiledModel, CompiledNode } from '../compile/compiled-graph.js';
 import { renderModel } from '../compile/compile-project.js';
+import { fingerprintChange } from '../compile/fingerprint.js';
+import { qualified } from '../util/sql.js';
 import type { PartitionRecord } from '../state/ledger.js';
-import type { WarehouseState } from '../state/warehouse-state.js';
-import type { ModelWindows, Plan, SkippedNode, Step } from './plan.js';
-import { DAY_MS, formatDay, mergeWindows, windowLabel, type Window } from './window.js';
+import { refreshName, type WarehouseState } from '../state/warehouse-state.js';
+import { DataVersions } from './data-versions.js';
+import { currentDefinition, windowStanding } from './window-state.js';
+import type { Acceptance, ModelWindows, Plan, SkippedNode, Step, WindowReason } from './plan.js';
+import {
+  DAY_MS,
+  addGrain,
+  floorToGrain,
+  formatDay,
+  mergeWindows,
+  windowLabel,
+  windowsOverlapping,
+  type Window,
+} from './window.js';
 
 /** Which windows a command wants of each incremental model. */
 export interface PlanScope {
@@ -27,19 +40,34 @@ export interface PlanScope {
 /** Inputs shared by every planning command. */
 export interface PlanOptions {
   readonly selected: ReadonlySet<string>;
+  /** Rebuild incremental models' tables and every window of them, aside, then swap them in. */
   readonly fullRefresh: boolean;
+  /** Accept a new definition for windows already built instead of rebuilding them. */
+  readonly forwardOnly?: boolean;
   /** Reload selected seeds even when unchanged. */
   readonly forceSeeds?: boolean;
   /** Hash of each selected seed file's bytes. */
   readonly seedHashes: ReadonlyMap<string, string>;
+  /** The data versions of the warehouse (made from the state when not given). */
+  readonly versions?: DataVersions;
+  /** The current instant, for windows built before they closed; default: now. */
+  readonly now?: number;
+}
+
+interface Todo {
+  readonly window: Window;
+  readonly reason: string;
+  readonly conditional: boolean;
 }
 
 /**
  * Plan a run as a DAG of steps: changed or missing seeds, every selected view and table, and
- * the wanted windows of each incremental model that are missing or stale (or all, when forced),
- * batched. A window step depends on the overlapping steps of its incremental upstream models
- * (seen through views), so a backfill is a DAG of partitions, not of models. Every template
- * error is collected and thrown at once, before anything runs.
+ * the wanted windows of each incremental model that are missing, stale or forced, batched.
+ * Done windows that read a part an earlier step of the plan rebuilds (within the range, or
+ * beyond it through windowed upstream models) become conditional steps: checked when their
+ * turn comes, rebuilt only if their inputs changed. A window step depends on the steps of its
+ * upstream models that overlap its input range (seen through views), so a backfill is a DAG
+ * of partitions, not of models. Every template error is collected and thrown at once.
  */
 export function planSteps(
   compiled: CompiledGraph,
@@ -47,162 +75,366 @@ export function planSteps(
   options: PlanOptions,
   scope: PlanScope,
 ): Plan {
-  const steps: Step[] = [];
-  const skipped: SkippedNode[] = [];
-  const windows: ModelWindows[] = [];
-  const errors: EtlError[] = [];
-  /** Steps of each model, in time order. */
-  const stepsOf = new Map<string, Step[]>();
-  const add = (step: Step): void => {
-    steps.push(step);
-    const list = stepsOf.get(step.model);
-    if (list) list.push(step);
-    else stepsOf.set(step.model, [step]);
-  };
-  const nodeOf = (name: string): CompiledNode => compiled.nodes.get(name) as CompiledNode;
+  return new StepPlanner(compiled, state, options, scope).plan();
+}
 
-  /** Steps of `name` (and, through views, of its upstream) whose windows overlap `span`. */
-  const dataDeps = (name: string, span: Window | undefined, out: Set<string>): void => {
-    const node = nodeOf(name);
-    const own = stepsOf.get(name) ?? [];
-    if (node.kind === 'model' && node.config.materialized === 'incremental' && span) {
-      for (const s of overlapping(own, span)) out.add(s.id);
-    } else for (const s of own) out.add(s.id);
-    if (node.kind === 'model' && node.config.materialized === 'view')
-      for (const parent of compiled.graph.parents(name)) dataDeps(parent, span, out);
-  };
-  /** Steps that must exist before a view over `name` can be created. */
-  const creationDeps = (name: string, out: Set<string>): void => {
-    const own = stepsOf.get(name) ?? [];
-    const first = own[0];
-    const node = nodeOf(name);
-    if (node.kind === 'model' && node.config.materialized === 'incremental') {
-      if (first && !state.relations.has(name)) out.add(first.id);
-    } else for (const s of own) out.add(s.id);
-  };
+class StepPlanner {
+  private readonly steps: Step[] = [];
+  private readonly skipped: SkippedNode[] = [];
+  private readonly windows: ModelWindows[] = [];
+  private readonly accept: Acceptance[] = [];
+  private readonly errors: EtlError[] = [];
+  /** Steps of each model that later steps read, in time order. */
+  private readonly stepsOf = new Map<string, Step[]>();
+  private readonly versions: DataVersions;
+  private readonly now: number;
+  /** Relationships tests' targets, by model: they run in its write transaction. */
+  private readonly testTargets = new Map<string, string[]>();
 
-  const testTargets = new Map<string, string[]>();
-  for (const t of compiled.tests)
-    if (t.to !== undefined && t.to !== t.model)
-      testTargets.set(t.model, [...(testTargets.get(t.model) ?? []), t.to]);
+  constructor(
+    private readonly compiled: CompiledGraph,
+    private readonly state: WarehouseState,
+    private readonly options: PlanOptions,
+    private readonly scope: PlanScope,
+  ) {
+    this.versions = options.versions ?? new DataVersions(compiled, state, options.seedHashes);
+    this.now = options.now ?? Date.now();
+    for (const t of compiled.tests)
+      if (t.to !== undefined && t.to !== t.model)
+        this.testTargets.set(t.model, [...(this.testTargets.get(t.model) ?? []), t.to]);
+  }
 
-  for (const name of compiled.runOrder) {
-    if (!options.selected.has(name)) continue;
-    const node = nodeOf(name);
-    if (node.kind === 'seed') {
-      const reason = seedReason(node.name, node.fingerprint, state, options);
-      if (reason === undefined) skipped.push({ model: name, reason: 'unchanged' });
-      else add(stepOf(name, 'seed', [], scope.day, '', false, false, [], reason));
-      continue;
+  plan(): Plan {
+    for (const name of this.compiled.runOrder) {
+      if (!this.options.selected.has(name)) continue;
+      const node = this.node(name);
+      if (node.kind === 'seed') this.planSeed(node.name, node.fingerprint);
+      else if (this.upstreamAbsent(node)) continue;
+      else if (node.config.materialized !== 'incremental') this.planRelation(node);
+      else if (this.options.fullRefresh) this.planRefresh(node);
+      else this.planWindows(node);
     }
-    const absent = compiled.graph
-      .parents(name)
-      .filter((p) => !options.selected.has(p) && !state.relations.has(p));
-    if (absent.length > 0) {
-      errors.push(
-        new EtlError(
-          'E_UPSTREAM_MISSING',
-          `model '${name}' reads ${absent.map((a) => `'${a}'`).join(', ')}, which ${absent.length === 1 ? 'is' : 'are'} not in the warehouse and not selected`,
-          { location: { file: node.file }, hint: `select it too: -s +${name}` },
-        ),
-      );
-      continue;
-    }
-    const render = (window: Window, isIncremental: boolean): string => {
-      try {
-        return renderModel(compiled, node, { window, isIncremental });
-      } catch (error) {
-        errors.push(error as EtlError);
-        return '';
-      }
+    if (this.errors.length > 0) throw new ProjectErrors(this.errors);
+    return {
+      command: this.scope.command,
+      steps: this.steps,
+      skipped: this.skipped,
+      windows: this.windows,
+      accept: this.accept,
     };
-    const { config } = node;
-    const parents = compiled.graph.parents(name);
-    // Its relationships tests run in its write transaction: their targets must exist first.
-    const testDeps = new Set<string>();
-    for (const target of testTargets.get(name) ?? []) creationDeps(target, testDeps);
+  }
 
-    if (config.materialized !== 'incremental') {
-      const deps = new Set<string>(testDeps);
-      if (config.materialized === 'view') for (const p of parents) creationDeps(p, deps);
-      else for (const p of parents) dataDeps(p, undefined, deps);
-      const current = state.relations.has(name) && state.builds.get(name) === node.fingerprint;
-      if (!scope.rebuildUnchanged && current && deps.size === 0) {
-        skipped.push({ model: name, reason: 'unchanged' });
-        continue;
-      }
-      const reason = !state.relations.has(name) ? 'missing' : current ? 'rebuild' : 'changed';
-      const sql = render(scope.day, false);
-      add(stepOf(name, config.materialized, [], scope.day, sql, false, false, [...deps], reason));
-      continue;
-    }
+  private node(name: string): CompiledNode {
+    return this.compiled.nodes.get(name) as CompiledNode;
+  }
 
-    const exists = state.relations.get(name) === 'table' && !options.fullRefresh;
-    const wanted = [...scope.windowsOf(node)]
-      .filter((w) => config.start === undefined || w.start >= config.start)
-      .sort((a, b) => a.start - b.start);
-    if (wanted.length === 0) {
-      skipped.push({
-        model: name,
-        reason:
-          config.start !== undefined && scope.windowsOf(node).length > 0
-            ? `before its start (${formatDay(config.start)})`
-            : config.start === undefined && scope.command === 'run'
-              ? 'no start in its config, so run cannot tell where it begins'
-              : 'no windows in range',
+  private add(step: Step, visible = true): void {
+    this.steps.push(step);
+    if (!visible) return;
+    const list = this.stepsOf.get(step.model);
+    if (list) list.push(step);
+    else this.stepsOf.set(step.model, [step]);
+  }
+
+  private planSeed(name: string, fingerprint: string): void {
+    const { state, options } = this;
+    const loaded = state.seeds.get(name);
+    const reason = options.forceSeeds
+      ? 'forced'
+      : !state.relations.has(name)
+        ? 'missing'
+        : loaded?.fileHash !== options.seedHashes.get(name)
+          ? 'changed'
+          : loaded?.fingerprint !== fingerprint
+            ? 'config changed'
+            : undefined;
+    if (reason === undefined) this.skipped.push({ model: name, reason: 'unchanged' });
+    else this.add(stepOf(name, 'seed', this.scope.day, '', [], reason));
+  }
+
+  /** A selected model reads a relation that is neither built nor selected: refuse it. */
+  private upstreamAbsent(node: CompiledModel): boolean {
+    const absent = this.compiled.graph
+      .parents(node.name)
+      .filter((p) => !this.options.selected.has(p) && !this.state.relations.has(p));
+    if (absent.length === 0) return false;
+    this.errors.push(
+      new EtlError(
+        'E_UPSTREAM_MISSING',
+        `model '${node.name}' reads ${absent.map((a) => `'${a}'`).join(', ')}, which ${absent.length === 1 ? 'is' : 'are'} not in the warehouse and not selected`,
+        { location: { file: node.file }, hint: `select it too: -s +${node.name}` },
+      ),
+    );
+    return true;
+  }
+
+  private render(
+    node: CompiledModel,
+    window: Window,
+    isIncremental: boolean,
+    self?: string,
+  ): string {
+    try {
+      return renderModel(this.compiled, node, {
+        window,
+        isIncremental,
+        ...(self === undefined ? {} : { overrides: { self } }),
       });
-      continue;
+    } catch (error) {
+      this.errors.push(error as EtlError);
+      return '';
     }
-    const done = new Map<number, PartitionRecord>();
-    for (const r of options.fullRefresh ? [] : (state.partitions.get(name) ?? []))
-      done.set(r.window.start, r);
-    const todo: { window: Window; reason: string }[] = [];
-    const counts = { done: 0, missing: 0, stale: 0, forced: 0 };
-    for (const window of wanted) {
-      const record = done.get(window.start);
-      if (record === undefined || record.window.end !== window.end) {
+  }
+
+  /** Steps that must run before `node` writes: its relationships tests' targets exist. */
+  private testDeps(name: string): Set<string> {
+    const deps = new Set<string>();
+    for (const target of this.testTargets.get(name) ?? []) this.creationDeps(target, deps);
+    return deps;
+  }
+
+  /**
+   * Steps of `name` (and, through views, of its upstream) whose windows overlap `span`, or
+   * all of them when `span` is undefined; with `dataOnly`, steps that change data (not views).
+   */
+  private dataDeps(
+    name: string,
+    span: Window | undefined,
+    out: Set<string>,
+    dataOnly = false,
+  ): void {
+    const node = this.node(name);
+    const own = this.stepsOf.get(name) ?? [];
+    const view = node.kind === 'model' && node.config.materialized === 'view';
+    if (node.kind === 'model' && node.config.materialized === 'incremental' && span)
+      for (const s of overlapping(own, span)) out.add(s.id);
+    else if (!(view && dataOnly)) for (const s of own) out.add(s.id);
+    if (view)
+      for (const parent of this.compiled.graph.parents(name))
+        this.dataDeps(parent, span, out, dataOnly);
+  }
+
+  /** Steps that must exist before a view over `name` can be created. */
+  private creationDeps(name: string, out: Set<string>): void {
+    const own = this.stepsOf.get(name) ?? [];
+    const node = this.node(name);
+    if (node.kind === 'model' && node.config.materialized === 'incremental') {
+      const first = own[0];
+      if (first && !this.state.relations.has(name)) out.add(first.id);
+    } else for (const s of own) out.add(s.id);
+  }
+
+  /** Steps of the plan that change what `node` reads over `range`. */
+  private upstreamSteps(node: CompiledModel, range: Window | undefined): Set<string> {
+    const out = new Set<string>();
+    for (const p of this.compiled.graph.parents(node.name)) this.dataDeps(p, range, out, true);
+    return out;
+  }
+
+  /** Views and tables: rebuilt when missing, changed, or (build, backfill) always. */
+  private planRelation(node: CompiledModel): void {
+    const { name, config } = node;
+    const parents = this.compiled.graph.parents(name);
+    const deps = this.testDeps(name);
+    if (config.materialized === 'view') for (const p of parents) this.creationDeps(p, deps);
+    else for (const p of parents) this.dataDeps(p, undefined, deps);
+    const exists = this.state.relations.has(name);
+    const build = this.state.builds.get(name);
+    const definition = build !== undefined && currentDefinition(node, build);
+    const inputs =
+      config.materialized !== 'table' ||
+      build?.inputVersion === undefined ||
+      this.versions.versionOfWhole(node).version === build.inputVersion;
+    const current = exists && definition && inputs;
+    const upstream =
+      config.materialized === 'table' ? this.upstreamSteps(node, undefined) : new Set(deps);
+    if (!this.scope.rebuildUnchanged && current && upstream.size === 0) {
+      this.skipped.push({ model: name, reason: 'unchanged' });
+      return;
+    }
+    const conditional = !this.scope.rebuildUnchanged && current && config.materialized === 'table';
+    const reason = !exists
+      ? 'missing'
+      : !definition
+        ? build === undefined || build.inputVersion === undefined
+          ? 'definition changed'
+          : fingerprintChange(build.fingerprint, node.fingerprint)
+        : !inputs
+          ? 'inputs changed'
+          : conditional
+            ? 'upstream rebuilt in this run'
+            : current
+              ? 'rebuild'
+              : 'changed';
+    const sql = this.render(node, this.scope.day, false);
+    this.add({
+      ...stepOf(name, config.materialized, this.scope.day, sql, [...deps], reason),
+      conditional,
+    });
+  }
+
+  /** The windows a command wants of an incremental model, at or after its start. */
+  private wanted(node: CompiledModel): Window[] {
+    const { start } = node.config;
+    return [...this.scope.windowsOf(node)]
+      .filter((w) => start === undefined || w.start >= start)
+      .sort((a, b) => a.start - b.start);
+  }
+
+  private skipReason(node: CompiledModel): string {
+    const { start } = node.config;
+    return start !== undefined && this.scope.windowsOf(node).length > 0
+      ? `before its start (${formatDay(start)})`
+      : start === undefined && this.scope.command === 'run'
+        ? 'no start in its config, so run cannot tell where it begins'
+        : 'no windows in range';
+  }
+
+  /**
+   * Done windows of `node` outside `wanted` whose input range overlaps a step of a windowed
+   * upstream model in this plan: a rebuilt upstream window may change what they read.
+   */
+  private cascade(
+    node: CompiledModel,
+    records: ReadonlyMap<number, PartitionRecord>,
+    wanted: ReadonlySet<number>,
+  ): Window[] {
+    const out = new Map<number, Window>();
+    const grain = node.config.uniqueKey !== undefined ? 'day' : node.config.grain;
+    for (const input of this.versions.inputsOf(node.name)) {
+      if (input.kind !== 'windows') continue;
+      for (const step of this.stepsOf.get(input.name) ?? []) {
+        const span = step.renderWindow;
+        // Windows whose input range (the window less its lookback) overlaps the step.
+        const last = addGrain(floorToGrain(span.end - 1, grain), grain, node.config.lookback + 1);
+        const consider = (w: Window): void => {
+          if (wanted.has(w.start) || out.has(w.start)) return;
+          if (w.end > span.start && this.versions.inputStart(node, w) < span.end)
+            out.set(w.start, w);
+        };
+        if ((last - span.start) / DAY_MS > records.size) {
+          for (const r of records.values()) if (r.window.start < last) consider(r.window);
+        } else
+          for (const w of windowsOverlapping(span.start, last, grain))
+            if (records.has(w.start)) consider(records.get(w.start)!.window);
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** Incremental models: the wanted windows that are missing, stale, forced or to check. */
+  private planWindows(node: CompiledModel): void {
+    const { name, config } = node;
+    const records = new Map(
+      (this.state.partitions.get(name) ?? []).map((r) => [r.window.start, r] as const),
+    );
+    const wanted = this.wanted(node);
+    const wantedStarts = new Set(wanted.map((w) => w.start));
+    const all = [...wanted, ...this.cascade(node, records, wantedStarts)].sort(
+      (a, b) => a.start - b.start,
+    );
+    if (this.options.forwardOnly) this.planAcceptance(node);
+    if (all.length === 0) {
+      this.skipped.push({ model: name, reason: this.skipReason(node) });
+      return;
+    }
+    const counts = { done: 0, missing: 0, stale: 0, forced: 0, check: 0, accepted: 0, partial: 0 };
+    const todo: Todo[] = [];
+    const context = {
+      versions: this.versions,
+      state: this.state,
+      now: this.now,
+      forwardOnly: this.options.forwardOnly ?? false,
+    };
+    for (const window of all) {
+      const standing = windowStanding(node, window, records.get(window.start), context);
+      const inRange = wantedStarts.has(window.start);
+      if (standing.state === 'missing') {
         counts.missing++;
-        todo.push({ window, reason: 'missing' });
-      } else if (record.fingerprint !== node.fingerprint) {
+        todo.push({ window, reason: 'missing', conditional: false });
+      } else if (standing.state === 'stale') {
         counts.stale++;
-        todo.push({ window, reason: 'stale' });
-      } else if (state.drifted?.get(name)?.has(window.start)) {
-        counts.stale++;
-        todo.push({ window, reason: 'drift' });
-      } else if (scope.force) {
+        todo.push({ window, reason: standing.reason, conditional: false });
+      } else if (this.scope.force && inRange) {
         counts.forced++;
-        todo.push({ window, reason: 'forced' });
-      } else counts.done++;
+        todo.push({ window, reason: 'forced', conditional: false });
+      } else if (
+        this.upstreamSteps(node, { start: this.versions.inputStart(node, window), end: window.end })
+          .size > 0
+      ) {
+        counts.check++;
+        todo.push({ window, reason: 'upstream rebuilt in this run', conditional: true });
+      } else {
+        counts.done++;
+        if (standing.accept) counts.accepted++;
+        if (standing.partial !== undefined) counts.partial++;
+      }
     }
+    // Windows that build on earlier ones are only right when applied in time order.
+    const chained = config.uniqueKey !== undefined || node.readsItself;
+    if (chained) counts.stale += replayLater(todo, [...records.values()], config.start);
+    this.emitWindows(node, todo, chained, {
+      counts,
+      total: all.length,
+      range: { start: all[0]!.start, end: all[all.length - 1]!.end },
+    });
+  }
+
+  /** `--forward-only`: every window built under an older definition takes the current one. */
+  private planAcceptance(node: CompiledModel): void {
+    const old = (this.state.partitions.get(node.name) ?? []).filter(
+      (r) => !currentDefinition(node, r),
+    );
+    if (old.length === 0) return;
+    this.accept.push({
+      model: node.name,
+      fingerprint: node.fingerprint,
+      from: [...new Set(old.map((r) => r.fingerprint))],
+      windows: old.length,
+    });
+  }
+
+  private emitWindows(
+    node: CompiledModel,
+    todo: readonly Todo[],
+    chained: boolean,
+    summary: {
+      counts: Omit<ModelWindows, 'model' | 'total' | 'batches' | 'range' | 'refresh' | 'reasons'>;
+      total: number;
+      range: Window;
+    },
+    refresh?: { fresh: boolean; self: string },
+  ): Step[] {
+    const { name, config } = node;
     const upsert = config.uniqueKey !== undefined;
-    // Windows of one model run in parallel unless the model reads itself or upserts, or its
-    // table does not exist yet (the first step creates it).
-    const chained = upsert || node.readsItself;
-    if (chained) counts.stale += replayLater(todo, [...done.values()], config.start);
-    const size = upsert ? 1 : Math.max(1, scope.batchSize ?? config.batchSize);
+    const size = upsert ? 1 : Math.max(1, this.scope.batchSize ?? config.batchSize);
     const batches = batch(todo, size);
-    windows.push({
+    this.windows.push({
       model: name,
-      total: wanted.length,
-      ...counts,
+      ...summary.counts,
+      total: summary.total,
       batches: batches.length,
-      range: { start: wanted[0]!.start, end: wanted[wanted.length - 1]!.end },
+      range: summary.range,
+      refresh: refresh !== undefined,
+      reasons: groupReasons(todo),
     });
     if (batches.length === 0) {
-      skipped.push({ model: name, reason: `all ${wanted.length} windows done` });
-      continue;
+      if (refresh === undefined)
+        this.skipped.push({ model: name, reason: `all ${summary.total} windows done` });
+      return [];
     }
+    const exists = refresh ? !refresh.fresh : this.state.relations.get(name) === 'table';
+    const testDeps = refresh ? new Set<string>() : this.testDeps(name);
+    const emitted: Step[] = [];
     let previous: Step | undefined;
     let first: Step | undefined;
-    const kind = upsert ? 'upsert' : 'incremental';
-    const lazyRender = (window: Window, isIncremental: boolean): string =>
-      renderModel(compiled, node, { window, isIncremental });
     for (const group of batches) {
       const only = group.length === 1 ? group[0]!.window : undefined;
       const span = only ?? mergeWindows(group.map((g) => g.window));
       const isIncremental = exists || first !== undefined;
       const deps = new Set<string>(testDeps);
-      for (const p of parents) dataDeps(p, span, deps);
+      const range = { start: this.versions.inputStart(node, span), end: span.end };
+      for (const p of this.compiled.graph.parents(name)) this.dataDeps(p, range, deps);
       if (chained && previous) deps.add(previous.id);
       else if (!exists && first) deps.add(first.id);
       const label =
@@ -213,50 +445,141 @@ export function planSteps(
       // writes anything; the rest when they run.
       const eager = first === undefined || previous === first;
       const step = new PlannedStep(
-        `${name}@${label}`,
+        `${name}@${refresh ? 'refresh ' : ''}${label}`,
         name,
-        kind,
+        upsert ? 'upsert' : 'incremental',
         only !== undefined ? [only] : group.map((g) => g.window),
         span,
         isIncremental,
-        options.fullRefresh && first === undefined,
+        refresh === undefined
+          ? undefined
+          : first === undefined && refresh.fresh
+            ? 'start'
+            : 'continue',
         deps.size === 0 ? NO_DEPS : [...deps],
-        group.some((g) => g.reason === 'stale') ? 'stale' : (group[0]?.reason ?? 'missing'),
-        eager ? render(span, isIncremental) : lazyRender,
+        group.find((g) => !g.conditional)?.reason ?? group[0]!.reason,
+        group.every((g) => g.conditional),
+        eager
+          ? this.render(node, span, isIncremental, refresh?.self)
+          : (window, inc) =>
+              renderModel(this.compiled, node, {
+                window,
+                isIncremental: inc,
+                ...(refresh ? { overrides: { self: refresh.self } } : {}),
+              }),
       );
-      add(step);
+      this.add(step, refresh === undefined);
+      emitted.push(step);
       first ??= step;
       previous = step;
     }
+    return emitted;
   }
-  if (errors.length > 0) throw new ProjectErrors(errors);
-  return { command: scope.command, steps, skipped, windows };
+
+  /**
+   * `--full-refresh` of an incremental model: every window from its start (or its first
+   * recorded window) through the later of the range's end and its last recorded window, so
+   * that history never shrinks, written into a table built aside and swapped in at the end,
+   * in one transaction with the ledger rows: until then readers see the old table. Windows an
+   * interrupted refresh already wrote aside, under this definition and from today's inputs,
+   * are kept.
+   */
+  private planRefresh(node: CompiledModel): void {
+    const { name, config } = node;
+    const grain = config.uniqueKey !== undefined ? 'day' : config.grain;
+    const records = this.state.partitions.get(name) ?? [];
+    const wanted = this.wanted(node);
+    const first = Math.min(
+      config.start ?? Infinity,
+      records[0]?.window.start ?? Infinity,
+      wanted[0]?.start ?? Infinity,
+    );
+    const last = Math.max(records.at(-1)?.window.end ?? -Infinity, wanted.at(-1)?.end ?? -Infinity);
+    if (!Number.isFinite(first) || !Number.isFinite(last)) {
+      this.skipped.push({ model: name, reason: this.skipReason(node) });
+      return;
+    }
+    const windows = windowsOverlapping(first, last, grain);
+    const aside = this.state.refreshing?.get(name);
+    const context = { versions: this.versions, state: withoutDrift(this.state), now: this.now };
+    const kept = new Set<number>();
+    for (const r of aside ?? []) {
+      const standing = windowStanding(node, r.window, r, context);
+      if (standing.state === 'done') kept.add(r.window.start);
+    }
+    // An aside table from another definition is started again.
+    const fresh = aside === undefined || aside.length === 0 || kept.size < aside.length;
+    if (fresh) kept.clear();
+    const todo = windows
+      .filter((w) => !kept.has(w.start))
+      .map((window) => ({ window, reason: 'full refresh', conditional: false }));
+    const chained = config.uniqueKey !== undefined || node.readsItself;
+    const emitted = this.emitWindows(
+      node,
+      todo,
+      chained,
+      {
+        counts: {
+          done: kept.size,
+          missing: 0,
+          stale: 0,
+          forced: todo.length,
+          check: 0,
+          accepted: 0,
+          partial: 0,
+        },
+        total: windows.length,
+        range: { start: windows[0]!.start, end: windows.at(-1)!.end },
+      },
+      { fresh, self: qualified(node.schema, refreshName(name)) },
+    );
+    const span = { start: windows[0]!.start, end: windows.at(-1)!.end };
+    const deps = this.testDeps(name);
+    for (const s of emitted) deps.add(s.id);
+    this.add(
+      new PlannedStep(
+        `${name}@swap`,
+        name,
+        'swap',
+        [],
+        span,
+        true,
+        'continue',
+        [...deps],
+        `full refresh: swap in ${windows.length} rebuilt window${windows.length === 1 ? '' : 's'}`,
+        false,
+        '',
+      ),
+    );
+  }
+}
+
+/** The state without drifted windows (a table built aside has no drift). */
+function withoutDrift(state: WarehouseState): WarehouseState {
+  return { ...state, drifted: new Map() };
 }
 
 function stepOf(
   model: string,
   kind: Step['kind'],
-  windows: readonly Window[],
   renderWindow: Window,
   sql: string,
-  isIncremental: boolean,
-  fullRefresh: boolean,
   dependsOn: readonly string[],
   reason: string,
-  label?: string,
 ): Step {
-  const base = {
-    id: label === undefined ? model : `${model}@${label}`,
+  return {
+    id: model,
     model,
     kind,
-    windows,
+    windows: [],
     renderWindow,
-    isIncremental,
-    fullRefresh,
+    sql,
+    isIncremental: false,
+    refresh: undefined,
     dependsOn,
     reason,
+    conditional: false,
   };
-  return { ...base, sql };
 }
 
 const NO_DEPS: readonly string[] = [];
@@ -274,9 +597,10 @@ class PlannedStep implements Step {
     readonly windows: readonly Window[],
     readonly renderWindow: Window,
     readonly isIncremental: boolean,
-    readonly fullRefresh: boolean,
+    readonly refresh: Step['refresh'],
     readonly dependsOn: readonly string[],
     readonly reason: string,
+    readonly conditional: boolean,
     private readonly source: string | ((window: Window, isIncremental: boolean) => string),
   ) {
     if (typeof source === 'string') this.#sql = source;
@@ -289,18 +613,15 @@ class PlannedStep implements Step {
   }
 }
 
-function seedReason(
-  name: string,
-  fingerprint: string,
-  state: WarehouseState,
-  options: PlanOptions,
-): string | undefined {
-  if (options.forceSeeds) return 'forced';
-  if (!state.relations.has(name)) return 'missing';
-  const loaded = state.seeds.get(name);
-  if (loaded?.fileHash !== options.seedHashes.get(name)) return 'changed';
-  if (loaded?.fingerprint !== fingerprint) return 'config changed';
-  return undefined;
+/** The windows to build grouped by reason, each list in time order. */
+function groupReasons(todo: readonly Todo[]): WindowReason[] {
+  const byReason = new Map<string, Window[]>();
+  for (const t of todo) {
+    const list = byReason.get(t.reason);
+    if (list) list.push(t.window);
+    else byReason.set(t.reason, [t.window]);
+  }
+  return [...byReason].map(([reason, windows]) => ({ reason, windows }));
 }
 
 /** Group windows to build into runs of consecutive windows, at most `size` each. */
@@ -343,18 +664,20 @@ export function dayWindow(day: number): Window {
  * A model whose windows build on earlier ones (an upsert, or one that reads itself) is only
  * right when its windows were applied in time order. So every recorded window after the
  * earliest one to build is applied again, and so is every window recorded before an earlier
- * one (a crash in the middle of a replay leaves exactly that). Adds them to `todo` (kept in
- * time order) and returns how many were added.
+ * one (a crash in the middle of a replay leaves exactly that). Conditional windows are built.
+ * Adds them to `todo` (kept in time order) and returns how many were added.
  */
 function replayLater(
-  todo: { window: Window; reason: string }[],
+  todo: Todo[],
   records: readonly PartitionRecord[],
   start: number | undefined,
 ): number {
+  for (let i = 0; i < todo.length; i++)
+    if (todo[i]!.conditional) todo[i] = { ...todo[i]!, conditional: false };
   const sorted = [...records].sort((a, b) => a.window.start - b.window.start);
   let earliest = todo[0]?.window.start ?? Number.POSITIVE_INFINITY;
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]!.finishedAt < sorted[i - 1]!.finishedAt) {
+    if (sorted[i]!.seq < sorted[i - 1]!.seq) {
       // sorted[i] was applied before sorted[i - 1] was rebuilt: it and all after it are out of date.
       earliest = Math.min(earliest, sorted[i - 1]!.window.start);
       break;
@@ -365,7 +688,7 @@ function replayLater(
   for (const r of sorted) {
     if (r.window.start <= earliest || planned.has(r.window.start)) continue;
     if (start !== undefined && r.window.start < start) continue;
-    todo.push({ window: r.window, reason: 'replay' });
+    todo.push({ window: r.window, reason: 'replay', conditional: false });
     added++;
   }
   if (added > 0) todo.sort((a, b) => a.window.start - b.window.start);

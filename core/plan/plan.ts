@@ -1,7 +1,7 @@
 import type { Window } from './window.js';
 
 /** What a step does to the warehouse. */
-export type StepKind = 'seed' | 'view' | 'table' | 'incremental' | 'upsert';
+export type StepKind = 'seed' | 'view' | 'table' | 'incremental' | 'upsert' | 'swap';
 
 /** One unit of work: one transaction. */
 export interface Step {
@@ -13,16 +13,24 @@ export interface Step {
   readonly windows: readonly Window[];
   /** The window the template was rendered with (the span of a batch). */
   readonly renderWindow: Window;
-  /** Rendered SQL of the model (empty for seeds). */
+  /** Rendered SQL of the model (empty for seeds and swaps). */
   readonly sql: string;
   /** `is_incremental()` as the template saw it. */
   readonly isIncremental: boolean;
-  /** Drop the model's table (and its ledger rows) before writing. */
-  readonly fullRefresh: boolean;
+  /**
+   * Part of a full refresh: the step writes into the model's table built aside (`start`: made
+   * anew, dropping what an interrupted refresh left), and a `swap` step swaps it in.
+   */
+  readonly refresh: 'start' | 'continue' | undefined;
   /** Ids of steps that must succeed first. */
   readonly dependsOn: readonly string[];
-  /** Why this step runs: `missing`, `stale`, `forced`, `changed`, `rebuild`, `window`... */
+  /** Why this step runs: `missing`, `sql changed`, `forced`, `upstream orders ... changed`... */
   readonly reason: string;
+  /**
+   * Run only if, when its turn comes, its inputs differ from those its windows (or its table)
+   * were built from: they are done, but an upstream step of this plan may change what they read.
+   */
+  readonly conditional: boolean;
 }
 
 /** A model or seed the plan leaves alone, and why. */
@@ -31,23 +39,48 @@ export interface SkippedNode {
   readonly reason: string;
 }
 
+/** Windows of a model rebuilt or checked for one reason. */
+export interface WindowReason {
+  readonly reason: string;
+  readonly windows: readonly Window[];
+}
+
 /** Per incremental model: how its windows in the plan's range stand. */
 export interface ModelWindows {
   readonly model: string;
-  /** Windows in range. */
+  /** Windows in range (and, beyond it, done windows whose inputs this plan rebuilds). */
   readonly total: number;
-  /** Done under the current fingerprint and left alone. */
+  /** Done and current: left alone. */
   readonly done: number;
   /** Never built: to build. */
   readonly missing: number;
-  /** Done under an older fingerprint: to rebuild. */
+  /** Built under another definition or from inputs that changed since: to rebuild. */
   readonly stale: number;
   /** Done, but rebuilt because the command forces it. */
   readonly forced: number;
+  /** Done, but an upstream step of this plan may change their inputs: checked after it runs. */
+  readonly check: number;
+  /** Built under an older definition and accepted under the new one (`--forward-only`). */
+  readonly accepted: number;
+  /** Done but partial (built before their window closed or with inputs missing). */
+  readonly partial: number;
   /** Steps (transactions) the windows to build are grouped into. */
   readonly batches: number;
   /** The span of the windows in range. */
   readonly range: Window;
+  /** A full refresh: every window is rebuilt into a table built aside, then swapped in. */
+  readonly refresh: boolean;
+  /** Why windows are rebuilt or checked. */
+  readonly reasons: readonly WindowReason[];
+}
+
+/** A model whose windows take a new fingerprint without a rebuild (`--forward-only`). */
+export interface Acceptance {
+  readonly model: string;
+  readonly fingerprint: string;
+  /** Ledger rows of older definitions, as fingerprints, that are accepted. */
+  readonly from: readonly string[];
+  readonly windows: number;
 }
 
 /** What a command will do, in dependency order; printable and serialisable. */
@@ -56,4 +89,6 @@ export interface Plan {
   readonly steps: readonly Step[];
   readonly skipped: readonly SkippedNode[];
   readonly windows: readonly ModelWindows[];
+  /** Written before the steps run (`--forward-only`). */
+  readonly accept: readonly Acceptance[];
 }

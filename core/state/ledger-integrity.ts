@@ -4,6 +4,7 @@ import type { Plan } from '../plan/plan.js';
 import { formatTimestamp, type Window } from '../plan/window.js';
 import { quoteIdent } from '../util/sql.js';
 import type { WarehouseState } from './warehouse-state.js';
+import { currentDefinition } from '../plan/window-state.js';
 
 /** A window whose ledger row count does not match the rows its table holds. */
 export interface Drift {
@@ -32,9 +33,7 @@ export async function findDrift(
     if (state.relations.get(name) !== 'table') continue;
     const done = (state.partitions.get(name) ?? []).filter(
       (r) =>
-        r.fingerprint === node.fingerprint &&
-        r.window.start >= range.start &&
-        r.window.end <= range.end,
+        currentDefinition(node, r) && r.window.start >= range.start && r.window.end <= range.end,
     );
     if (done.length === 0) continue;
     const tc = quoteIdent(node.config.timeColumn);

@@ -5,78 +5,68 @@ import { quoteString, sqlLiteral } from '../util/sql.js';
 /** The schema that holds etl's own state, next to the data so that it commits with it. */
 export const STATE_SCHEMA = 'etl_state';
 
-/** DDL of the ledger; idempotent. */
-export const LEDGER_DDL = [
-  `CREATE SCHEMA IF NOT EXISTS ${STATE_SCHEMA}`,
-  `CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.partitions (
-  model VARCHAR NOT NULL,
+/** The next value of the ledger's commit order: monotonic, assigned by the database. */
+export const NEXT_SEQ = `nextval('${STATE_SCHEMA}.seq')`;
+
+/** The ledger of windows: one row per committed window, append-only. */
+export const PARTITIONS = `${STATE_SCHEMA}.partitions`;
+
+/**
+ * Windows of a full refresh written into the model's table built aside; they move to
+ * {@link PARTITIONS} in the transaction that swaps the table in.
+ */
+export const REFRESHING = `${STATE_SCHEMA}.refreshing`;
+
+/** Columns of the window ledgers, in table order (version 1 columns first, then version 2). */
+export const PARTITION_COLUMNS = `model VARCHAR NOT NULL,
   window_start TIMESTAMP NOT NULL,
   window_end TIMESTAMP NOT NULL,
   fingerprint VARCHAR NOT NULL,
   row_count BIGINT NOT NULL,
   content_hash VARCHAR,
   run_id VARCHAR NOT NULL,
-  finished_at TIMESTAMP NOT NULL
-)`,
-  `CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.runs (
-  run_id VARCHAR NOT NULL,
-  command VARCHAR NOT NULL,
-  arguments VARCHAR NOT NULL,
-  started_at TIMESTAMP NOT NULL,
-  finished_at TIMESTAMP,
-  status VARCHAR NOT NULL,
-  failures VARCHAR
-)`,
-  `CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.models (
-  model VARCHAR NOT NULL,
-  materialized VARCHAR NOT NULL,
-  fingerprint VARCHAR NOT NULL,
-  row_count BIGINT NOT NULL,
-  run_id VARCHAR NOT NULL,
-  built_at TIMESTAMP NOT NULL
-)`,
-  `CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.failures (
-  run_id VARCHAR NOT NULL,
-  model VARCHAR NOT NULL,
-  window_start TIMESTAMP NOT NULL,
-  window_end TIMESTAMP NOT NULL,
-  code VARCHAR NOT NULL,
-  error VARCHAR NOT NULL,
-  failed_at TIMESTAMP NOT NULL
-)`,
-  `CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.seeds (
-  name VARCHAR NOT NULL,
-  file_hash VARCHAR NOT NULL,
-  fingerprint VARCHAR NOT NULL,
-  row_count BIGINT NOT NULL,
-  run_id VARCHAR NOT NULL,
-  loaded_at TIMESTAMP NOT NULL
-)`,
-];
+  finished_at TIMESTAMP NOT NULL,
+  input_version VARCHAR,
+  input_start TIMESTAMP,
+  "partial" VARCHAR,
+  forward_only BOOLEAN,
+  seq BIGINT`;
 
-/** One committed window of a model (the newest row per model and window is the truth). */
+/** One committed window of a model, as the ledger's newest row for it says. */
 export interface PartitionRecord {
   readonly model: string;
   readonly window: Window;
   readonly fingerprint: string;
   readonly rowCount: number;
   readonly contentHash: string | undefined;
+  /**
+   * Hash of the data versions the window read. Undefined for a window written before the
+   * ledger recorded them: such a window is trusted as current.
+   */
+  readonly inputVersion: string | undefined;
+  /** Start of the input range the version covers: the window's start less its lookback. */
+  readonly inputStart: number | undefined;
+  /** Why the window is partial (`open`, `inputs missing`); undefined when it is complete. */
+  readonly partial: string | undefined;
+  /** The row accepted a new fingerprint without a rebuild (`--forward-only`). */
+  readonly forwardOnly: boolean;
+  /** Commit order of the row: the newest row of a window has the highest. */
+  readonly seq: number;
+  /** Commit order of the window's first row: before it, the window did not exist. */
+  readonly firstSeq: number;
+}
+
+/** A window just written, for its ledger row (the ledger assigns its seq). */
+export type NewPartition = Omit<PartitionRecord, 'seq' | 'firstSeq'> & {
   readonly runId: string;
   readonly finishedAt: number;
-}
-
-/** Create the ledger tables when missing. */
-export async function ensureLedger(conn: Connection): Promise<void> {
-  for (const ddl of LEDGER_DDL) await conn.run(ddl);
-}
-
-/** Whether the ledger exists (read-only commands must not create it). */
-export async function ledgerExists(conn: Connection): Promise<boolean> {
-  return (await conn.relationKind(STATE_SCHEMA, 'partitions')) !== undefined;
-}
+};
 
 /** The INSERT of ledger rows for windows just written (append-only). */
-export function insertPartitionsSql(records: readonly PartitionRecord[]): string {
+export function insertPartitionsSql(
+  records: readonly NewPartition[],
+  table: string = PARTITIONS,
+): string {
   const values = records.map(
     (r) =>
       `(${[
@@ -88,153 +78,100 @@ export function insertPartitionsSql(records: readonly PartitionRecord[]): string
         sqlLiteral(r.contentHash ?? null),
         quoteString(r.runId),
         ts(r.finishedAt),
+        sqlLiteral(r.inputVersion ?? null),
+        r.inputStart === undefined ? 'NULL' : ts(r.inputStart),
+        sqlLiteral(r.partial ?? null),
+        r.forwardOnly ? 'true' : 'false',
+        NEXT_SEQ,
       ].join(', ')})`,
   );
-  return `INSERT INTO ${STATE_SCHEMA}.partitions (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at) VALUES\n  ${values.join(',\n  ')}`;
+  return `INSERT INTO ${table} (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at, input_version, input_start, "partial", forward_only, seq) VALUES\n  ${values.join(',\n  ')}`;
 }
 
-/** Forget every window of a model (a full refresh drops its table too, in one transaction). */
-export function deletePartitionsSql(model: string): string {
-  return `DELETE FROM ${STATE_SCHEMA}.partitions WHERE model = ${quoteString(model)}`;
-}
-
-/** The newest ledger row of every (model, window), optionally for some models only. */
+/**
+ * The newest ledger row of every (model, window), optionally for some models only, by model
+ * in time order. Rows are sent as one text per model (a million rows arrive in about a
+ * second, against three as row objects).
+ */
 export async function readPartitions(
   conn: Connection,
-  models?: readonly string[],
-): Promise<PartitionRecord[]> {
-  if (!(await ledgerExists(conn))) return [];
+  options: { models?: readonly string[]; table?: string } = {},
+): Promise<Map<string, PartitionRecord[]>> {
+  const table = options.table ?? PARTITIONS;
+  const out = new Map<string, PartitionRecord[]>();
+  const source = await ledgerSource(conn, table);
+  if (source === undefined) return out;
   const where =
-    models === undefined ? '' : `WHERE model IN (${models.map(quoteString).join(', ') || 'NULL'})`;
+    options.models === undefined
+      ? ''
+      : `WHERE model IN (${options.models.map(quoteString).join(', ') || 'NULL'})`;
   const rows = await conn.query(
-    `SELECT model, epoch_ms(window_start) AS s, epoch_ms(window_end) AS e, fingerprint, row_count, content_hash, run_id, epoch_ms(finished_at) AS f
-FROM ${STATE_SCHEMA}.partitions ${where}
-QUALIFY row_number() OVER (PARTITION BY model, window_start ORDER BY finished_at DESC, run_id DESC) = 1
-ORDER BY model, window_start`,
+    `SELECT model, string_agg(concat_ws('|', epoch_ms(window_start), epoch_ms(window_end), fingerprint, row_count,
+  coalesce(content_hash, ''), coalesce(input_version, ''), coalesce(epoch_ms(input_start)::VARCHAR, ''),
+  coalesce("partial", ''), CASE WHEN forward_only THEN 1 ELSE 0 END, seq, first_seq), chr(10) ORDER BY window_start) AS rows
+FROM (
+  SELECT *, min(seq) OVER (PARTITION BY model, window_start) AS first_seq FROM ${source} ${where}
+  QUALIFY row_number() OVER (PARTITION BY model, window_start ORDER BY seq DESC) = 1
+) GROUP BY model`,
   );
-  return rows.map((r) => ({
-    model: String(r.model),
-    window: { start: Number(r.s), end: Number(r.e) },
-    fingerprint: String(r.fingerprint),
-    rowCount: Number(r.row_count),
-    contentHash: r.content_hash === null ? undefined : String(r.content_hash),
-    runId: String(r.run_id),
-    finishedAt: Number(r.f),
-  }));
-}
-
-/** Record a run's start (outside any data transaction). */
-export function insertRunSql(run: {
-  runId: string;
-  command: string;
-  args: unknown;
-  startedAt: number;
-}): string {
-  return `INSERT INTO ${STATE_SCHEMA}.runs (run_id, command, arguments, started_at, status) VALUES (${quoteString(run.runId)}, ${quoteString(run.command)}, ${sqlLiteral(JSON.stringify(run.args))}, ${ts(run.startedAt)}, 'running')`;
-}
-
-/** Record a run's end with its failures and their error text. */
-export function finishRunSql(run: {
-  runId: string;
-  finishedAt: number;
-  status: string;
-  failures: readonly unknown[];
-}): string {
-  return `UPDATE ${STATE_SCHEMA}.runs SET finished_at = ${ts(run.finishedAt)}, status = ${quoteString(run.status)}, failures = ${sqlLiteral(JSON.stringify(run.failures))} WHERE run_id = ${quoteString(run.runId)}`;
-}
-
-/** The newest loaded state of each seed: file hash and fingerprint. */
-export async function readSeedState(
-  conn: Connection,
-): Promise<Map<string, { fileHash: string; fingerprint: string }>> {
-  const state = new Map<string, { fileHash: string; fingerprint: string }>();
-  if ((await conn.relationKind(STATE_SCHEMA, 'seeds')) === undefined) return state;
-  const rows = await conn.query(
-    `SELECT name, file_hash, fingerprint FROM ${STATE_SCHEMA}.seeds QUALIFY row_number() OVER (PARTITION BY name ORDER BY loaded_at DESC) = 1`,
-  );
-  for (const r of rows)
-    state.set(String(r.name), {
-      fileHash: String(r.file_hash),
-      fingerprint: String(r.fingerprint),
-    });
-  return state;
-}
-
-/** Record a seed load, replacing its previous record, in the seed's transaction. */
-export function recordSeedSql(seed: {
-  name: string;
-  fileHash: string;
-  fingerprint: string;
-  rowCount: number;
-  runId: string;
-  loadedAt: number;
-}): string {
-  return `DELETE FROM ${STATE_SCHEMA}.seeds WHERE name = ${quoteString(seed.name)};
-INSERT INTO ${STATE_SCHEMA}.seeds VALUES (${quoteString(seed.name)}, ${quoteString(seed.fileHash)}, ${quoteString(seed.fingerprint)}, ${seed.rowCount}, ${quoteString(seed.runId)}, ${ts(seed.loadedAt)})`;
-}
-
-function ts(ms: number): string {
-  return `TIMESTAMP '${formatTimestamp(ms)}${ms % 1000 === 0 ? '' : `.${String(ms % 1000).padStart(3, '0')}`}'`;
-}
-
-/** Record the windows of a failed step (outside the data transaction, which rolled back). */
-export function insertFailureSql(failure: {
-  runId: string;
-  model: string;
-  windows: readonly Window[];
-  code: string;
-  error: string;
-  failedAt: number;
-}): string {
-  const rows = failure.windows.map(
-    (w) =>
-      `(${quoteString(failure.runId)}, ${quoteString(failure.model)}, ${ts(w.start)}, ${ts(w.end)}, ${quoteString(failure.code)}, ${quoteString(failure.error)}, ${ts(failure.failedAt)})`,
-  );
-  return `INSERT INTO ${STATE_SCHEMA}.failures VALUES ${rows.join(', ')}`;
-}
-
-/** Windows whose newest failure is newer than their newest ledger row, by model. */
-export async function readFailedWindows(conn: Connection): Promise<Map<string, Window[]>> {
-  const failed = new Map<string, Window[]>();
-  if ((await conn.relationKind(STATE_SCHEMA, 'failures')) === undefined) return failed;
-  const rows = await conn.query(
-    `SELECT f.model, epoch_ms(f.window_start) AS s, epoch_ms(f.window_end) AS e
-FROM (SELECT model, window_start, window_end, max(failed_at) AS failed_at FROM ${STATE_SCHEMA}.failures GROUP BY ALL) f
-LEFT JOIN (SELECT model, window_start, max(finished_at) AS finished_at FROM ${STATE_SCHEMA}.partitions GROUP BY ALL) p
-  ON p.model = f.model AND p.window_start = f.window_start
-WHERE p.finished_at IS NULL OR p.finished_at < f.failed_at
-ORDER BY f.model, f.window_start`,
-  );
-  for (const r of rows) {
-    const list = failed.get(String(r.model)) ?? [];
-    list.push({ start: Number(r.s), end: Number(r.e) });
-    failed.set(String(r.model), list);
+  for (const row of rows) {
+    const model = String(row.model);
+    const fingerprints = new Map<string, string>();
+    const records: PartitionRecord[] = [];
+    for (const line of String(row.rows).split('\n')) {
+      const f = line.split('|');
+      const fp = f[2]!;
+      let fingerprint = fingerprints.get(fp);
+      if (fingerprint === undefined) fingerprints.set(fp, (fingerprint = fp));
+      records.push({
+        model,
+        window: { start: Number(f[0]), end: Number(f[1]) },
+        fingerprint,
+        rowCount: Number(f[3]),
+        contentHash: f[4] || undefined,
+        inputVersion: f[5] || undefined,
+        inputStart: f[6] ? Number(f[6]) : undefined,
+        partial: f[7] || undefined,
+        forwardOnly: f[8] === '1',
+        seq: Number(f[9]),
+        firstSeq: Number(f[10]),
+      });
+    }
+    out.set(model, records);
   }
-  return failed;
+  return out;
 }
 
-/** A build of a view or table (not windowed): append-only, the newest row per model counts. */
-export interface ModelBuildRecord {
-  readonly model: string;
-  readonly materialized: string;
-  readonly fingerprint: string;
-  readonly rowCount: number;
-  readonly runId: string;
-  readonly builtAt: number;
-}
-
-/** The INSERT of a view or table build record, in the build's transaction. */
-export function insertModelBuildSql(r: ModelBuildRecord): string {
-  return `INSERT INTO ${STATE_SCHEMA}.models VALUES (${quoteString(r.model)}, ${quoteString(r.materialized)}, ${quoteString(r.fingerprint)}, ${r.rowCount}, ${quoteString(r.runId)}, ${ts(r.builtAt)})`;
-}
-
-/** The fingerprint of the newest build of each view or table. */
-export async function readModelBuilds(conn: Connection): Promise<Map<string, string>> {
-  const builds = new Map<string, string>();
-  if ((await conn.relationKind(STATE_SCHEMA, 'models')) === undefined) return builds;
+/** Column names of the ledger's tables, by table (empty when there is no ledger yet). */
+export async function ledgerColumns(conn: Connection): Promise<Map<string, Set<string>>> {
   const rows = await conn.query(
-    `SELECT model, fingerprint FROM ${STATE_SCHEMA}.models QUALIFY row_number() OVER (PARTITION BY model ORDER BY built_at DESC) = 1`,
+    `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = '${STATE_SCHEMA}'`,
   );
-  for (const r of rows) builds.set(String(r.model), String(r.fingerprint));
-  return builds;
+  const out = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const table = String(r.table_name);
+    const set = out.get(table) ?? new Set<string>();
+    set.add(String(r.column_name));
+    out.set(table, set);
+  }
+  return out;
+}
+
+/**
+ * The window ledger as a relation with every current column. A ledger written before data
+ * versions (read by a command that must not upgrade it) gets NULLs and an order from its
+ * clocks.
+ */
+async function ledgerSource(conn: Connection, table: string): Promise<string | undefined> {
+  const name = table.slice(STATE_SCHEMA.length + 1);
+  const columns = (await ledgerColumns(conn)).get(name);
+  if (columns === undefined) return undefined;
+  if (columns.has('seq')) return table;
+  return `(SELECT *, NULL::VARCHAR AS input_version, NULL::TIMESTAMP AS input_start, NULL::VARCHAR AS "partial", false AS forward_only,
+  row_number() OVER (ORDER BY finished_at, run_id) AS seq FROM ${table})`;
+}
+
+/** A TIMESTAMP literal of an instant (epoch ms, UTC). */
+export function ts(ms: number): string {
+  return `TIMESTAMP '${formatTimestamp(ms)}${ms % 1000 === 0 ? '' : `.${String(ms % 1000).padStart(3, '0')}`}'`;
 }

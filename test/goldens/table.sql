@@ -4,8 +4,8 @@ DROP TABLE IF EXISTS "main"."users__etl_new";
 CREATE TABLE "main"."users__etl_new" AS
 select user_id, count(*) as events from "main"."stg_events" group by all;
 ALTER TABLE "main"."users__etl_new" RENAME TO "users";
-SELECT count(*) AS n FROM "main"."users";
-INSERT INTO etl_state.models VALUES ('users', 'table', 'afa4105a2fd6832094000501c5c1ac9482646a58933c7bfa6b78d790cfec2469', 2, 'run-1', TIMESTAMP '2024-01-16 02:00:00');
+SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM "main"."users" AS etl_row__;
+INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('users', 'table', '6dcfdbbd323e92e5.b36f457ae91ea2ef.1f4268f8edc9c454', 2, 'run-1', TIMESTAMP '2024-01-16 02:00:00', '0c7b05feb3e23af8', '03d936ea6115765327c9ba2a044ac822', nextval('etl_state.seq'));
 COMMIT;
 
 -- second build: the tables exist now
@@ -17,6 +17,6 @@ CREATE TABLE "main"."users__etl_new" AS
 select user_id, count(*) as events from "main"."stg_events" group by all;
 DROP TABLE "main"."users";
 ALTER TABLE "main"."users__etl_new" RENAME TO "users";
-SELECT count(*) AS n FROM "main"."users";
-INSERT INTO etl_state.models VALUES ('users', 'table', 'afa4105a2fd6832094000501c5c1ac9482646a58933c7bfa6b78d790cfec2469', 2, 'run-2', TIMESTAMP '2024-01-16 02:00:00');
+SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM "main"."users" AS etl_row__;
+INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('users', 'table', '6dcfdbbd323e92e5.b36f457ae91ea2ef.1f4268f8edc9c454', 2, 'run-2', TIMESTAMP '2024-01-16 02:00:00', '0c7b05feb3e23af8', '03d936ea6115765327c9ba2a044ac822', nextval('etl_state.seq'));
 COMMIT;

@@ -77,6 +77,8 @@ describe('backfill', () => {
     expect(status.models[0]!.failed).toEqual(['2024-01-10T00:00:00.000Z']);
     expect(status.models[0]!.done).toHaveLength(13);
 
+    // Fixing the seed changes what every window that reads it read: they are all rebuilt. Of
+    // their downstream, only the failed day changes: daily_totals rebuilds that day alone.
     project.write('seeds/events.csv', backfillProjectFiles(14)['seeds/events.csv']!);
     const fixed = runCli(
       ['backfill', '--from', '2024-01-01', '--to', '2024-01-14', '--json'],
@@ -84,48 +86,74 @@ describe('backfill', () => {
     );
     expect(fixed.code).toBe(0);
     const rerun = json(fixed.stdout);
-    expect(rerun.partitions).toMatchObject({ built: 2, failed: 0 });
-    expect(
-      rerun.models
-        .filter((m) => m.built > 0 && !['view', 'seed'].includes(m.name))
-        .map((m) => m.name)
-        .sort(),
-    ).toEqual(['daily', 'daily_totals', 'events', 'stg_events', 'totals']);
+    expect(rerun.partitions).toMatchObject({ failed: 0, upstream_failed: 0 });
+    const built = (name: string) => rerun.models.find((m) => m.name === name)?.built ?? 0;
+    expect(built('daily')).toBe(14);
+    expect(built('hourly')).toBe(14 * 24);
+    expect(built('weekly')).toBe(2);
+    expect(built('users_latest')).toBe(14);
+    expect(built('daily_totals')).toBe(1);
+    expect(rerun.partitions.built).toBe(14 + 14 * 24 + 2 + 14 + 1);
+    expect(rerun.partitions.skipped).toBe(13);
   });
 
-  it('editing a model marks its windows and its downstream windows stale', () => {
+  it('a comment rebuilds nothing; an edit rebuilds the model, and downstream only what changed', () => {
     project = tempProject(backfillProjectFiles(7));
-    expect(
-      runCli(['backfill', '--from', '2024-01-01', '--to', '2024-01-07'], project.root).code,
-    ).toBe(0);
-    project.write(
-      'models/daily.sql',
-      `${backfillProjectFiles(7)['models/daily.sql']!}\n-- a comment changes the fingerprint`,
-    );
-    const status = JSON.parse(
-      runCli(['status', '--json', '--until', '2024-01-07'], project.root).stdout,
-    ) as {
-      models: { name: string; stale: string[]; done: string[] }[];
+    const range = ['--from', '2024-01-01', '--to', '2024-01-07'];
+    expect(runCli(['backfill', ...range], project.root).code).toBe(0);
+    const daily = backfillProjectFiles(7)['models/daily.sql']!;
+    type Status = { models: { name: string; stale: string[]; done: string[] }[] };
+    const status = (): Status =>
+      JSON.parse(
+        runCli(['status', '--json', '--until', '2024-01-07'], project!.root).stdout,
+      ) as Status;
+    const of = (s: Status, name: string) => s.models.find((m) => m.name === name)!;
+    const backfill = () => json(runCli(['backfill', ...range, '--json'], project!.root).stdout);
+
+    project.write('models/daily.sql', `-- events per day\n${daily}\n-- a comment`);
+    expect(of(status(), 'daily').stale).toHaveLength(0);
+    expect(backfill().partitions.built).toBe(0);
+
+    // The same rows by other SQL: daily is rebuilt, daily_totals is checked and left alone.
+    project.write('models/daily.sql', daily.replace('count(*) as events', 'count(id) as events'));
+    expect(of(status(), 'daily').stale).toHaveLength(7);
+    expect(of(status(), 'daily_totals').stale).toHaveLength(0);
+    expect(of(status(), 'weekly').stale).toHaveLength(0);
+    const plan = JSON.parse(runCli(['plan', ...range, '--json'], project.root).stdout) as {
+      models: {
+        model: string;
+        stale: number;
+        check: number;
+        done: number;
+        reasons: { reason: string; count: number }[];
+      }[];
     };
-    const of = (name: string) => status.models.find((m) => m.name === name)!;
-    expect(of('daily').stale).toHaveLength(7);
-    expect(of('daily_totals').stale).toHaveLength(7);
-    expect(of('weekly').stale).toHaveLength(0);
-    const plan = JSON.parse(
-      runCli(['plan', '--from', '2024-01-01', '--to', '2024-01-07', '--json'], project.root).stdout,
-    ) as {
-      models: { model: string; stale: number; done: number }[];
-    };
-    expect(plan.models.find((m) => m.model === 'daily_totals')).toMatchObject({
+    expect(plan.models.find((m) => m.model === 'daily')).toMatchObject({
       stale: 7,
-      done: 0,
+      reasons: [{ reason: 'sql changed', count: 7 }],
+    });
+    expect(plan.models.find((m) => m.model === 'daily_totals')).toMatchObject({
+      stale: 0,
+      check: 7,
     });
     expect(plan.models.find((m) => m.model === 'hourly')).toMatchObject({ stale: 0, done: 168 });
-    const rebuilt = json(
-      runCli(['backfill', '--from', '2024-01-01', '--to', '2024-01-07', '--json'], project.root)
-        .stdout,
+    const same = backfill();
+    expect(same.models.find((m) => m.name === 'daily')?.built).toBe(7);
+    expect(same.models.find((m) => m.name === 'daily_totals')).toMatchObject({
+      built: 0,
+      skipped: 7,
+    });
+
+    // Different rows: daily and every daily_totals window over it are rebuilt, in one backfill.
+    project.write(
+      'models/daily.sql',
+      daily.replace('count(*) as events', 'count(*) * 10 as events'),
     );
-    expect(rebuilt.partitions.built).toBe(14);
+    const changed = backfill();
+    expect(changed.models.find((m) => m.name === 'daily')?.built).toBe(7);
+    expect(changed.models.find((m) => m.name === 'daily_totals')?.built).toBe(7);
+    expect(of(status(), 'daily_totals').stale).toHaveLength(0);
+    expect(backfill().partitions.built).toBe(0);
   });
 
   it('run --until catches up from start and builds the same tables as a backfill', async () => {

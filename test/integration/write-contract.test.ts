@@ -98,7 +98,7 @@ select ts::date as day, amount from {{ ref('events') }}`,
     expect(await ledgerCount(p, 'unfiltered')).toBe(0);
   });
 
-  it('a changed column list is an error that suggests --full-refresh, which then works', async () => {
+  it('a changed column list is an error that suggests --full-refresh, which then rebuilds all history', async () => {
     const p = make();
     expect(runCli(['build', '--date', '2024-01-15'], p.root).code).toBe(0);
     p.write(
@@ -114,10 +114,24 @@ select ts::date as day, amount from {{ ref('events') }}`,
     ]);
     const refreshed = runCli(['build', '--date', '2024-01-16', '--full-refresh'], p.root);
     expect(refreshed.code).toBe(0);
+    // Every window from the model's start through the date, with the new column.
     expect(
-      await queryFile(p.warehouse, `SELECT day::VARCHAR AS day, users FROM main.daily`),
-    ).toEqual([{ day: '2024-01-16', users: '1' }]);
-    expect(await ledgerCount(p, 'daily')).toBe(1);
+      await queryFile(
+        p.warehouse,
+        `SELECT day::VARCHAR AS day, users FROM main.daily ORDER BY day`,
+      ),
+    ).toEqual([
+      { day: '2024-01-14', users: '1' },
+      { day: '2024-01-15', users: '2' },
+      { day: '2024-01-16', users: '1' },
+    ]);
+    expect(
+      await queryFile(
+        p.warehouse,
+        `SELECT count(DISTINCT window_start) AS n FROM etl_state.partitions WHERE model = 'daily'`,
+      ),
+    ).toEqual([{ n: '16' }]);
+    expect(await ledgerCount(p, 'daily')).toBe(17);
   });
 
   it('a broken template exits 2 naming file:line and leaves the warehouse untouched', async () => {

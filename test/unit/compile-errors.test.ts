@@ -255,7 +255,7 @@ describe('fingerprints', () => {
     'models/b.sql': "select * from {{ ref('a') }}",
     'models/c.sql': 'select 2 as y',
   };
-  it('are stable, and change with text, config and upstream', () => {
+  it('are stable, and change with the SQL, output config and upstream views only', () => {
     const base = compileFiles(files);
     const again = compileFiles(files);
     const fp = (g: typeof base, n: string) => g.nodes.get(n)?.fingerprint;
@@ -265,12 +265,33 @@ describe('fingerprints', () => {
       'models/a.sql': "{{ config(materialized='table') }} select 2 as x",
     });
     expect(fp(edited, 'a')).not.toBe(fp(base, 'a'));
-    expect(fp(edited, 'b')).not.toBe(fp(base, 'b')); // downstream changes too
+    // b reads a table: a change of its data is b's input version, not b's definition.
+    expect(fp(edited, 'b')).toBe(fp(base, 'b'));
     expect(fp(edited, 'c')).toBe(fp(base, 'c'));
     const reconfigured = compileFiles({
       ...files,
       'models/a.sql': "{{ config(materialized='view') }} select 1 as x",
     });
     expect(fp(reconfigured, 'a')).not.toBe(fp(base, 'a'));
+    // Now a is a view: its definition is part of what b reads.
+    const viewEdited = compileFiles({
+      ...files,
+      'models/a.sql': "{{ config(materialized='view') }} select 2 as x",
+    });
+    expect(fp(viewEdited, 'b')).not.toBe(fp(reconfigured, 'b'));
+    // Comments, whitespace, descriptions and tags change nothing.
+    const cosmetic = compileFiles({
+      ...files,
+      'models/a.sql':
+        "-- the a table\n{{ config(materialized='table', tags=['x'], description='A') }}\nselect   1 /* one */ as x\n",
+    });
+    expect(fp(cosmetic, 'a')).toBe(fp(base, 'a'));
+    expect(fp(compileFiles({ ...files, 'models/c.sql': "select 2 as y -- 'two'" }), 'c')).toBe(
+      fp(base, 'c'),
+    );
+    // ...but whitespace inside a string is data.
+    expect(fp(compileFiles({ ...files, 'models/c.sql': "select 'a  b' as y" }), 'c')).not.toBe(
+      fp(compileFiles({ ...files, 'models/c.sql': "select 'a b' as y" }), 'c'),
+    );
   });
 });

@@ -3,7 +3,8 @@ import { planBackfill, planBuild, planCatchUp } from '../../core/plan/plan-build
 import { batch } from '../../core/plan/plan-steps.js';
 import type { WarehouseState } from '../../core/state/warehouse-state.js';
 import type { PartitionRecord } from '../../core/state/ledger.js';
-import type { CompiledGraph } from '../../core/compile/compiled-graph.js';
+import type { CompiledGraph, CompiledModel } from '../../core/compile/compiled-graph.js';
+import { DataVersions } from '../../core/plan/data-versions.js';
 import type { Plan } from '../../core/plan/plan.js';
 import { windowsBetween, type Window } from '../../core/plan/window.js';
 import { compileFiles } from '../helpers/compile.js';
@@ -43,8 +44,12 @@ function state(
         fingerprint: d.fingerprint ?? fp(model),
         rowCount: 1,
         contentHash: undefined,
-        runId: 'r',
-        finishedAt: 0,
+        inputVersion: undefined,
+        inputStart: undefined,
+        partial: undefined,
+        forwardOnly: false,
+        seq: 1,
+        firstSeq: 1,
       })),
     );
   return {
@@ -53,10 +58,28 @@ function state(
     ),
     partitions,
     builds: new Map(),
-    seeds: new Map([['raw', { fileHash: 'h', fingerprint: fp('raw') }]]),
+    seeds: new Map([['raw', { fileHash: 'h', fingerprint: fp('raw'), seq: 0 }]]),
   };
 }
 const options = { selected: all, fullRefresh: false, seedHashes: new Map([['raw', 'h']]) };
+
+/** The state with each window's input version recorded, as this version of etl writes it. */
+function versioned(s: WarehouseState): WarehouseState {
+  const versions = new DataVersions(compiled, s, options.seedHashes);
+  const partitions = new Map<string, PartitionRecord[]>();
+  for (const [model, records] of s.partitions) {
+    const node = compiled.nodes.get(model) as CompiledModel;
+    partitions.set(
+      model,
+      records.map((r) => ({
+        ...r,
+        inputVersion: versions.versionOf(node, r.window).version,
+        inputStart: versions.inputStart(node, r.window),
+      })),
+    );
+  }
+  return { ...s, partitions };
+}
 const backfill = (
   s: WarehouseState,
   extra: Partial<{ force: boolean; batchSize: number; from: number; to: number }> = {},
@@ -90,7 +113,8 @@ describe('backfill planner', () => {
     );
     expect(counts(plan, 'daily')).toMatchObject({ done: 20, missing: 11, stale: 0 });
     expect(counts(plan, 'daily2')).toMatchObject({ done: 0, missing: 21, stale: 10 });
-    expect(step(plan, 'daily2@2024-01-05')?.reason).toBe('stale');
+    // Rows from before data versions say nothing of what they read: the definition decides.
+    expect(step(plan, 'daily2@2024-01-05')?.reason).toBe('definition changed');
     expect(step(plan, 'daily@2024-01-05')).toBeUndefined();
   });
 
@@ -144,28 +168,48 @@ describe('backfill planner', () => {
     ).toEqual([2, 2, 1]);
   });
 
-  it('an edit to a model makes its windows and its downstream windows stale', () => {
-    const edited = compileFiles({
-      ...FILES,
-      'models/daily.sql': `${FILES['models/daily.sql']} -- edited`,
-    });
+  it('a comment edits nothing; an edit to the SQL makes its windows stale and its downstream checked', () => {
     const jan = windowsBetween(day('2024-01-01'), day('2024-01-31'), 'day');
-    const before = state({
-      daily: { windows: jan },
-      daily2: { windows: jan },
-      monthly: { windows: [{ start: day('2024-01-01'), end: day('2024-02-01') }] },
-      hourly: { windows: [] },
+    const before = versioned(
+      state({
+        daily: { windows: jan },
+        daily2: { windows: jan },
+        monthly: { windows: [{ start: day('2024-01-01'), end: day('2024-02-01') }] },
+        hourly: { windows: [] },
+      }),
+    );
+    const planFor = (files: Record<string, string>): Plan =>
+      planBackfill(compileFiles(files), before, {
+        ...options,
+        from: day('2024-01-01'),
+        to: day('2024-01-31'),
+        force: false,
+      });
+    const commented = planFor({
+      ...FILES,
+      'models/daily.sql': `-- daily events\n${FILES['models/daily.sql']}   -- edited`,
     });
-    const plan = planBackfill(edited, before, {
-      ...options,
-      from: day('2024-01-01'),
-      to: day('2024-01-31'),
-      force: false,
+    for (const m of ['daily', 'daily2', 'monthly'])
+      expect(commented.windows.find((w) => w.model === m)).toMatchObject({
+        stale: 0,
+        check: 0,
+        done: m === 'monthly' ? 1 : 31,
+      });
+    const plan = planFor({
+      ...FILES,
+      'models/daily.sql': FILES['models/daily.sql'].replace('ts::date as d', 'ts::date + 1 as d'),
     });
     const c = (m: string) => plan.windows.find((w) => w.model === m);
     expect(c('daily')).toMatchObject({ stale: 31 });
-    expect(c('daily2')).toMatchObject({ stale: 31 });
-    expect(c('monthly')).toMatchObject({ stale: 1 });
+    expect(step(plan, 'daily@2024-01-05')?.reason).toBe('sql changed');
+    // Downstream windows are rebuilt only if the upstream's new rows differ: checked when their
+    // turn comes.
+    expect(c('daily2')).toMatchObject({ stale: 0, check: 31 });
+    expect(step(plan, 'daily2@2024-01-05')).toMatchObject({
+      conditional: true,
+      dependsOn: ['daily@2024-01-05'],
+    });
+    expect(c('monthly')).toMatchObject({ check: 1 });
   });
 });
 
@@ -191,13 +235,19 @@ describe('models whose windows build on earlier ones', () => {
           fingerprint: up.nodes.get('latest')!.fingerprint,
           rowCount: 1,
           contentHash: undefined,
-          runId: 'r',
-          finishedAt: finished(i),
+          inputVersion: undefined,
+          inputStart: undefined,
+          partial: undefined,
+          forwardOnly: false,
+          seq: finished(i),
+          firstSeq: finished(i),
         })),
       ],
     ]),
     builds: new Map(),
-    seeds: new Map([['raw', { fileHash: 'h', fingerprint: up.nodes.get('raw')!.fingerprint }]]),
+    seeds: new Map([
+      ['raw', { fileHash: 'h', fingerprint: up.nodes.get('raw')!.fingerprint, seq: 0 }],
+    ]),
   });
   const plan = (s: WarehouseState, from: string, to: string, force: boolean) =>
     planBackfill(up, s, {

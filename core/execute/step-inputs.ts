@@ -1,0 +1,108 @@
+import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
+import type { DataVersions } from '../plan/data-versions.js';
+import type { Step } from '../plan/plan.js';
+import type { Window } from '../plan/window.js';
+import type { PartitionRecord } from '../state/ledger.js';
+import type { WarehouseState } from '../state/warehouse-state.js';
+import type { ModelWrite, WindowInputs, WriteResult } from '../materialize/write-context.js';
+
+/**
+ * What each step reads, worked out when its turn comes (after the steps it depends on), from
+ * the data versions of the warehouse as this run has changed them: the input version of each
+ * window it writes, or of a table's whole input. A conditional step whose inputs turn out the
+ * same as when its windows were built is not written at all.
+ */
+export class StepInputs {
+  private readonly records = new Map<string, Map<number, PartitionRecord>>();
+
+  constructor(
+    private readonly compiled: CompiledGraph,
+    private readonly state: WarehouseState,
+    private readonly versions: DataVersions,
+    private readonly now: () => number,
+  ) {}
+
+  /** The write of `step`, or undefined when it is conditional and its inputs did not change. */
+  of(step: Step): ModelWrite | undefined {
+    const model = this.compiled.nodes.get(step.model);
+    if (model?.kind !== 'model') throw new Error(`no model named ${step.model}`);
+    switch (step.kind) {
+      case 'incremental':
+      case 'upsert': {
+        if (step.conditional && step.windows.every((w) => this.unchanged(model, w)))
+          return undefined;
+        const inputs = new Map(step.windows.map((w) => [w.start, this.windowInputs(model, w)]));
+        const table = this.versions.wholeVersion(model.name);
+        const tableHash =
+          step.kind === 'upsert' && step.refresh === undefined && table !== 'unknown'
+            ? table
+            : undefined;
+        return { step, model, inputs, ...(tableHash === undefined ? {} : { tableHash }) };
+      }
+      case 'table': {
+        const inputVersion = this.versions.versionOfWhole(model).version;
+        const build = this.state.builds.get(model.name);
+        if (step.conditional && build?.inputVersion === inputVersion) return undefined;
+        return { step, model, inputVersion };
+      }
+      default:
+        return { step, model };
+    }
+  }
+
+  /** `step` committed: later steps read what it wrote. */
+  written(step: Step, result: WriteResult): void {
+    const { model } = step;
+    switch (step.kind) {
+      case 'incremental':
+      case 'upsert':
+        if (step.refresh !== undefined) return;
+        this.versions.recordWindows(model, result.windows);
+        if (step.kind === 'upsert' && result.contentHash !== undefined)
+          this.versions.recordWhole(model, result.contentHash);
+        return;
+      case 'table':
+        if (result.contentHash !== undefined) this.versions.recordWhole(model, result.contentHash);
+        return;
+      case 'swap': {
+        this.versions.replaceWindows(model, result.windows);
+        const node = this.compiled.nodes.get(model);
+        if (node?.kind === 'model' && node.config.uniqueKey !== undefined && result.contentHash)
+          this.versions.recordWhole(model, result.contentHash);
+        return;
+      }
+      default:
+    }
+  }
+
+  /** What a window reads now: its input version, and whether it is partial. */
+  private windowInputs(model: CompiledModel, window: Window): WindowInputs {
+    const inputStart = this.versions.inputStart(model, window);
+    const read = this.versions.versionOf(model, window, inputStart);
+    const partial = [
+      this.now() < window.end ? 'open' : undefined,
+      read.missing.length > 0 || read.missingWhole.length > 0 ? 'inputs missing' : undefined,
+    ].filter((p) => p !== undefined);
+    return {
+      version: read.version,
+      inputStart,
+      partial: partial.length > 0 ? partial.join(', ') : undefined,
+    };
+  }
+
+  /** A done window whose inputs are as they were when it was built (and it was complete). */
+  private unchanged(model: CompiledModel, window: Window): boolean {
+    let byStart = this.records.get(model.name);
+    if (byStart === undefined) {
+      byStart = new Map(
+        (this.state.partitions.get(model.name) ?? []).map((r) => [r.window.start, r]),
+      );
+      this.records.set(model.name, byStart);
+    }
+    const record = byStart.get(window.start);
+    if (record?.inputVersion === undefined) return false;
+    if (record.partial?.includes('open') && this.now() >= window.end) return false;
+    const now = this.versions.versionOf(model, window, record.inputStart ?? window.start);
+    return now.version === record.inputVersion;
+  }
+}

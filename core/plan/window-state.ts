@@ -1,0 +1,72 @@
+import type { CompiledModel } from '../compile/compiled-graph.js';
+import { fingerprintChange } from '../compile/fingerprint.js';
+import type { PartitionRecord } from '../state/ledger.js';
+import type { WarehouseState } from '../state/warehouse-state.js';
+import type { DataVersions } from './data-versions.js';
+import type { Window } from './window.js';
+
+/** How a window stands against today's definition and data. */
+export type WindowStanding =
+  | { readonly state: 'missing' }
+  | { readonly state: 'stale'; readonly reason: string }
+  | {
+      readonly state: 'done';
+      /** Why it is partial, if it is. */
+      readonly partial: string | undefined;
+      /** Built under an older definition, accepted under this one (`--forward-only`). */
+      readonly accept: boolean;
+    };
+
+/** Whether a ledger row was written under the model's current definition. */
+export function currentDefinition(
+  model: CompiledModel,
+  record: { readonly fingerprint: string; readonly inputVersion: string | undefined },
+): boolean {
+  return (
+    record.fingerprint === model.fingerprint ||
+    // Rows from before data versions carry the fingerprint of that time.
+    (record.inputVersion === undefined && record.fingerprint === model.legacyFingerprint)
+  );
+}
+
+/**
+ * How a window of a model stands: missing (no row, or one of another span), stale (built
+ * under another definition, changed by hand, or from inputs that differ from today's, or
+ * before its window closed when it has closed since), or done (possibly partial). A row from
+ * before data versions is trusted as current. `forwardOnly` accepts a new definition.
+ */
+export function windowStanding(
+  model: CompiledModel,
+  window: Window,
+  record: PartitionRecord | undefined,
+  context: {
+    readonly versions: DataVersions;
+    readonly state: WarehouseState;
+    readonly now: number;
+    readonly forwardOnly?: boolean;
+  },
+): WindowStanding {
+  if (record === undefined || record.window.end !== window.end) return { state: 'missing' };
+  let accept = false;
+  if (!currentDefinition(model, record)) {
+    if (!context.forwardOnly)
+      return {
+        state: 'stale',
+        reason:
+          record.inputVersion === undefined
+            ? 'definition changed'
+            : fingerprintChange(record.fingerprint, model.fingerprint),
+      };
+    accept = true;
+  }
+  if (context.state.drifted?.get(model.name)?.has(window.start))
+    return { state: 'stale', reason: 'rows changed outside etl' };
+  if (record.inputVersion !== undefined) {
+    const now = context.versions.versionOf(model, window, record.inputStart ?? window.start);
+    if (now.version !== record.inputVersion)
+      return { state: 'stale', reason: context.versions.explain(model, record).join('; ') };
+    if (record.partial?.includes('open') && context.now >= window.end)
+      return { state: 'stale', reason: 'built before its window closed' };
+  }
+  return { state: 'done', partial: record.partial, accept };
+}
