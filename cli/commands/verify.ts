@@ -1,6 +1,7 @@
 import { verifyProject, type WindowCheck } from '../../core/api/verify.js';
 import { UsageError } from '../../core/errors.js';
-import { windowLabel } from '../../core/plan/window.js';
+import { formatDay, windowLabel, type Window } from '../../core/plan/window.js';
+import { labelRanges } from '../../core/plan/data-versions.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatCount, painter, useColor } from '../output.js';
 
@@ -29,43 +30,80 @@ export async function verifyCommand(flags: VerifyFlags): Promise<number> {
     onWindow: (c: WindowCheck) => {
       if (flags.json || c.status !== 'mismatch') return;
       process.stdout.write(
-        `${paint('red', 'MISMATCH')} ${c.model} ${windowLabel(c.window)}: ${c.reason ?? ''}\n`,
+        `${paint('red', 'MISMATCH')} ${c.model} ${windowLabel(c.window)}: ${c.reason ?? ''}\n  ${paint('cyan', 'fix')}: ${c.fix ?? ''}\n`,
       );
     },
   });
+  const ok = summary.mismatched === 0 && summary.stale === 0;
   if (flags.json) {
+    const iso = (ms: number) => new Date(ms).toISOString();
     process.stdout.write(
       `${JSON.stringify({
-        status: summary.mismatched === 0 ? 'success' : 'failed',
+        status: ok ? 'success' : 'failed',
         matched: summary.matched,
         mismatched: summary.mismatched,
         stale: summary.stale,
+        accepted: summary.accepted,
         missing: summary.missing,
         mismatches: summary.checks
           .filter((c) => c.status === 'mismatch')
           .map((c) => ({
             model: c.model,
-            window: new Date(c.window.start).toISOString(),
+            window: iso(c.window.start),
             ledger: c.ledger,
             rebuilt: c.rebuilt,
             stored: c.stored,
             reason: c.reason,
+            fix: c.fix,
           })),
+        stale_windows: staleGroups(summary.checks).map((g) => ({
+          model: g.model,
+          from: iso(g.windows[0]!.start),
+          to: iso(g.windows[g.windows.length - 1]!.start),
+          count: g.windows.length,
+          reason: g.reason,
+          fix: g.fix,
+        })),
         skipped: summary.skipped,
       })}\n`,
     );
   } else {
     for (const s of summary.skipped)
       process.stdout.write(`${paint('dim', `skip ${s.model}: ${s.reason}`)}\n`);
+    for (const g of staleGroups(summary.checks))
+      process.stdout.write(
+        `${paint('yellow', 'STALE')} ${g.model} ${labelRanges(g.windows)}: ${g.reason}\n  ${paint('cyan', 'fix')}: ${g.fix}\n`,
+      );
     const parts = [
       `${formatCount(summary.matched)} windows match`,
       `${formatCount(summary.mismatched)} mismatched`,
     ];
-    if (summary.stale > 0) parts.push(`${formatCount(summary.stale)} stale (not compared)`);
+    if (summary.stale > 0)
+      parts.push(`${formatCount(summary.stale)} stale (to rebuild, not compared)`);
+    if (summary.accepted > 0)
+      parts.push(`${formatCount(summary.accepted)} accepted with --forward-only (not compared)`);
     if (summary.missing > 0) parts.push(`${formatCount(summary.missing)} not built`);
     process.stdout.write(
-      `${summary.mismatched === 0 ? paint('green', 'Verified') : paint('red', 'Mismatches')}: ${parts.join(', ')}\n`,
+      `${ok ? paint('green', 'Verified') : paint('red', summary.mismatched > 0 ? 'Mismatches' : 'Stale windows')}: ${parts.join(', ')}\n`,
     );
   }
-  return summary.mismatched === 0 ? 0 : 1;
+  return ok ? 0 : 1;
+}
+
+/** Stale windows by model and reason, with one command for each group. */
+function staleGroups(
+  checks: readonly WindowCheck[],
+): { model: string; reason: string; windows: Window[]; fix: string }[] {
+  const groups = new Map<string, { model: string; reason: string; windows: Window[] }>();
+  for (const c of checks) {
+    if (c.status !== 'stale') continue;
+    const key = `${c.model}\u0000${c.reason ?? ''}`;
+    const group = groups.get(key) ?? { model: c.model, reason: c.reason ?? '', windows: [] };
+    group.windows.push(c.window);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((g) => ({
+    ...g,
+    fix: `etl backfill --from ${formatDay(g.windows[0]!.start)} --to ${formatDay(g.windows[g.windows.length - 1]!.end - 1)} -s ${g.model}+`,
+  }));
 }

@@ -95,7 +95,7 @@ export async function runCommand(
     const upgrade = await ensureLedger(conn);
     if (upgrade !== undefined)
       options.onNotice?.(
-        `upgraded the ledger (etl_state) to record data versions: ${upgrade.legacyWindows} window${upgrade.legacyWindows === 1 ? '' : 's'} built before it do not say what they read and are trusted as current; rebuild any you doubt with etl backfill --force`,
+        `upgraded the ledger (etl_state) to record data versions: ${upgrade.legacyWindows.toLocaleString('en-US')} window${upgrade.legacyWindows === 1 ? '' : 's'} built before it do not say what they read and are trusted as current; rebuild any you doubt with etl backfill --force`,
       );
     await inTransaction(conn, async () => {
       await conn.run(insertRunSql({ runId, command, args, startedAt: clock() }));

@@ -5,7 +5,8 @@ import { selectNodes } from '../compile/selection.js';
 import { readFailedWindows } from '../state/run-log.js';
 import { EMPTY_STATE, readWarehouseState, type WarehouseState } from '../state/warehouse-state.js';
 import { DataVersions } from '../plan/data-versions.js';
-import { windowStanding } from '../plan/window-state.js';
+import { currentDefinition, windowStanding } from '../plan/window-state.js';
+import { labelRanges } from '../plan/data-versions.js';
 import { floorToGrain, windowsOverlapping, type Grain, type Window } from '../plan/window.js';
 import { DAY_MS } from '../plan/window.js';
 import { hashSeeds, openProject, type ProjectOptions } from './open-project.js';
@@ -75,10 +76,47 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
     hashSeeds(compiled, new Set(compiled.nodes.keys())),
   );
   const out: ModelStatus[] = [];
+  // What is stale, by model (window starts) or as a whole (tables): a window that reads a
+  // stale part is stale too, though its own inputs did not change yet.
+  const staleWindows = new Map<string, Set<number>>();
+  const staleWhole = new Set<string>();
   for (const name of compiled.graph.order) {
     const node = compiled.nodes.get(name);
-    if (node?.kind !== 'model' || !selected.has(name) || node.config.materialized !== 'incremental')
+    if (node?.kind !== 'model') continue;
+    if (node.config.materialized === 'table') {
+      const build = state.builds.get(name);
+      const upstreamStale = versions
+        .inputsOf(name)
+        .some((i) => staleWhole.has(i.name) || (staleWindows.get(i.name)?.size ?? 0) > 0);
+      if (
+        build !== undefined &&
+        (!currentDefinition(node, build) ||
+          (build.inputVersion !== undefined &&
+            build.inputVersion !== versions.versionOfWhole(node).version) ||
+          upstreamStale)
+      )
+        staleWhole.add(name);
       continue;
+    }
+    if (node.config.materialized !== 'incremental') continue;
+    const stale = new Set<number>();
+    staleWindows.set(name, stale);
+    const upstreamStale = (window: Window): string | undefined => {
+      for (const input of versions.inputsOf(name)) {
+        if (input.kind === 'whole') {
+          if (staleWhole.has(input.name)) return `upstream ${input.name} must be rebuilt first`;
+          continue;
+        }
+        const starts = staleWindows.get(input.name);
+        if (starts === undefined || starts.size === 0) continue;
+        const hit = versions
+          .inputWindows(input, versions.inputStart(node, window), window.end)
+          .filter((w) => starts.has(w.start));
+        if (hit.length > 0)
+          return `upstream ${input.name} ${labelRanges(hit, input.grain)} must be rebuilt first`;
+      }
+      return undefined;
+    };
     const grain: Grain = node.config.uniqueKey !== undefined ? 'day' : node.config.grain;
     const records = state.partitions.get(name) ?? [];
     const first = node.config.start ?? records[0]?.window.start;
@@ -90,14 +128,21 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
       for (const window of windowsOverlapping(first, lastEnd, grain)) {
         const record = byStart.get(window.start);
         if (failedStarts.has(window.start)) {
+          stale.add(window.start);
           windows.push({ window, state: 'failed' });
           continue;
         }
         const standing = windowStanding(node, window, record, { versions, state, now });
+        const upstream = standing.state === 'done' ? upstreamStale(window) : undefined;
         if (standing.state === 'missing') windows.push({ window, state: 'missing' });
-        else if (standing.state === 'stale')
-          windows.push({ window, state: 'stale', reason: standing.reason });
-        else
+        else if (standing.state === 'stale' || upstream !== undefined) {
+          stale.add(window.start);
+          windows.push({
+            window,
+            state: 'stale',
+            reason: standing.state === 'stale' ? standing.reason : (upstream ?? ''),
+          });
+        } else
           windows.push({
             window,
             state: standing.partial === undefined ? 'done' : 'partial',
@@ -106,6 +151,9 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
           });
       }
     }
+    // An upsert model is read as a whole.
+    if (node.config.uniqueKey !== undefined && stale.size > 0) staleWhole.add(name);
+    if (!selected.has(name)) continue;
     const refreshing = state.refreshing?.get(name);
     out.push({
       name,

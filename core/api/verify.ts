@@ -5,11 +5,14 @@ import type { Connection } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
 import { renderModel } from '../compile/compile-project.js';
-import { formatTimestamp, windowsBetween, type Window } from '../plan/window.js';
-import { STATE_SCHEMA } from '../state/ledger.js';
+import { formatDay, formatTimestamp, windowsBetween, type Window } from '../plan/window.js';
+import type { PartitionRecord } from '../state/ledger.js';
+import { readWarehouseState } from '../state/warehouse-state.js';
+import { DataVersions } from '../plan/data-versions.js';
+import { windowStanding } from '../plan/window-state.js';
 import { contentHashExpression, formatContentHash } from '../materialize/stage.js';
 import { quoteIdent, quoteString } from '../util/sql.js';
-import { openProject, type ProjectOptions } from './open-project.js';
+import { hashSeeds, openProject, type ProjectOptions } from './open-project.js';
 
 /** Options of {@link verifyProject}. */
 export interface VerifyOptions extends ProjectOptions {
@@ -25,13 +28,19 @@ export interface VerifyOptions extends ProjectOptions {
 export interface WindowCheck {
   readonly model: string;
   readonly window: Window;
-  /** `match`; `mismatch` (the rebuild or the table differs from the ledger); `stale`
-   * (built under another fingerprint: not comparable); `missing` (no ledger row). */
-  readonly status: 'match' | 'mismatch' | 'stale' | 'missing';
+  /**
+   * `match`; `mismatch` (the rebuild or the table differs from the ledger); `stale` (built
+   * under another definition or from inputs that changed since: not comparable, and to
+   * rebuild); `accepted` (its rows come from an older definition, accepted with
+   * `--forward-only`: not comparable); `missing` (no ledger row).
+   */
+  readonly status: 'match' | 'mismatch' | 'stale' | 'accepted' | 'missing';
   readonly ledger?: { readonly rows: number; readonly hash: string };
   readonly rebuilt?: { readonly rows: number; readonly hash: string };
   readonly stored?: { readonly rows: number; readonly hash: string };
   readonly reason?: string;
+  /** The command that repairs it. */
+  readonly fix?: string;
 }
 
 /** What `etl verify` found. */
@@ -40,6 +49,7 @@ export interface VerifySummary {
   readonly matched: number;
   readonly mismatched: number;
   readonly stale: number;
+  readonly accepted: number;
   readonly missing: number;
   /** Models left out, and why. */
   readonly skipped: { readonly model: string; readonly reason: string }[];
@@ -51,8 +61,11 @@ const WH = 'etl_verify_wh';
  * `etl verify --from A --to B`: in a scratch in-memory database with the warehouse attached
  * read-only, rebuild each selected window from the same inputs and compare its content hash
  * (an order-independent hash of its rows) and row count with the ledger's; also hash the rows
- * the table holds now. A rebuild that differs means a non-deterministic model or inputs that
- * changed underneath; a table that differs means rows changed by hand.
+ * the table holds now. A window whose inputs changed since it was built is stale, not a
+ * mismatch: its reason names the upstream part that changed. A rebuild from unchanged inputs
+ * that differs means a non-deterministic model, a source that changed (etl cannot see
+ * sources) or an upstream changed by hand; a table that differs means rows changed by hand.
+ * Each finding comes with the command that repairs it.
  */
 export async function verifyProject(options: VerifyOptions): Promise<VerifySummary> {
   if (options.from > options.to) throw new UsageError('--from is after --to', '--from');
@@ -74,6 +87,8 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
   try {
     try {
       await conn.run(`ATTACH ${quoteString(target.path)} AS ${WH} (READ_ONLY)`);
+      // The ledger and relations are read as in the warehouse itself.
+      await conn.run(`USE ${WH}`);
     } catch (error) {
       const message = errorMessage(error);
       if (/lock/i.test(message))
@@ -87,7 +102,13 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
         cause: error,
       });
     }
-    const ledger = await readLedger(conn);
+    const state = await readWarehouseState(conn, compiled);
+    const versions = new DataVersions(
+      compiled,
+      state,
+      hashSeeds(compiled, new Set(compiled.nodes.keys())),
+    );
+    const now = (options.clock ?? Date.now)();
     for (const name of compiled.graph.order) {
       const model = compiled.nodes.get(name);
       if (
@@ -105,7 +126,7 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
         });
         continue;
       }
-      const records = ledger.get(name) ?? new Map<number, LedgerRow>();
+      const records = new Map((state.partitions.get(name) ?? []).map((r) => [r.window.start, r]));
       const windows = windowsBetween(options.from, options.to, model.config.grain).filter(
         (w) => model.config.start === undefined || w.start >= model.config.start,
       );
@@ -114,35 +135,64 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
           ? await storedHashes(conn, model, windows)
           : new Map<number, { rows: number; hash: string }>();
       for (const window of windows) {
-        const record = records.get(window.start);
-        let check: WindowCheck;
-        if (record === undefined) check = { model: name, window, status: 'missing' };
-        else if (record.fingerprint !== model.fingerprint)
-          check = { model: name, window, status: 'stale', ledger: record };
-        else {
-          const rebuilt = await rebuild(conn, compiled, model, window);
-          const now = stored.get(window.start) ?? { rows: 0, hash: formatContentHash(0) };
-          const reasons: string[] = [];
-          if (rebuilt.rows !== record.rows || rebuilt.hash !== record.hash)
-            reasons.push(
-              `a rebuild gives ${rebuilt.rows} rows (hash ${rebuilt.hash}) where the ledger has ${record.rows} (hash ${record.hash}): a non-deterministic model, or inputs that changed`,
-            );
-          if (now.rows !== record.rows || now.hash !== record.hash)
-            reasons.push(
-              `the table holds ${now.rows} rows (hash ${now.hash}) where the ledger has ${record.rows} (hash ${record.hash}): rows changed outside etl`,
-            );
-          check = {
-            model: name,
-            window,
-            status: reasons.length === 0 ? 'match' : 'mismatch',
-            ledger: record,
-            rebuilt,
-            stored: now,
-            ...(reasons.length === 0 ? {} : { reason: reasons.join('; ') }),
-          };
-        }
+        const check = await checkWindow(window, records.get(window.start));
         checks.push(check);
         options.onWindow?.(check);
+      }
+
+      async function checkWindow(
+        window: Window,
+        record: PartitionRecord | undefined,
+      ): Promise<WindowCheck> {
+        const m = model as CompiledModel;
+        const day = formatDay(window.start);
+        const last = formatDay(window.end - 1);
+        const rebuild = `etl backfill --from ${day} --to ${last} -s ${name}+`;
+        const standing = windowStanding(m, window, record, { versions, state, now });
+        if (record === undefined || standing.state === 'missing')
+          return { model: name, window, status: 'missing', fix: rebuild };
+        const ledger = { rows: record.rowCount, hash: record.contentHash ?? '' };
+        if (standing.state === 'stale')
+          return {
+            model: name,
+            window,
+            status: 'stale',
+            ledger,
+            reason: standing.reason,
+            fix: rebuild,
+          };
+        if (record.forwardOnly)
+          return {
+            model: name,
+            window,
+            status: 'accepted',
+            ledger,
+            reason: 'its rows come from an older definition, accepted with --forward-only',
+            fix: `${rebuild} --force`,
+          };
+        const rebuilt = await rebuildWindow(conn, compiled, m, window);
+        const held = stored.get(window.start) ?? { rows: 0, hash: formatContentHash(0) };
+        const reasons: string[] = [];
+        let fix = rebuild;
+        if (rebuilt.rows !== ledger.rows || rebuilt.hash !== ledger.hash) {
+          reasons.push(
+            `a rebuild gives ${rebuilt.rows} rows (hash ${rebuilt.hash}) where the ledger has ${ledger.rows} (hash ${ledger.hash}), from the same inputs as the ledger records them: an upstream table changed outside etl, a source changed (etl cannot see sources) or the model is not deterministic`,
+          );
+          fix = `${rebuild} --force`;
+        }
+        if (held.rows !== ledger.rows || held.hash !== ledger.hash)
+          reasons.push(
+            `the table holds ${held.rows} rows (hash ${held.hash}) where the ledger has ${ledger.rows} (hash ${ledger.hash}): rows changed outside etl`,
+          );
+        return {
+          model: name,
+          window,
+          status: reasons.length === 0 ? 'match' : 'mismatch',
+          ledger,
+          rebuilt,
+          stored: held,
+          ...(reasons.length === 0 ? {} : { reason: reasons.join('; '), fix }),
+        };
       }
     }
   } finally {
@@ -155,38 +205,10 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
     matched: count('match'),
     mismatched: count('mismatch'),
     stale: count('stale'),
+    accepted: count('accepted'),
     missing: count('missing'),
     skipped,
   };
-}
-
-interface LedgerRow {
-  readonly rows: number;
-  readonly hash: string;
-  readonly fingerprint: string;
-}
-
-async function readLedger(conn: Connection): Promise<Map<string, Map<number, LedgerRow>>> {
-  const out = new Map<string, Map<number, LedgerRow>>();
-  const exists = await conn.query(
-    `SELECT 1 FROM information_schema.tables WHERE table_catalog = '${WH}' AND table_schema = '${STATE_SCHEMA}' AND table_name = 'partitions'`,
-  );
-  if (exists.length === 0) return out;
-  const rows = await conn.query(
-    `SELECT model, epoch_ms(window_start) AS s, row_count, content_hash, fingerprint FROM ${WH}.${STATE_SCHEMA}.partitions
-QUALIFY row_number() OVER (PARTITION BY model, window_start ORDER BY finished_at DESC, run_id DESC) = 1`,
-  );
-  for (const r of rows) {
-    const model = String(r.model);
-    const byStart = out.get(model) ?? new Map<number, LedgerRow>();
-    byStart.set(Number(r.s), {
-      rows: Number(r.row_count),
-      hash: String(r.content_hash ?? ''),
-      fingerprint: String(r.fingerprint),
-    });
-    out.set(model, byStart);
-  }
-  return out;
 }
 
 /** A relation of the attached warehouse. */
@@ -195,7 +217,7 @@ function inWarehouse(relation: string): string {
 }
 
 /** Rebuild one window in the scratch database, from the warehouse's inputs. */
-async function rebuild(
+async function rebuildWindow(
   conn: Connection,
   compiled: CompiledGraph,
   model: CompiledModel,

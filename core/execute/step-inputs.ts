@@ -1,5 +1,6 @@
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
 import type { DataVersions } from '../plan/data-versions.js';
+import { windowStanding } from '../plan/window-state.js';
 import type { Step } from '../plan/plan.js';
 import type { Window } from '../plan/window.js';
 import type { PartitionRecord } from '../state/ledger.js';
@@ -82,6 +83,7 @@ export class StepInputs {
     const partial = [
       this.now() < window.end ? 'open' : undefined,
       read.missing.length > 0 || read.missingWhole.length > 0 ? 'inputs missing' : undefined,
+      read.partialInputs ? 'inputs partial' : undefined,
     ].filter((p) => p !== undefined);
     return {
       version: read.version,
@@ -90,7 +92,7 @@ export class StepInputs {
     };
   }
 
-  /** A done window whose inputs are as they were when it was built (and it was complete). */
+  /** A done window whose inputs are as they were when it was built. */
   private unchanged(model: CompiledModel, window: Window): boolean {
     let byStart = this.records.get(model.name);
     if (byStart === undefined) {
@@ -100,9 +102,9 @@ export class StepInputs {
       this.records.set(model.name, byStart);
     }
     const record = byStart.get(window.start);
+    // A row from before data versions does not say what it read: it is rebuilt.
     if (record?.inputVersion === undefined) return false;
-    if (record.partial?.includes('open') && this.now() >= window.end) return false;
-    const now = this.versions.versionOf(model, window, record.inputStart ?? window.start);
-    return now.version === record.inputVersion;
+    const context = { versions: this.versions, state: this.state, now: this.now() };
+    return windowStanding(model, window, record, context).state === 'done';
   }
 }

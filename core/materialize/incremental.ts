@@ -158,6 +158,7 @@ WHERE CASE WHEN ${inSpan(`etl_q.${tc}`)} THEN true ELSE error('${OUTSIDE}') END`
       window: r.window,
       rows: r.rowCount,
       contentHash: r.contentHash ?? '',
+      partial: r.partial,
     }));
     return { rows: windows.reduce((sum, w) => sum + w.rows, 0), windows, tests };
   } catch (error) {

@@ -22,7 +22,7 @@ export async function writeSwap(ctx: WriteContext, write: ModelWrite): Promise<W
     const newest = `SELECT * FROM ${REFRESHING} WHERE model = ${name}
 QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY seq DESC) = 1`;
     const rows = await conn.query(
-      `SELECT epoch_ms(window_start) AS s, epoch_ms(window_end) AS e, row_count, content_hash FROM (${newest}) ORDER BY window_start`,
+      `SELECT epoch_ms(window_start) AS s, epoch_ms(window_end) AS e, row_count, content_hash, "partial" FROM (${newest}) ORDER BY window_start`,
     );
     await conn.run(
       `INSERT INTO ${PARTITIONS} (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at, input_version, input_start, "partial", forward_only, seq)
@@ -51,6 +51,7 @@ FROM (${newest}) ORDER BY window_start`,
         window: { start: Number(r.s), end: Number(r.e) },
         rows: Number(r.row_count),
         contentHash: r.content_hash === null ? formatContentHash(0) : String(r.content_hash),
+        partial: r.partial === null ? undefined : String(r.partial),
       })),
       contentHash: stats.contentHash,
       tests,

@@ -153,7 +153,7 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
     await conn.run(`DROP TABLE ${stage}`);
     return {
       rows,
-      windows: [{ window: step.renderWindow, rows, contentHash }],
+      windows: [{ window: step.renderWindow, rows, contentHash, partial: inputs?.partial }],
       contentHash: tableHash,
       tests,
     };

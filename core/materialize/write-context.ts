@@ -55,6 +55,8 @@ export interface WriteResult {
     readonly window: Window;
     readonly rows: number;
     readonly contentHash: string;
+    /** Why the window is partial, if it is. */
+    readonly partial?: string | undefined;
   }[];
   /** The content hash of the whole relation afterwards (tables, upserts). */
   readonly contentHash?: string;

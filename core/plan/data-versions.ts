@@ -18,6 +18,13 @@ export type ModelInput =
     }
   | { readonly kind: 'whole'; readonly name: string; readonly type: 'seed' | 'table' };
 
+/** A window this run wrote: its content hash and whether it is partial. */
+export interface WrittenWindow {
+  readonly window: Window;
+  readonly contentHash: string;
+  readonly partial?: string | undefined;
+}
+
 /** The data version of what a window read, and the inputs that were missing. */
 export interface InputVersion {
   readonly version: string;
@@ -25,6 +32,8 @@ export interface InputVersion {
   readonly missing: readonly { readonly name: string; readonly windows: readonly Window[] }[];
   /** Whole inputs (tables, seeds) that do not exist. */
   readonly missingWhole: readonly string[];
+  /** Some window it read is itself partial. */
+  readonly partialInputs: boolean;
 }
 
 /**
@@ -37,6 +46,8 @@ export interface InputVersion {
 export class DataVersions {
   private readonly inputs = new Map<string, readonly ModelInput[]>();
   private readonly hashes = new Map<string, Map<number, string>>();
+  /** Windows recorded partial, by model (their readers are partial too). */
+  private readonly partials = new Map<string, Set<number>>();
   private readonly whole = new Map<string, string | undefined>();
 
   constructor(
@@ -91,6 +102,7 @@ export class DataVersions {
     const parts: string[] = [];
     const missing: { name: string; windows: Window[] }[] = [];
     const missingWhole: string[] = [];
+    let partialInputs = false;
     for (const input of this.inputsOf(model.name)) {
       parts.push(input.name);
       if (input.kind === 'whole') {
@@ -100,15 +112,17 @@ export class DataVersions {
         continue;
       }
       const hashes = this.windowHashes(input.name);
+      const partial = this.partials.get(input.name);
       let gaps: Window[] | undefined;
       for (const w of this.inputWindows(input, from, window.end)) {
         const hash = hashes.get(w.start);
         parts.push(String(w.start), hash ?? '-');
         if (hash === undefined) (gaps ??= []).push(w);
+        else if (partial?.has(w.start)) partialInputs = true;
       }
       if (gaps) missing.push({ name: input.name, windows: gaps });
     }
-    return { version: versionHash(parts), missing, missingWhole };
+    return { version: versionHash(parts), missing, missingWhole, partialInputs };
   }
 
   /** The input version of a table (or view) model: every part of every input. */
@@ -127,7 +141,7 @@ export class DataVersions {
           parts.push(String(start), hashes.get(start)!);
       }
     }
-    return { version: versionHash(parts), missing: [], missingWhole };
+    return { version: versionHash(parts), missing: [], missingWhole, partialInputs: false };
   }
 
   /** The version of a table, upsert model or seed; undefined when it does not exist. */
@@ -155,22 +169,32 @@ export class DataVersions {
     let map = this.hashes.get(name);
     if (map === undefined) {
       map = new Map();
-      for (const r of this.state.partitions.get(name) ?? [])
+      const partial = new Set<number>();
+      for (const r of this.state.partitions.get(name) ?? []) {
         map.set(r.window.start, r.contentHash ?? '');
+        if (r.partial !== undefined) partial.add(r.window.start);
+      }
       this.hashes.set(name, map);
+      this.partials.set(name, partial);
     }
     return map;
   }
 
   /** This run wrote windows of `name`: later versions see their content. */
-  recordWindows(name: string, windows: readonly { window: Window; contentHash: string }[]): void {
+  recordWindows(name: string, windows: readonly WrittenWindow[]): void {
     const map = this.windowHashes(name);
-    for (const w of windows) map.set(w.window.start, w.contentHash);
+    const partial = this.partials.get(name)!;
+    for (const w of windows) {
+      map.set(w.window.start, w.contentHash);
+      if (w.partial === undefined) partial.delete(w.window.start);
+      else partial.add(w.window.start);
+    }
   }
 
   /** This run replaced every window of `name` (a full refresh swapped in). */
-  replaceWindows(name: string, windows: readonly { window: Window; contentHash: string }[]): void {
+  replaceWindows(name: string, windows: readonly WrittenWindow[]): void {
     this.hashes.set(name, new Map());
+    this.partials.set(name, new Set());
     this.recordWindows(name, windows);
   }
 
@@ -227,17 +251,19 @@ export class DataVersions {
   }
 
   /** Windows of a windowed input overlapping `[from, end)`, at or after its start. */
-  private *inputWindows(
+  inputWindows(
     input: Extract<ModelInput, { kind: 'windows' }>,
     from: number,
     end: number,
-  ): Generator<Window> {
+  ): Window[] {
+    const out: Window[] = [];
     let start = floorToGrain(from, input.grain);
     while (start < end) {
       const next = addGrain(start, input.grain, 1);
-      if (input.start === undefined || start >= input.start) yield { start, end: next };
+      if (input.start === undefined || start >= input.start) out.push({ start, end: next });
       start = next;
     }
+    return out;
   }
 }
 

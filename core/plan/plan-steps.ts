@@ -109,7 +109,7 @@ class StepPlanner {
       if (!this.options.selected.has(name)) continue;
       const node = this.node(name);
       if (node.kind === 'seed') this.planSeed(node.name, node.fingerprint);
-      else if (this.upstreamAbsent(node)) continue;
+      else if (this.upstreamAbsent(node) || this.upstreamUnbuilt(node)) continue;
       else if (node.config.materialized !== 'incremental') this.planRelation(node);
       else if (this.options.fullRefresh) this.planRefresh(node);
       else this.planWindows(node);
@@ -165,6 +165,22 @@ class StepPlanner {
         { location: { file: node.file }, hint: `select it too: -s +${node.name}` },
       ),
     );
+    return true;
+  }
+
+  /**
+   * A selected upstream that has no relation yet and nothing to build in this run (a model
+   * whose first window has not closed): the model waits for it.
+   */
+  private upstreamUnbuilt(node: CompiledModel): boolean {
+    const waiting = this.compiled.graph
+      .parents(node.name)
+      .find((p) => !this.state.relations.has(p) && (this.stepsOf.get(p)?.length ?? 0) === 0);
+    if (waiting === undefined) return false;
+    this.skipped.push({
+      model: node.name,
+      reason: `reads ${waiting}, which is not built yet and has nothing to build in this run`,
+    });
     return true;
   }
 
@@ -434,7 +450,11 @@ class StepPlanner {
       const isIncremental = exists || first !== undefined;
       const deps = new Set<string>(testDeps);
       const range = { start: this.versions.inputStart(node, span), end: span.end };
-      for (const p of this.compiled.graph.parents(name)) this.dataDeps(p, range, deps);
+      for (const p of this.compiled.graph.parents(name)) {
+        this.dataDeps(p, range, deps);
+        // A window that reads none of an upstream's windows of this plan still reads its table.
+        this.creationDeps(p, deps);
+      }
       if (chained && previous) deps.add(previous.id);
       else if (!exists && first) deps.add(first.id);
       const label =

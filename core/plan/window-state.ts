@@ -67,6 +67,9 @@ export function windowStanding(
       return { state: 'stale', reason: context.versions.explain(model, record).join('; ') };
     if (record.partial?.includes('open') && context.now >= window.end)
       return { state: 'stale', reason: 'built before its window closed' };
+    // A part it read was partial and is complete now, with the same rows.
+    if (record.partial?.includes('inputs partial') && !now.partialInputs)
+      return { state: 'stale', reason: 'the windows it read were partial and are complete now' };
   }
   return { state: 'done', partial: record.partial, accept };
 }

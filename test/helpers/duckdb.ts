@@ -20,8 +20,8 @@ export async function queryFile(path: string, sql: string): Promise<Rows> {
 }
 
 /**
- * Every row of every user table, sorted, and the newest ledger row of each window without
- * run ids and times. Upsert models' ledger rows count what each run staged, so a test can
+ * Every row of every user table, sorted, and the newest ledger row of each window (its counts,
+ * hashes, input version and whether it is partial) without run ids and times. Upsert models' ledger rows count what each run staged, so a test can
  * leave their models out with `skipLedgerOf`.
  */
 export async function snapshot(
@@ -69,9 +69,9 @@ async function snapshotWith(
     if (schema === 'etl_state' && name !== 'partitions') continue;
     const sql =
       schema === 'etl_state'
-        ? `SELECT model, window_start::VARCHAR AS window_start, window_end::VARCHAR AS window_end, fingerprint, row_count, content_hash FROM etl_state.partitions
+        ? `SELECT model, window_start::VARCHAR AS window_start, window_end::VARCHAR AS window_end, fingerprint, row_count, content_hash, input_version, "partial" FROM etl_state.partitions
            WHERE ${skipLedgerOf.length === 0 ? 'true' : `model NOT IN (${skipLedgerOf.map((m) => `'${m}'`).join(', ')})`}
-           QUALIFY row_number() OVER (PARTITION BY model, window_start ORDER BY finished_at DESC) = 1`
+           QUALIFY row_number() OVER (PARTITION BY model, window_start ORDER BY seq DESC) = 1`
         : `SELECT * FROM "${schema}"."${name}"`;
     out[`${schema}.${name}`] = (await query(sql)).map((r) => JSON.stringify(r)).sort();
   }

@@ -44,7 +44,7 @@ describe('backfill', () => {
     expect(again.partitions).toEqual({ built: 0, skipped: 543, failed: 0, upstream_failed: 0 });
     const mismatches = await queryFile(
       project.warehouse,
-      `WITH l AS (SELECT * FROM etl_state.partitions WHERE model = 'daily' QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY finished_at DESC) = 1)
+      `WITH l AS (SELECT * FROM etl_state.partitions WHERE model = 'daily' QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY seq DESC) = 1)
        SELECT l.window_start FROM l LEFT JOIN (SELECT day, count(*) AS n FROM main.daily GROUP BY day) d ON d.day = l.window_start::date
        WHERE coalesce(d.n, 0) <> l.row_count`,
     );
@@ -117,7 +117,8 @@ describe('backfill', () => {
     // The same rows by other SQL: daily is rebuilt, daily_totals is checked and left alone.
     project.write('models/daily.sql', daily.replace('count(*) as events', 'count(id) as events'));
     expect(of(status(), 'daily').stale).toHaveLength(7);
-    expect(of(status(), 'daily_totals').stale).toHaveLength(0);
+    // What reads a stale window is not done either, until that window is rebuilt.
+    expect(of(status(), 'daily_totals').stale).toHaveLength(7);
     expect(of(status(), 'weekly').stale).toHaveLength(0);
     const plan = JSON.parse(runCli(['plan', ...range, '--json'], project.root).stdout) as {
       models: {

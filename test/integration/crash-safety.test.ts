@@ -64,7 +64,7 @@ describe('crash safety: kill -9 during a backfill, then rerun', () => {
       ).toEqual(clean);
       const wrong = await queryFile(
         project.warehouse,
-        `WITH l AS (SELECT * FROM etl_state.partitions WHERE model = 'daily' QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY finished_at DESC) = 1)
+        `WITH l AS (SELECT * FROM etl_state.partitions WHERE model = 'daily' QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY seq DESC) = 1)
          SELECT count(*) AS n FROM l LEFT JOIN (SELECT day, count(*) AS n FROM main.daily GROUP BY day) d ON d.day = l.window_start::date
          WHERE coalesce(d.n, 0) <> l.row_count`,
       );

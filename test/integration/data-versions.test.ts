@@ -1,0 +1,348 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempProject, type TempProject } from '../helpers/temp-project.js';
+import { runCli } from '../helpers/run-cli.js';
+import { queryFile, snapshot } from '../helpers/duckdb.js';
+import { buildProject, catchUpProject, planCatchUpProject } from '../../core/api/build.js';
+import { projectStatus } from '../../core/api/status.js';
+import {
+  SHOP_ORDERS_SQL,
+  shopDate,
+  shopOrdersCsv,
+  shopProjectFiles,
+} from '../helpers/shop-project.js';
+
+/**
+ * Data versions on the shop a dbt user would port: a daily `orders`, monthly and weekly models
+ * over it, a model that reads only the payments seed, a table. Every command runs through the
+ * CLI on a real DuckDB file.
+ */
+const projects: TempProject[] = [];
+afterEach(() => {
+  for (const p of projects.splice(0)) p.cleanup();
+});
+const make = (files: Record<string, string> = shopProjectFiles()): TempProject => {
+  const p = tempProject(files);
+  projects.push(p);
+  return p;
+};
+const ok = (p: TempProject, ...args: string[]) => {
+  const r = runCli(args, p.root);
+  expect(r.code, `etl ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r;
+};
+const json = <T>(p: TempProject, ...args: string[]): T =>
+  JSON.parse(ok(p, ...args, '--json').stdout) as T;
+
+interface Status {
+  models: {
+    name: string;
+    done: string[];
+    partial: string[];
+    stale: string[];
+    missing: string[];
+    reasons: Record<string, string>;
+    forward_only: string[];
+  }[];
+}
+interface Summary {
+  partitions: { built: number; skipped: number; failed: number };
+  models: { name: string; built: number; skipped: number }[];
+}
+interface PlanJson {
+  models: {
+    model: string;
+    total: number;
+    missing: number;
+    stale: number;
+    check: number;
+    done: number;
+    forced: number;
+    refresh: boolean;
+    reasons: { reason: string; count: number; windows: string }[];
+  }[];
+  accept: { model: string; windows: number }[];
+}
+const built = (s: Summary, model: string) => s.models.find((m) => m.name === model)?.built ?? 0;
+const status = (p: TempProject, until = '2018-04-09') =>
+  json<Status>(p, 'status', '--until', until);
+const of = <T extends { name?: string; model?: string }>(list: T[], name: string): T =>
+  list.find((m) => (m.name ?? m.model) === name)!;
+
+/** The newest ledger row's content hash of each window, as `model@YYYY-MM-DD`. */
+async function ledgerHashes(p: TempProject): Promise<Map<string, string>> {
+  const rows = (await queryFile(
+    p.warehouse,
+    `SELECT model, strftime(window_start, '%Y-%m-%d') AS d, content_hash FROM etl_state.partitions
+     QUALIFY row_number() OVER (PARTITION BY model, window_start ORDER BY seq DESC) = 1`,
+  )) as { model: string; d: string; content_hash: string }[];
+  return new Map(rows.map((r) => [`${r.model}@${r.d}`, r.content_hash]));
+}
+
+/** Every window `status` calls done holds the rows the clean build gave it. */
+async function expectDoneMatches(p: TempProject, clean: Map<string, string>): Promise<number> {
+  const hashes = await ledgerHashes(p);
+  let checked = 0;
+  for (const m of status(p).models)
+    for (const start of m.done) {
+      const key = `${m.name}@${start.slice(0, 10)}`;
+      expect(hashes.get(key), `${key} is done`).toBe(clean.get(key));
+      checked++;
+    }
+  return checked;
+}
+
+describe('data versions on a ported shop', () => {
+  it('build a date, then backfill: the monthly and weekly windows equal a clean backfill, and status never calls a wrong window done', async () => {
+    const clean = make();
+    ok(clean, 'backfill', '--from', '2018-01-01', '--to', '2018-04-09');
+    const reference = await ledgerHashes(clean);
+
+    const p = make();
+    ok(p, 'build', '--date', '2018-01-01');
+    const early = status(p);
+    // January was built from one day of orders: partial, not done.
+    expect(of(early.models, 'monthly_orders').partial).toEqual(['2018-01-01T00:00:00.000Z']);
+    expect(of(early.models, 'monthly_orders').reasons['2018-01-01T00:00:00.000Z']).toBe(
+      'inputs missing',
+    );
+    expect(of(early.models, 'weekly_orders').partial).toEqual(['2018-01-01T00:00:00.000Z']);
+    expect(await expectDoneMatches(p, reference)).toBeGreaterThan(0);
+
+    const plan = json<PlanJson>(p, 'plan', '--from', '2018-01-01', '--to', '2018-04-09');
+    expect(of(plan.models, 'monthly_orders')).toMatchObject({ missing: 3, check: 1 });
+
+    const summary = json<Summary>(p, 'backfill', '--from', '2018-01-01', '--to', '2018-04-09');
+    expect(built(summary, 'monthly_orders')).toBe(4);
+    expect(await expectDoneMatches(p, reference)).toBeGreaterThan(100);
+    expect(await snapshot(p.warehouse)).toEqual(await snapshot(clean.warehouse));
+    const january = await queryFile(
+      p.warehouse,
+      `SELECT orders, days FROM main.monthly_orders WHERE month = DATE '2018-01-01'`,
+    );
+    expect(january).toEqual([{ orders: '61', days: '31' }]);
+    expect(
+      json<Summary>(p, 'backfill', '--from', '2018-01-01', '--to', '2018-04-09').partitions.built,
+    ).toBe(0);
+  });
+
+  it('two backfills of the halves of a month leave the month whole, as does run', async () => {
+    const clean = make();
+    ok(clean, 'backfill', '--from', '2018-01-01', '--to', '2018-01-31');
+    const p = make();
+    ok(p, 'backfill', '--from', '2018-01-01', '--to', '2018-01-15');
+    expect(of(status(p, '2018-01-31').models, 'monthly_orders').partial).toHaveLength(1);
+    ok(p, 'backfill', '--from', '2018-01-16', '--to', '2018-01-31');
+    expect(await snapshot(p.warehouse)).toEqual(await snapshot(clean.warehouse));
+    expect(await queryFile(p.warehouse, `SELECT days FROM main.monthly_orders`)).toEqual([
+      { days: '31' },
+    ]);
+
+    // The same by the nightly job's way: a build per day, then run catches up.
+    const nightly = make();
+    for (const d of ['2018-01-01', '2018-01-02', '2018-01-31']) ok(nightly, 'build', '--date', d);
+    ok(nightly, 'run', '--until', '2018-01-31');
+    const rows = await queryFile(nightly.warehouse, `SELECT orders, days FROM main.monthly_orders`);
+    expect(rows).toEqual(
+      await queryFile(clean.warehouse, `SELECT orders, days FROM main.monthly_orders`),
+    );
+  });
+
+  it('a seed edit rebuilds exactly the windows that read it, and downstream only what changed', async () => {
+    const p = make();
+    ok(p, 'backfill', '--from', '2018-01-01', '--to', '2018-04-09');
+    // One order of 2018-02-14 changes status.
+    p.write(
+      'seeds/raw_orders.csv',
+      shopOrdersCsv((r) => (r.date === '2018-02-14' ? 'returned' : r.status)),
+    );
+    const s = status(p);
+    expect(of(s.models, 'orders').stale).toHaveLength(99);
+    expect(of(s.models, 'orders').reasons['2018-01-05T00:00:00.000Z']).toBe(
+      'seed raw_orders changed',
+    );
+    expect(of(s.models, 'payments_daily').stale).toHaveLength(0);
+    // Downstream windows read stale windows: not done either.
+    expect(of(s.models, 'monthly_orders').stale).toHaveLength(4);
+    expect(of(s.models, 'monthly_orders').reasons['2018-02-01T00:00:00.000Z']).toMatch(
+      /^upstream orders 2018-02-01\.\.2018-02-28 must be rebuilt first$/,
+    );
+    const plan = json<PlanJson>(p, 'plan', '--from', '2018-01-01', '--to', '2018-04-09');
+    expect(of(plan.models, 'orders')).toMatchObject({
+      stale: 99,
+      reasons: [{ reason: 'seed raw_orders changed', count: 99 }],
+    });
+    expect(of(plan.models, 'payments_daily')).toMatchObject({ stale: 0, check: 0, done: 99 });
+    expect(of(plan.models, 'monthly_orders')).toMatchObject({ check: 4 });
+
+    const summary = json<Summary>(p, 'backfill', '--from', '2018-01-01', '--to', '2018-04-09');
+    expect(built(summary, 'orders')).toBe(99);
+    expect(built(summary, 'payments_daily')).toBe(0);
+    expect(built(summary, 'monthly_orders')).toBe(1);
+    expect(built(summary, 'weekly_orders')).toBe(1);
+    const clean = make({
+      ...shopProjectFiles(),
+      'seeds/raw_orders.csv': shopOrdersCsv((r) =>
+        r.date === '2018-02-14' ? 'returned' : r.status,
+      ),
+    });
+    ok(clean, 'backfill', '--from', '2018-01-01', '--to', '2018-04-09');
+    expect(await snapshot(p.warehouse)).toEqual(await snapshot(clean.warehouse));
+  });
+
+  it('comments, descriptions, tags, lookback and batch_size rebuild nothing', () => {
+    const p = make();
+    ok(p, 'backfill', '--from', '2018-01-01', '--to', '2018-04-09');
+    p.write(
+      'models/orders.sql',
+      SHOP_ORDERS_SQL.replace(
+        "start='2018-01-01') }}",
+        "start='2018-01-01', lookback=2, batch_size=7, tags=['core'], description='Orders.') }}\n-- a note on the filter",
+      ).replace('from {{', '  from   {{'),
+    );
+    p.write(
+      'models/orders.yml',
+      'models:\n  - name: orders\n    description: One row per order.\n',
+    );
+    const plan = json<PlanJson>(p, 'plan', '--from', '2018-01-01', '--to', '2018-04-09');
+    for (const m of plan.models)
+      expect(m, m.model).toMatchObject({ stale: 0, check: 0, missing: 0 });
+    expect(status(p).models.every((m) => m.stale.length === 0)).toBe(true);
+  });
+
+  it('--forward-only keeps the rows of windows already built; only new windows use the new SQL', async () => {
+    const p = make();
+    ok(p, 'backfill', '--from', '2018-01-01', '--to', '2018-03-31');
+    p.write(
+      'models/orders.sql',
+      SHOP_ORDERS_SQL.replace(', status\n', ', upper(status) as status\n'),
+    );
+    const plan = json<PlanJson>(
+      p,
+      'plan',
+      '--from',
+      '2018-01-01',
+      '--to',
+      '2018-04-09',
+      '--forward-only',
+    );
+    expect(plan.accept).toEqual([expect.objectContaining({ model: 'orders', windows: 90 })]);
+    expect(of(plan.models, 'orders')).toMatchObject({ stale: 0, missing: 9, done: 90 });
+    const summary = json<Summary>(
+      p,
+      'backfill',
+      '--from',
+      '2018-01-01',
+      '--to',
+      '2018-04-09',
+      '--forward-only',
+    );
+    expect(built(summary, 'orders')).toBe(9);
+    const statuses = await queryFile(
+      p.warehouse,
+      `SELECT order_date >= DATE '2018-04-01' AS new, min(status) = upper(min(status)) AS upper FROM main.orders GROUP BY ALL ORDER BY 1`,
+    );
+    expect(statuses).toEqual([
+      { new: false, upper: false },
+      { new: true, upper: true },
+    ]);
+    const s = of(status(p).models, 'orders');
+    expect(s.stale).toHaveLength(0);
+    expect(s.forward_only).toHaveLength(90);
+    // Nothing is left to do, and verify knows not to compare the accepted windows.
+    expect(
+      json<Summary>(p, 'backfill', '--from', '2018-01-01', '--to', '2018-04-09').partitions.built,
+    ).toBe(0);
+    const verify = JSON.parse(
+      runCli(
+        ['verify', '--from', '2018-03-30', '--to', '2018-04-02', '-s', 'orders', '--json'],
+        p.root,
+      ).stdout,
+    ) as { matched: number; mismatched: number; accepted: number };
+    expect(verify).toMatchObject({ matched: 2, mismatched: 0, accepted: 2 });
+  });
+
+  it("on_schema_change='append_new_columns' adds a new column; old windows keep NULL", async () => {
+    const p = make();
+    ok(p, 'backfill', '--from', '2018-01-01', '--to', '2018-03-31');
+    const withColumn = SHOP_ORDERS_SQL.replace(
+      ', status\n',
+      ', status, length(status) as status_length\n',
+    );
+    p.write('models/orders.sql', withColumn);
+    const refused = runCli(
+      ['backfill', '--from', '2018-04-01', '--to', '2018-04-09', '-s', 'orders', '--forward-only'],
+      p.root,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('added status_length');
+    expect(refused.stderr).toContain("on_schema_change='append_new_columns'");
+    p.write(
+      'models/orders.sql',
+      withColumn.replace(
+        "start='2018-01-01'",
+        "start='2018-01-01', on_schema_change='append_new_columns'",
+      ),
+    );
+    ok(
+      p,
+      'backfill',
+      '--from',
+      '2018-04-01',
+      '--to',
+      '2018-04-09',
+      '-s',
+      'orders',
+      '--forward-only',
+      '--threads',
+      '3',
+    );
+    const filled = await queryFile(
+      p.warehouse,
+      `SELECT order_date >= DATE '2018-04-01' AS new, count(status_length) AS filled, count(*) AS n FROM main.orders GROUP BY ALL ORDER BY 1`,
+    );
+    expect(filled).toEqual([
+      { new: false, filled: '0', n: '180' },
+      { new: true, filled: '18', n: '18' },
+    ]);
+  });
+});
+
+describe('open windows', () => {
+  it('a month built before it closed is partial, and run rebuilds it once it has closed', async () => {
+    const rows = ['id,ts'];
+    for (let d = 0; d < 40; d++) rows.push(`${d},${shopDate(d)} 10:00:00`);
+    const p = make({
+      'seeds/events.csv': `${rows.join('\n')}\n`,
+      'models/monthly_events.sql': `{{ config(materialized='incremental', time_column='month', grain='month', start='2018-01-01') }}
+select date_trunc('month', ts)::date as month, count(*) as events
+from {{ ref('events') }} where ts >= {{ start }} and ts < {{ end }} group by all`,
+    });
+    const at = (iso: string) => () => Date.parse(iso);
+    const common = { project: p.root };
+    // The nightly job of 2018-01-02 builds January from the seed as it is: it has not closed.
+    const first = await buildProject({
+      ...common,
+      date: Date.UTC(2018, 0, 1),
+      clock: at('2018-01-02T02:00:00Z'),
+    });
+    expect(first.summary.failures).toEqual([]);
+    const early = await projectStatus({ ...common, clock: at('2018-01-20T00:00:00Z') });
+    expect(early[0]!.windows.map((w) => [w.state, w.reason])).toEqual([['partial', 'open']]);
+    // While January is open, run has nothing to do for it.
+    const mid = await catchUpProject({ ...common, clock: at('2018-01-20T00:00:00Z') });
+    expect(mid.summary.partitions.built).toBe(0);
+    // Once it has closed it is stale, and run rebuilds it.
+    const plan = await planCatchUpProject({ ...common, clock: at('2018-02-01T03:00:00Z') });
+    expect(plan.windows[0]).toMatchObject({
+      stale: 1,
+      reasons: [{ reason: 'built before its window closed' }],
+    });
+    const late = await catchUpProject({ ...common, clock: at('2018-02-01T03:00:00Z') });
+    expect(late.summary.partitions.built).toBe(1);
+    const after = await projectStatus({ ...common, clock: at('2018-02-01T04:00:00Z') });
+    expect(after[0]!.windows.map((w) => w.state)).toEqual(['done']);
+    expect(await queryFile(p.warehouse, `SELECT events FROM main.monthly_events`)).toEqual([
+      { events: '31' },
+    ]);
+  });
+});
