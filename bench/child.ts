@@ -1,6 +1,7 @@
 /**
  * Work measured in a child process of its own, so that its peak memory (maxRSS) is its own.
- * Usage: node dist/bench/child.js plan DIR FROM TO | backfill DIR FROM TO THREADS BATCH
+ * Usage: node dist/bench/child.js plan DIR FROM TO | plan-warehouse DIR FROM TO
+ *   | backfill DIR FROM TO THREADS BATCH
  * Prints one JSON line: { ms, maxRssMb, ... }.
  */
 import { loadProject } from '../core/project/load-project.js';
@@ -8,7 +9,7 @@ import { compileProject } from '../core/compile/compile-project.js';
 import { parseTarget } from '../core/engine/target.js';
 import { planBackfill } from '../core/plan/plan-build.js';
 import { EMPTY_STATE } from '../core/state/warehouse-state.js';
-import { backfillProject } from '../core/api/build.js';
+import { backfillProject, planBackfillProject } from '../core/api/build.js';
 import { parseDay } from '../core/plan/dates.js';
 
 const [mode, dir = '.', from = '', to = '', threads = '1', batch = '1'] = process.argv.slice(2);
@@ -33,6 +34,14 @@ if (mode === 'plan') {
     force: false,
   });
   extra = { windows: plan.windows.reduce((n, w) => n + w.total, 0), steps: plan.steps.length };
+} else if (mode === 'plan-warehouse') {
+  // The whole of `etl plan --from --to`: open the warehouse, read its ledger, check it against
+  // the tables, compute every window's standing (input versions included) and plan.
+  const plan = await planBackfillProject({ project: dir, from: day(from), to: day(to) });
+  extra = {
+    windows: plan.windows.reduce((n, w) => n + w.total, 0),
+    toBuild: plan.steps.reduce((n, s) => n + s.windows.length, 0),
+  };
 } else if (mode === 'backfill') {
   const { summary } = await backfillProject({
     project: dir,

@@ -122,6 +122,9 @@ function renderModel(m: ModelStatus, color: boolean): string {
   return `${head}\n${lines.join('\n')}\n${explain(m, paint)}`;
 }
 
+/** Reason lines shown per model. */
+const REASONS = 8;
+
 /** Why windows are stale or partial: one line per reason, with its windows as ranges. */
 function explain(m: ModelStatus, paint: ReturnType<typeof painter>): string {
   const byReason = new Map<string, Window[]>();
@@ -130,10 +133,18 @@ function explain(m: ModelStatus, paint: ReturnType<typeof painter>): string {
     const key = `${w.state} ${w.state === 'partial' ? `(${w.reason})` : `because ${w.reason}`}`;
     byReason.set(key, [...(byReason.get(key) ?? []), w.window]);
   }
-  const lines = [...byReason].map(
+  const reasons = [...byReason];
+  const shown = reasons.length > REASONS ? reasons.slice(0, REASONS - 1) : reasons;
+  const lines = shown.map(
     ([reason, windows]) =>
       `  ${paint(reason.startsWith('stale') ? 'yellow' : 'cyan', `${labelRanges(windows, m.grain)}`)} ${reason}`,
   );
+  if (shown.length < reasons.length) {
+    const rest = reasons.slice(shown.length).reduce((n, [, w]) => n + w.length, 0);
+    lines.push(
+      `  ${paint('dim', `... and ${formatCount(rest)} more windows for ${reasons.length - shown.length} other reasons (etl status --json lists them all)`)}`,
+    );
+  }
   if (m.refreshing !== undefined)
     lines.push(
       `  ${paint('yellow', `a full refresh is under way (${formatCount(m.refreshing)} windows written aside): rerun it with --full-refresh to finish it`)}`,

@@ -48,6 +48,9 @@ export class DataVersions {
   private readonly hashes = new Map<string, Map<number, string>>();
   /** Windows recorded partial, by model (their readers are partial too). */
   private readonly partials = new Map<string, Set<number>>();
+  private readonly records = new Map<string, Map<number, PartitionRecord>>();
+  /** The version of models that read no windows, the same for each of their windows. */
+  private readonly constant = new Map<string, InputVersion>();
   private readonly whole = new Map<string, string | undefined>();
 
   constructor(
@@ -99,11 +102,18 @@ export class DataVersions {
     window: Window,
     from = this.inputStart(model, window),
   ): InputVersion {
+    // A model that reads no windows reads the same whatever its window: one version for all.
+    const inputs = this.inputsOf(model.name);
+    const constant = inputs.every((i) => i.kind === 'whole');
+    if (constant) {
+      const cached = this.constant.get(model.name);
+      if (cached) return cached;
+    }
     const parts: string[] = [];
     const missing: { name: string; windows: Window[] }[] = [];
     const missingWhole: string[] = [];
     let partialInputs = false;
-    for (const input of this.inputsOf(model.name)) {
+    for (const input of inputs) {
       parts.push(input.name);
       if (input.kind === 'whole') {
         const version = this.wholeVersion(input.name);
@@ -122,7 +132,9 @@ export class DataVersions {
       }
       if (gaps) missing.push({ name: input.name, windows: gaps });
     }
-    return { version: versionHash(parts), missing, missingWhole, partialInputs };
+    const version = { version: versionHash(parts), missing, missingWhole, partialInputs };
+    if (constant) this.constant.set(model.name, version);
+    return version;
   }
 
   /** The input version of a table (or view) model: every part of every input. */
@@ -201,6 +213,7 @@ export class DataVersions {
   /** This run wrote a table, upsert model or seed. */
   recordWhole(name: string, version: string): void {
     this.whole.set(name, version);
+    this.constant.clear();
   }
 
   /**
@@ -228,9 +241,7 @@ export class DataVersions {
         }
         continue;
       }
-      const byStart = new Map(
-        (this.state.partitions.get(input.name) ?? []).map((r) => [r.window.start, r]),
-      );
+      const byStart = this.recordsOf(input.name);
       const groups = {
         changed: [] as Window[],
         'were missing': [] as Window[],
@@ -248,6 +259,16 @@ export class DataVersions {
           reasons.push(`upstream ${input.name} ${labelRanges(windows, input.grain)} ${what}`);
     }
     return reasons.length > 0 ? reasons : ['inputs changed'];
+  }
+
+  /** The ledger's records of a model by window start (as the run began). */
+  private recordsOf(name: string): Map<number, PartitionRecord> {
+    let map = this.records.get(name);
+    if (map === undefined) {
+      map = new Map((this.state.partitions.get(name) ?? []).map((r) => [r.window.start, r]));
+      this.records.set(name, map);
+    }
+    return map;
   }
 
   /** Windows of a windowed input overlapping `[from, end)`, at or after its start. */

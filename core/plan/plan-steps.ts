@@ -88,6 +88,7 @@ class StepPlanner {
   private readonly stepsOf = new Map<string, Step[]>();
   private readonly versions: DataVersions;
   private readonly now: number;
+  private readonly reasons = new Map<string, string>();
   /** Relationships tests' targets, by model: they run in its write transaction. */
   private readonly testTargets = new Map<string, string[]>();
 
@@ -122,6 +123,14 @@ class StepPlanner {
       windows: this.windows,
       accept: this.accept,
     };
+  }
+
+  /** One string per distinct reason: a million stale windows share a few. */
+  private intern(reason: string): string {
+    const known = this.reasons.get(reason);
+    if (known !== undefined) return known;
+    this.reasons.set(reason, reason);
+    return reason;
   }
 
   private node(name: string): CompiledNode {
@@ -341,14 +350,21 @@ class StepPlanner {
   /** Incremental models: the wanted windows that are missing, stale, forced or to check. */
   private planWindows(node: CompiledModel): void {
     const { name, config } = node;
-    const records = new Map(
-      (this.state.partitions.get(name) ?? []).map((r) => [r.window.start, r] as const),
-    );
+    const recorded = this.state.partitions.get(name) ?? [];
     const wanted = this.wanted(node);
-    const wantedStarts = new Set(wanted.map((w) => w.start));
-    const all = [...wanted, ...this.cascade(node, records, wantedStarts)].sort(
-      (a, b) => a.start - b.start,
-    );
+    // Done windows beyond the range are looked at only when a windowed upstream has steps.
+    const cascade =
+      recorded.length > 0 &&
+      this.versions
+        .inputsOf(name)
+        .some((i) => i.kind === 'windows' && (this.stepsOf.get(i.name)?.length ?? 0) > 0);
+    const byStart = cascade
+      ? new Map(recorded.map((r) => [r.window.start, r] as const))
+      : undefined;
+    const wantedStarts = cascade ? new Set(wanted.map((w) => w.start)) : undefined;
+    const all = byStart
+      ? [...wanted, ...this.cascade(node, byStart, wantedStarts!)].sort((a, b) => a.start - b.start)
+      : wanted;
     if (this.options.forwardOnly) this.planAcceptance(node);
     if (all.length === 0) {
       this.skipped.push({ model: name, reason: this.skipReason(node) });
@@ -362,19 +378,22 @@ class StepPlanner {
       now: this.now,
       forwardOnly: this.options.forwardOnly ?? false,
     };
+    const upstream = this.hasDataSteps(name);
+    const recordOf = recordFinder(recorded);
     for (const window of all) {
-      const standing = windowStanding(node, window, records.get(window.start), context);
-      const inRange = wantedStarts.has(window.start);
+      const standing = windowStanding(node, window, recordOf(window.start), context);
+      const inRange = wantedStarts === undefined || wantedStarts.has(window.start);
       if (standing.state === 'missing') {
         counts.missing++;
         todo.push({ window, reason: 'missing', conditional: false });
       } else if (standing.state === 'stale') {
         counts.stale++;
-        todo.push({ window, reason: standing.reason, conditional: false });
+        todo.push({ window, reason: this.intern(standing.reason), conditional: false });
       } else if (this.scope.force && inRange) {
         counts.forced++;
         todo.push({ window, reason: 'forced', conditional: false });
       } else if (
+        upstream &&
         this.upstreamSteps(node, { start: this.versions.inputStart(node, window), end: window.end })
           .size > 0
       ) {
@@ -388,12 +407,23 @@ class StepPlanner {
     }
     // Windows that build on earlier ones are only right when applied in time order.
     const chained = config.uniqueKey !== undefined || node.readsItself;
-    if (chained) counts.stale += replayLater(todo, [...records.values()], config.start);
+    if (chained) counts.stale += replayLater(todo, recorded, config.start);
     this.emitWindows(node, todo, chained, {
       counts,
       total: all.length,
       range: { start: all[0]!.start, end: all[all.length - 1]!.end },
     });
+  }
+
+  /** Whether any step of the plan changes data `name` reads (through views). */
+  private hasDataSteps(name: string): boolean {
+    for (const p of this.compiled.graph.parents(name)) {
+      const node = this.node(p);
+      if (node.kind === 'model' && node.config.materialized === 'view') {
+        if (this.hasDataSteps(p)) return true;
+      } else if ((this.stepsOf.get(p)?.length ?? 0) > 0) return true;
+    }
+    return false;
   }
 
   /** `--forward-only`: every window built under an older definition takes the current one. */
@@ -673,6 +703,26 @@ function overlapping(steps: readonly Step[], span: Window): Step[] {
   for (let i = lo; i < steps.length && steps[i]!.renderWindow.start < span.end; i++)
     out.push(steps[i]!);
   return out;
+}
+
+/**
+ * Looks up records by window start, for starts asked in increasing order: a walk along the
+ * records (sorted by start, as the ledger returns them), or a map when they are not sorted.
+ */
+function recordFinder(
+  records: readonly PartitionRecord[],
+): (start: number) => PartitionRecord | undefined {
+  const sorted = records.every((r, i) => i === 0 || records[i - 1]!.window.start < r.window.start);
+  if (!sorted) {
+    const byStart = new Map(records.map((r) => [r.window.start, r]));
+    return (start) => byStart.get(start);
+  }
+  let i = 0;
+  return (start) => {
+    while (i < records.length && records[i]!.window.start < start) i++;
+    const record = records[i];
+    return record?.window.start === start ? record : undefined;
+  };
 }
 
 /** The day window starting at `day`. */

@@ -105,41 +105,66 @@ export async function readPartitions(
     options.models === undefined
       ? ''
       : `WHERE model IN (${options.models.map(quoteString).join(', ') || 'NULL'})`;
+  // The newest row of each window (by a narrow aggregate, then a join: less memory than a
+  // window function over whole rows), one text per model in time order, with values that
+  // repeat left out: the fingerprint when it is the previous window's, the end and the input
+  // range's start as offsets from the start, the first seq when it is the seq.
   const rows = await conn.query(
-    `SELECT model, string_agg(concat_ws('|', epoch_ms(window_start), epoch_ms(window_end), fingerprint, row_count,
-  coalesce(content_hash, ''), coalesce(input_version, ''), coalesce(epoch_ms(input_start)::VARCHAR, ''),
-  coalesce("partial", ''), CASE WHEN forward_only THEN 1 ELSE 0 END, seq, first_seq), chr(10) ORDER BY window_start) AS rows
+    `WITH source AS (SELECT * FROM ${source} ${where}),
+newest AS (SELECT model, window_start, max(seq) AS seq, min(seq) AS first_seq FROM source GROUP BY ALL)
+SELECT model, string_agg(concat_ws('|', epoch_ms(window_start), epoch_ms(window_end) - epoch_ms(window_start),
+  CASE WHEN fingerprint IS NOT DISTINCT FROM previous THEN '' ELSE fingerprint END, row_count,
+  coalesce(content_hash, ''), coalesce(input_version, ''), coalesce((epoch_ms(window_start) - epoch_ms(input_start))::VARCHAR, ''),
+  coalesce("partial", ''), CASE WHEN forward_only THEN 1 ELSE 0 END, seq, CASE WHEN first_seq = seq THEN '' ELSE first_seq::VARCHAR END),
+  chr(10) ORDER BY window_start) AS rows
 FROM (
-  SELECT *, min(seq) OVER (PARTITION BY model, window_start) AS first_seq FROM ${source} ${where}
-  QUALIFY row_number() OVER (PARTITION BY model, window_start ORDER BY seq DESC) = 1
+  SELECT s.*, n.first_seq, lag(s.fingerprint) OVER (PARTITION BY s.model ORDER BY s.window_start) AS previous
+  FROM source s JOIN newest n USING (model, window_start, seq)
 ) GROUP BY model`,
   );
-  for (const row of rows) {
-    const model = String(row.model);
-    const fingerprints = new Map<string, string>();
-    const records: PartitionRecord[] = [];
-    for (const line of String(row.rows).split('\n')) {
-      const f = line.split('|');
-      const fp = f[2]!;
-      let fingerprint = fingerprints.get(fp);
-      if (fingerprint === undefined) fingerprints.set(fp, (fingerprint = fp));
-      records.push({
-        model,
-        window: { start: Number(f[0]), end: Number(f[1]) },
-        fingerprint,
-        rowCount: Number(f[3]),
-        contentHash: f[4] || undefined,
-        inputVersion: f[5] || undefined,
-        inputStart: f[6] ? Number(f[6]) : undefined,
-        partial: f[7] || undefined,
-        forwardOnly: f[8] === '1',
-        seq: Number(f[9]),
-        firstSeq: Number(f[10]),
-      });
-    }
-    out.set(model, records);
-  }
+  for (const row of rows)
+    out.set(String(row.model), parseRecords(String(row.model), String(row.rows)));
   return out;
+}
+
+/**
+ * Records from lines of `|`-separated fields (see readPartitions), scanned by hand: a million
+ * lines parse in about a second, half the time of splitting each line.
+ */
+function parseRecords(model: string, text: string): PartitionRecord[] {
+  const records: PartitionRecord[] = [];
+  const f: string[] = new Array<string>(11);
+  let fingerprint = '';
+  for (let pos = 0; pos < text.length;) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    let at = pos;
+    for (let k = 0; k < 10; k++) {
+      const bar = text.indexOf('|', at);
+      f[k] = text.slice(at, bar);
+      at = bar + 1;
+    }
+    f[10] = text.slice(at, end);
+    // One string per fingerprint, not one per window.
+    if (f[2] !== '') fingerprint = f[2]!;
+    const start = Number(f[0]);
+    const seq = Number(f[9]);
+    records.push({
+      model,
+      window: { start, end: start + Number(f[1]) },
+      fingerprint,
+      rowCount: Number(f[3]),
+      contentHash: f[4] || undefined,
+      inputVersion: f[5] || undefined,
+      inputStart: f[6] ? start - Number(f[6]) : undefined,
+      partial: f[7] || undefined,
+      forwardOnly: f[8] === '1',
+      seq,
+      firstSeq: f[10] ? Number(f[10]) : seq,
+    });
+    pos = end + 1;
+  }
+  return records;
 }
 
 /** Column names of the ledger's tables, by table (empty when there is no ledger yet). */
