@@ -20,7 +20,13 @@ export {
   type WindowCheck,
 } from './api/verify.js';
 export { initProject } from './api/init.js';
-export { projectStatus, type ModelStatus, type StatusOptions } from './api/status.js';
+export {
+  projectStatus,
+  type ModelStatus,
+  type StatusOptions,
+  type WindowState,
+  type WindowStatus,
+} from './api/status.js';
 export type { TestResult } from './testing/test-result.js';
 export { compileModels, type RenderedModel } from './api/compile.js';
 export { openProject, resolveTarget, type ProjectOptions } from './api/open-project.js';
@@ -37,7 +43,7 @@ export { selectNodes } from './compile/selection.js';
 export { Graph } from './compile/graph.js';
 export type { ModelConfig, Materialization } from './compile/model-config.js';
 export { planBuild } from './plan/plan-build.js';
-export type { Plan, Step, StepKind } from './plan/plan.js';
+export type { Plan, Step, StepKind, ModelWindows, Acceptance } from './plan/plan.js';
 export * from './plan/window.js';
 export { parseDay } from './plan/dates.js';
 export { openEngine } from './engine/open-engine.js';

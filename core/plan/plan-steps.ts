@@ -558,12 +558,16 @@ class StepPlanner {
       if (standing.state === 'done') kept.add(r.window.start);
     }
     // An aside table from another definition is started again.
-    const fresh = aside === undefined || aside.length === 0 || kept.size < aside.length;
+    const fresh =
+      aside === undefined || aside.length === 0 || aside.some((r) => !currentDefinition(node, r));
     if (fresh) kept.clear();
+    const chained = config.uniqueKey !== undefined || node.readsItself;
+    // Windows that build on earlier ones keep only the unbroken run from the first.
+    const gap = windows.find((w) => !kept.has(w.start));
+    if (chained && gap) for (const start of [...kept]) if (start > gap.start) kept.delete(start);
     const todo = windows
       .filter((w) => !kept.has(w.start))
       .map((window) => ({ window, reason: 'full refresh', conditional: false }));
-    const chained = config.uniqueKey !== undefined || node.readsItself;
     const emitted = this.emitWindows(
       node,
       todo,

@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { Connection } from '../../core/engine/adapter.js';
+import type { Connection, Engine } from '../../core/engine/adapter.js';
 
 type Rows = Record<string, unknown>[];
 
@@ -106,5 +106,28 @@ export async function tableChecksums(path: string): Promise<Record<string, strin
   } finally {
     conn.closeSync();
     instance.closeSync();
+  }
+}
+
+/** The newest ledger row's content hash of each window, as `model@start` (epoch ms). */
+export async function windowHashes(conn: Connection): Promise<Map<string, string>> {
+  if ((await conn.relationKind('etl_state', 'partitions')) === undefined) return new Map();
+  const rows = await conn.query(
+    `SELECT model, epoch_ms(window_start) AS s, content_hash FROM etl_state.partitions
+     QUALIFY row_number() OVER (PARTITION BY model, window_start ORDER BY seq DESC) = 1`,
+  );
+  return new Map(rows.map((r) => [`${String(r.model)}@${Number(r.s)}`, String(r.content_hash)]));
+}
+
+/** Run `work` on a new connection of `engine`, closed afterwards. */
+export async function withConnection<T>(
+  engine: Engine,
+  work: (conn: Connection) => Promise<T>,
+): Promise<T> {
+  const conn = await engine.connect();
+  try {
+    return await work(conn);
+  } finally {
+    await conn.close();
   }
 }

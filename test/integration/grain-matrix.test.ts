@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillProject, buildProject } from '../../core/api/build.js';
 import { projectStatus } from '../../core/api/status.js';
 import { openDuckDB } from '../../core/engine/duckdb.js';
-import type { Connection, Engine } from '../../core/engine/adapter.js';
 import { GRAINS } from '../../core/plan/window.js';
 import { tempProject, type TempProject } from '../helpers/temp-project.js';
-import { snapshotConnection } from '../helpers/duckdb.js';
+import { snapshotConnection, windowHashes, withConnection } from '../helpers/duckdb.js';
 
 /**
  * Every grain over every grain: for each pair (g, u) of hour, day, week and month, a model of
@@ -68,24 +67,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     .map(({ a, b, ...rest }) => ({ ...rest, from: Math.min(a, b), to: Math.max(a, b) })),
 );
 
-async function hashes(conn: Connection): Promise<Map<string, string>> {
-  if ((await conn.relationKind('etl_state', 'partitions')) === undefined) return new Map();
-  const rows = await conn.query(
-    `SELECT model, epoch_ms(window_start) AS s, content_hash FROM etl_state.partitions
-     QUALIFY row_number() OVER (PARTITION BY model, window_start ORDER BY seq DESC) = 1`,
-  );
-  return new Map(rows.map((r) => [`${String(r.model)}@${Number(r.s)}`, String(r.content_hash)]));
-}
-
-async function within<T>(engine: Engine, work: (c: Connection) => Promise<T>): Promise<T> {
-  const conn = await engine.connect();
-  try {
-    return await work(conn);
-  } finally {
-    await conn.close();
-  }
-}
-
 describe('every grain over every grain', () => {
   let project: TempProject;
   let clean: { tables: Record<string, string[]>; windows: Map<string, string> };
@@ -101,9 +82,9 @@ describe('every grain over every grain', () => {
         to: day(DAYS - 1),
       });
       expect(summary.failures).toEqual([]);
-      clean = await within(engine, async (c) => ({
+      clean = await withConnection(engine, async (c) => ({
         tables: await snapshotConnection(c),
-        windows: await hashes(c),
+        windows: await windowHashes(c),
       }));
     } finally {
       await engine.close();
@@ -129,7 +110,7 @@ describe('every grain over every grain', () => {
                     ...(o.batch === undefined ? {} : { batchSize: o.batch }),
                   });
             expect(summary.failures).toEqual([]);
-            const now = await within(engine, hashes);
+            const now = await withConnection(engine, windowHashes);
             for (const model of await projectStatus({ ...common, until: day(DAYS - 1) }))
               for (const w of model.windows)
                 if (w.state === 'done') {
@@ -145,7 +126,7 @@ describe('every grain over every grain', () => {
             to: day(DAYS - 1),
           });
           expect(summary.failures).toEqual([]);
-          expect(await within(engine, snapshotConnection)).toEqual(clean.tables);
+          expect(await withConnection(engine, snapshotConnection)).toEqual(clean.tables);
         } finally {
           await engine.close();
         }

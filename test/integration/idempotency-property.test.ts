@@ -3,7 +3,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { backfillProject, buildProject, catchUpProject } from '../../core/api/build.js';
 import { projectStatus } from '../../core/api/status.js';
 import { openDuckDB } from '../../core/engine/duckdb.js';
-import type { Connection, Engine } from '../../core/engine/adapter.js';
 import { tempProject, type TempProject } from '../helpers/temp-project.js';
 import {
   LINEAGE_DAYS,
@@ -11,7 +10,7 @@ import {
   lineageProjectFiles,
   type LineageVariant,
 } from '../helpers/lineage-project.js';
-import { snapshotConnection } from '../helpers/duckdb.js';
+import { snapshotConnection, windowHashes, withConnection } from '../helpers/duckdb.js';
 
 /**
  * The law of the ledger: any sequence of builds, backfills, catch-up runs, full refreshes,
@@ -73,25 +72,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     ),
   }),
 );
-
-/** The newest ledger row's content hash of every window, as `model@start`. */
-async function windowHashes(conn: Connection): Promise<Map<string, string>> {
-  if ((await conn.relationKind('etl_state', 'partitions')) === undefined) return new Map();
-  const rows = await conn.query(
-    `SELECT model, epoch_ms(window_start) AS s, content_hash FROM etl_state.partitions
-     QUALIFY row_number() OVER (PARTITION BY model, window_start ORDER BY seq DESC) = 1`,
-  );
-  return new Map(rows.map((r) => [`${String(r.model)}@${Number(r.s)}`, String(r.content_hash)]));
-}
-
-async function withConnection<T>(engine: Engine, work: (c: Connection) => Promise<T>): Promise<T> {
-  const conn = await engine.connect();
-  try {
-    return await work(conn);
-  } finally {
-    await conn.close();
-  }
-}
 
 describe('the law of data versions', () => {
   const clean = new Map<
