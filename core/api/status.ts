@@ -7,9 +7,17 @@ import { EMPTY_STATE, readWarehouseState, type WarehouseState } from '../state/w
 import { DataVersions } from '../plan/data-versions.js';
 import { currentDefinition, windowStanding } from '../plan/window-state.js';
 import { labelRanges } from '../plan/data-versions.js';
-import { floorToGrain, windowsOverlapping, type Grain, type Window } from '../plan/window.js';
+import {
+  floorToGrain,
+  windowLabel,
+  windowsOverlapping,
+  type Grain,
+  type Window,
+} from '../plan/window.js';
 import { DAY_MS } from '../plan/window.js';
 import { hashSeeds, openProject, type ProjectOptions } from './open-project.js';
+import { renderModel } from '../compile/compile-project.js';
+import { dayWindow } from '../plan/plan-steps.js';
 
 /** The state of one window of a model. */
 export type WindowState = 'done' | 'partial' | 'stale' | 'failed' | 'missing';
@@ -75,6 +83,8 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
     state,
     hashSeeds(compiled, new Set(compiled.nodes.keys())),
   );
+  // Tables are rendered for the day `run` would render them with: the last closed one.
+  const runDay = dayWindow(Math.floor((until - 1) / DAY_MS) * DAY_MS);
   const out: ModelStatus[] = [];
   // What is stale, by model (window starts) or as a whole (tables): a window that reads a
   // stale part is stale too, though its own inputs did not change yet.
@@ -92,7 +102,11 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
         build !== undefined &&
         (!currentDefinition(node, build) ||
           (build.inputVersion !== undefined &&
-            build.inputVersion !== versions.versionOfWhole(node).version) ||
+            build.inputVersion !==
+              versions.versionOfWhole(
+                node,
+                renderModel(compiled, node, { window: runDay, isIncremental: false }),
+              ).version) ||
           upstreamStale)
       )
         staleWhole.add(name);
@@ -151,6 +165,8 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
           });
       }
     }
+    if (node.config.uniqueKey !== undefined || node.readsItself)
+      chainStaleness(windows, new Map(records.map((r) => [r.window.start, r.seq])), stale, grain);
     // An upsert model is read as a whole.
     if (node.config.uniqueKey !== undefined && stale.size > 0) staleWhole.add(name);
     if (!selected.has(name)) continue;
@@ -164,4 +180,38 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
     });
   }
   return out;
+}
+
+/**
+ * A model whose windows build on earlier ones (an upsert, or one that reads itself) is right
+ * only when every window before it is, and was applied before it: after the first window that
+ * is stale, failed or missing (with windows built after it), or one applied before an earlier
+ * window was rebuilt, the windows it built on are stale too.
+ */
+function chainStaleness(
+  windows: WindowStatus[],
+  seqs: ReadonlyMap<number, number>,
+  stale: Set<number>,
+  grain: Grain,
+): void {
+  let broken: string | undefined;
+  let partialBefore = false;
+  let newest = -Infinity;
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i]!;
+    const seq = seqs.get(w.window.start);
+    if (w.state === 'done' && partialBefore)
+      windows[i] = { ...w, state: 'partial', reason: 'it builds on a partial window' };
+    if (w.state === 'partial') partialBefore = true;
+    if (w.state === 'done' || w.state === 'partial') {
+      if (broken === undefined && seq !== undefined && seq < newest)
+        broken = `it was applied before an earlier window was rebuilt`;
+      if (broken !== undefined) {
+        windows[i] = { window: w.window, state: 'stale', reason: broken };
+        stale.add(w.window.start);
+      }
+    } else if (broken === undefined)
+      broken = `the earlier window ${windowLabel(w.window, grain)} is ${w.state === 'missing' ? 'missing' : 'not done'}: it builds on it`;
+    if (seq !== undefined) newest = Math.max(newest, seq);
+  }
 }

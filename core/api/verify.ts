@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { EtlError, ExitCode, UsageError, WarehouseInUseError, errorMessage } from '../errors.js';
 import { openDuckDB } from '../engine/duckdb.js';
-import type { Connection } from '../engine/adapter.js';
+import type { Column, Connection } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
 import { renderModel } from '../compile/compile-project.js';
@@ -10,8 +10,14 @@ import type { PartitionRecord } from '../state/ledger.js';
 import { readWarehouseState } from '../state/warehouse-state.js';
 import { DataVersions } from '../plan/data-versions.js';
 import { windowStanding } from '../plan/window-state.js';
-import { contentHashExpression, formatContentHash } from '../materialize/stage.js';
-import { quoteIdent, quoteString } from '../util/sql.js';
+import {
+  columnList,
+  contentHash,
+  contentHashExpression,
+  formatContentHash,
+  hashedColumns,
+} from '../materialize/stage.js';
+import { quoteIdent, quoteString, subquery } from '../util/sql.js';
 import { hashSeeds, openProject, type ProjectOptions } from './open-project.js';
 
 /** Options of {@link verifyProject}. */
@@ -130,10 +136,14 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
       const windows = windowsBetween(options.from, options.to, model.config.grain).filter(
         (w) => model.config.start === undefined || w.start >= model.config.start,
       );
+      const columns =
+        windows.length > 0
+          ? await conn.columns(subquery(windowSql(compiled, model, windows[0]!)))
+          : [];
       const stored =
         windows.length > 0
-          ? await storedHashes(conn, model, windows)
-          : new Map<number, { rows: number; hash: string }>();
+          ? await storedHashes(conn, model, windows, columns)
+          : new Map<number, Hashes>();
       for (const window of windows) {
         const check = await checkWindow(window, records.get(window.start));
         checks.push(check);
@@ -170,8 +180,13 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
             reason: 'its rows come from an older definition, accepted with --forward-only',
             fix: `${rebuild} --force`,
           };
-        const rebuilt = await rebuildWindow(conn, compiled, m, window);
-        const held = stored.get(window.start) ?? { rows: 0, hash: formatContentHash(0) };
+        // Rows from before data versions were hashed without column names.
+        const pick = (h: Hashes) => ({
+          rows: h.rows,
+          hash: record.inputVersion === undefined ? h.legacy : h.hash,
+        });
+        const rebuilt = pick(await rebuildWindow(conn, compiled, m, window));
+        const held = pick(stored.get(window.start) ?? empty(columns));
         const reasons: string[] = [];
         let fix = rebuild;
         if (rebuilt.rows !== ledger.rows || rebuilt.hash !== ledger.hash) {
@@ -216,14 +231,16 @@ function inWarehouse(relation: string): string {
   return `${quoteIdent(WH)}.${relation}`;
 }
 
-/** Rebuild one window in the scratch database, from the warehouse's inputs. */
-async function rebuildWindow(
-  conn: Connection,
-  compiled: CompiledGraph,
-  model: CompiledModel,
-  window: Window,
-): Promise<{ rows: number; hash: string }> {
-  const sql = renderModel(compiled, model, {
+/** A window's row count and content hash, as written now and as wave 1 wrote it (no names). */
+interface Hashes {
+  readonly rows: number;
+  readonly hash: string;
+  readonly legacy: string;
+}
+
+/** The SQL of a window, reading the attached warehouse. */
+function windowSql(compiled: CompiledGraph, model: CompiledModel, window: Window): string {
+  return renderModel(compiled, model, {
     window,
     isIncremental: true,
     overrides: {
@@ -240,33 +257,72 @@ async function rebuildWindow(
       self: inWarehouse(model.relation),
     },
   });
+}
+
+/** Row count and both content hashes of `relation` (by window with `by`). */
+async function hashesOf(
+  conn: Connection,
+  relation: string,
+  columns: readonly Column[],
+  by?: string,
+): Promise<Map<number, Hashes>> {
+  const rows = await conn.query(
+    `SELECT ${by ?? '0'} AS w, count(*) AS n,
+  ${contentHashExpression(`struct_pack(${hashedColumns(columns)})`)} AS h,
+  ${contentHashExpression(`struct_pack(${columnList(columns)})`)} AS l
+FROM ${relation} GROUP BY 1`,
+  );
+  return new Map(
+    rows.map((r) => [
+      Number(r.w),
+      {
+        rows: Number(r.n),
+        hash: contentHash(r.h ?? 0, columns),
+        legacy: formatContentHash(r.l ?? 0),
+      },
+    ]),
+  );
+}
+
+/** Rebuild one window in the scratch database, from the warehouse's inputs. */
+async function rebuildWindow(
+  conn: Connection,
+  compiled: CompiledGraph,
+  model: CompiledModel,
+  window: Window,
+): Promise<Hashes> {
   const stage = quoteIdent(`etl_verify__${model.name}`);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${stage} AS ${sql}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${stage} AS ${windowSql(compiled, model, window)}`);
   try {
-    const [row] = await conn.query(
-      `SELECT count(*) AS n, ${contentHashExpression('etl_row__')} AS h FROM ${stage} AS etl_row__`,
-    );
-    return { rows: Number(row?.n ?? 0), hash: formatContentHash(row?.h) };
+    const hashes = await hashesOf(conn, stage, await conn.columns(stage));
+    return hashes.get(0) ?? empty(await conn.columns(stage));
   } finally {
     await conn.run(`DROP TABLE ${stage}`);
   }
 }
 
-/** Row count and content hash of each window as the table holds it now; one scan. */
+/** The hashes of no rows. */
+function empty(columns: readonly Column[]): Hashes {
+  return { rows: 0, hash: contentHash(0, columns), legacy: formatContentHash(0) };
+}
+
+/**
+ * Row count and content hashes of each window as the table holds it now, over the columns the
+ * model's query has (the table may hold more); one scan.
+ */
 async function storedHashes(
   conn: Connection,
   model: CompiledModel,
   windows: readonly Window[],
-): Promise<Map<number, { rows: number; hash: string }>> {
+  columns: readonly Column[],
+): Promise<Map<number, Hashes>> {
   const tc = quoteIdent(model.config.timeColumn ?? '');
   const first = windows[0]!;
   const last = windows[windows.length - 1]!;
-  const rows = await conn.query(
-    `SELECT epoch_ms(date_trunc('${model.config.grain}', ${tc}::TIMESTAMP)) AS w, count(*) AS n, ${contentHashExpression('etl_row__')} AS h
-FROM (SELECT * FROM ${inWarehouse(model.relation)} WHERE ${tc} >= TIMESTAMP '${formatTimestamp(first.start)}' AND ${tc} < TIMESTAMP '${formatTimestamp(last.end)}') AS etl_row__
-GROUP BY 1`,
-  );
-  return new Map(
-    rows.map((r) => [Number(r.w), { rows: Number(r.n), hash: formatContentHash(r.h) }]),
+  return hashesOf(
+    conn,
+    `(SELECT * FROM ${inWarehouse(model.relation)} WHERE ${tc} >= TIMESTAMP '${formatTimestamp(first.start)}' AND ${tc} < TIMESTAMP '${formatTimestamp(last.end)}')`,
+    columns,
+    `epoch_ms(date_trunc('${model.config.grain}', ${tc}::TIMESTAMP))`,
   );
 }

@@ -6,7 +6,7 @@ import { writeView } from '../materialize/view.js';
 import { writeTable } from '../materialize/table.js';
 import { writeIncremental } from '../materialize/incremental.js';
 import { writeUpsert } from '../materialize/upsert.js';
-import { writeSwap } from '../materialize/swap-refresh.js';
+import { discardRefresh, writeSwap } from '../materialize/swap-refresh.js';
 import { loadSeeds } from '../materialize/seed.js';
 import type { ModelWrite, WriteContext, WriteResult } from '../materialize/write-context.js';
 import { insertFailureSql } from '../state/run-log.js';
@@ -231,6 +231,8 @@ function writeStep(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
       return writeUpsert(ctx, write);
     case 'swap':
       return writeSwap(ctx, write);
+    case 'discard':
+      return discardRefresh(ctx, write);
     case 'seed':
       throw new Error('seeds are loaded together');
   }

@@ -1,8 +1,8 @@
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
-import type { DataVersions } from '../plan/data-versions.js';
+import { sqlVersion, type DataVersions } from '../plan/data-versions.js';
 import { windowStanding } from '../plan/window-state.js';
 import type { Step } from '../plan/plan.js';
-import type { Window } from '../plan/window.js';
+import { windowsOverlapping, type Window } from '../plan/window.js';
 import type { PartitionRecord } from '../state/ledger.js';
 import type { WarehouseState } from '../state/warehouse-state.js';
 import type { ModelWrite, WindowInputs, WriteResult } from '../materialize/write-context.js';
@@ -15,6 +15,7 @@ import type { ModelWrite, WindowInputs, WriteResult } from '../materialize/write
  */
 export class StepInputs {
   private readonly records = new Map<string, Map<number, PartitionRecord>>();
+  private readonly chains = new Map<string, { broken: boolean }>();
 
   constructor(
     private readonly compiled: CompiledGraph,
@@ -32,7 +33,9 @@ export class StepInputs {
       case 'upsert': {
         if (step.conditional && step.windows.every((w) => this.unchanged(model, w)))
           return undefined;
-        const inputs = new Map(step.windows.map((w) => [w.start, this.windowInputs(model, w)]));
+        const inputs = new Map(
+          step.windows.map((w) => [w.start, this.windowInputs(model, w, step)]),
+        );
         const table = this.versions.wholeVersion(model.name);
         const tableHash =
           step.kind === 'upsert' && step.refresh === undefined && table !== 'unknown'
@@ -41,19 +44,51 @@ export class StepInputs {
         return { step, model, inputs, ...(tableHash === undefined ? {} : { tableHash }) };
       }
       case 'table': {
-        const inputVersion = this.versions.versionOfWhole(model).version;
+        const inputVersion = this.versions.versionOfWhole(model, step.sql).version;
         const build = this.state.builds.get(model.name);
         if (step.conditional && build?.inputVersion === inputVersion) return undefined;
         return { step, model, inputVersion };
       }
+      case 'view':
+        return { step, model, inputVersion: sqlVersion(step.sql) };
       default:
         return { step, model };
     }
   }
 
+  /**
+   * For a model whose windows build on earlier ones: whether an earlier window (from its
+   * start) is missing or partial, so that this one, built on it, is partial too. Its steps run
+   * in time order, so the answer is kept and carried along as they commit.
+   */
+  private chainBroken(model: CompiledModel, window: Window, step: Step): boolean {
+    if (model.config.uniqueKey === undefined && !model.readsItself) return false;
+    if (step.refresh === undefined) return this.versions.chainPartial(model, window);
+    // Written aside: the windows an interrupted refresh kept, then those of this run.
+    const key = model.name;
+    let chain = this.chains.get(key);
+    if (chain === undefined) {
+      const records =
+        step.refresh === 'start' ? [] : (this.state.refreshing?.get(model.name) ?? []);
+      const grain = model.config.uniqueKey !== undefined ? 'day' : model.config.grain;
+      const byStart = new Map(records.map((r) => [r.window.start, r]));
+      const first = model.config.start ?? records[0]?.window.start ?? window.start;
+      let broken = false;
+      for (const w of windowsOverlapping(first, window.start, grain)) {
+        const r = byStart.get(w.start);
+        if (r === undefined || r.partial !== undefined) broken = true;
+      }
+      chain = { broken };
+      this.chains.set(key, chain);
+    }
+    return chain.broken;
+  }
+
   /** `step` committed: later steps read what it wrote. */
   written(step: Step, result: WriteResult): void {
     const { model } = step;
+    const chain = step.refresh === undefined ? undefined : this.chains.get(model);
+    if (chain && result.windows.some((w) => w.partial !== undefined)) chain.broken = true;
     switch (step.kind) {
       case 'incremental':
       case 'upsert':
@@ -77,13 +112,13 @@ export class StepInputs {
   }
 
   /** What a window reads now: its input version, and whether it is partial. */
-  private windowInputs(model: CompiledModel, window: Window): WindowInputs {
+  private windowInputs(model: CompiledModel, window: Window, step: Step): WindowInputs {
     const inputStart = this.versions.inputStart(model, window);
     const read = this.versions.versionOf(model, window, inputStart);
     const partial = [
       this.now() < window.end ? 'open' : undefined,
       read.missing.length > 0 || read.missingWhole.length > 0 ? 'inputs missing' : undefined,
-      read.partialInputs ? 'inputs partial' : undefined,
+      read.partialInputs || this.chainBroken(model, window, step) ? 'inputs partial' : undefined,
     ].filter((p) => p !== undefined);
     return {
       version: read.version,

@@ -3,7 +3,7 @@ import type { Column, Row } from '../engine/adapter.js';
 import { REFRESHING, insertPartitionsSql, type NewPartition } from '../state/ledger.js';
 import { formatTimestamp, mergeWindows, windowLabel } from '../plan/window.js';
 import { quoteIdent, quoteString, subquery } from '../util/sql.js';
-import { columnList, contentHashExpression, formatContentHash } from './stage.js';
+import { columnList, contentHash, contentHashExpression, hashedColumns } from './stage.js';
 import { evolveColumns } from './schema-change.js';
 import {
   writeTarget,
@@ -117,7 +117,7 @@ WHERE CASE WHEN ${inSpan(`etl_q.${tc}`)} THEN true ELSE error('${OUTSIDE}') END`
     await flush();
     if (create) ctx.cache?.set(tableKey, columns);
     // One window: no grouping needed (the common case); a batch: one group per window.
-    const rows = `FROM (SELECT ${cols} FROM ${target.relation} WHERE ${inSpan(tc)}) AS ${ROW}`;
+    const rows = `FROM (SELECT ${hashedColumns(columns)} FROM ${target.relation} WHERE ${inSpan(tc)}) AS ${ROW}`;
     const stats: Row[] =
       step.windows.length === 1
         ? (
@@ -136,7 +136,7 @@ WHERE CASE WHEN ${inSpan(`etl_q.${tc}`)} THEN true ELSE error('${OUTSIDE}') END`
         window,
         fingerprint: model.fingerprint,
         rowCount: Number(r?.n ?? 0),
-        contentHash: formatContentHash(r?.h ?? 0),
+        contentHash: contentHash(r?.h ?? 0, columns),
         inputVersion: inputs?.version,
         inputStart: inputs?.inputStart,
         partial: inputs?.partial,

@@ -1,6 +1,7 @@
 import type { Column } from '../engine/adapter.js';
 import type { CompiledModel } from '../compile/compiled-graph.js';
 import { quoteIdent } from '../util/sql.js';
+import { sha256 } from '../util/hash.js';
 
 /** The temp table a step's query is staged into before anything is deleted. */
 export function stageName(model: CompiledModel): string {
@@ -52,14 +53,45 @@ export function columnList(columns: readonly Column[]): string {
   return columns.map((c) => quoteIdent(c.name)).join(', ');
 }
 
-/** An order-independent hash of a relation's rows: the sum of row hashes (modulo 2^64, as hex). */
+/**
+ * The SELECT list a content hash reads: the columns in name order, so that the hash does not
+ * depend on their order.
+ */
+export function hashedColumns(columns: readonly Column[]): string {
+  return columnList([...columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+}
+
+/**
+ * The engine's sum of row hashes of `alias`, the rows of a SELECT of {@link hashedColumns}; the
+ * sum is taken modulo 2^64 in {@link contentHash}, cheaper than in SQL.
+ */
 export function contentHashExpression(alias: string): string {
-  // The sum is taken modulo 2^64 in formatContentHash: cheaper than in SQL.
   return `sum(hash(${alias}))`;
 }
 
-/** Hex text of a content hash value returned by the engine. */
+/**
+ * A content hash: an order-independent hash of rows by column name. The sum of the hashes of
+ * the rows (as {@link contentHashExpression} returns it) plus a hash of the column names,
+ * modulo 2^64, as hex: equal rows under other names (a renamed column) hash differently.
+ */
+export function contentHash(rowSum: unknown, columns: readonly Column[]): string {
+  const names = columns.map((c) => c.name).sort();
+  const key = names.join('\u0000');
+  let salt = saltOf.get(key);
+  if (salt === undefined) {
+    salt = BigInt(`0x${sha256(...names).slice(0, 16)}`);
+    saltOf.set(key, salt);
+  }
+  return formatContentHash(toBigInt(rowSum) + salt);
+}
+
+const saltOf = new Map<string, bigint>();
+
+/** The content hash of wave 1 and of ledger rows from before data versions: no names. */
 export function formatContentHash(value: unknown): string {
-  const n = typeof value === 'bigint' ? value : BigInt(String(value ?? 0));
-  return BigInt.asUintN(64, n).toString(16).padStart(16, '0');
+  return BigInt.asUintN(64, toBigInt(value)).toString(16).padStart(16, '0');
+}
+
+function toBigInt(value: unknown): bigint {
+  return typeof value === 'bigint' ? value : BigInt(String(value ?? 0));
 }

@@ -2,8 +2,7 @@ import { inTransaction } from '../engine/adapter.js';
 import { NEXT_SEQ, PARTITIONS, REFRESHING } from '../state/ledger.js';
 import { insertBuildSql } from '../state/builds.js';
 import { refreshName } from '../state/warehouse-state.js';
-import { quoteString } from '../util/sql.js';
-import { formatContentHash } from './stage.js';
+import { qualified, quoteString } from '../util/sql.js';
 import { replaceRelation, tableStats } from './swap-table.js';
 import type { ModelWrite, WriteContext, WriteResult } from './write-context.js';
 
@@ -23,6 +22,11 @@ export async function writeSwap(ctx: WriteContext, write: ModelWrite): Promise<W
 QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY seq DESC) = 1`;
     const rows = await conn.query(
       `SELECT epoch_ms(window_start) AS s, epoch_ms(window_end) AS e, row_count, content_hash, "partial" FROM (${newest}) ORDER BY window_start`,
+    );
+    // Windows the refresh did not write (before a start moved later, or of another grain)
+    // left the table with it.
+    await conn.run(
+      `DELETE FROM ${PARTITIONS} WHERE model = ${name} AND window_start NOT IN (SELECT window_start FROM ${REFRESHING} WHERE model = ${name})`,
     );
     await conn.run(
       `INSERT INTO ${PARTITIONS} (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at, input_version, input_start, "partial", forward_only, seq)
@@ -50,11 +54,22 @@ FROM (${newest}) ORDER BY window_start`,
       windows: rows.map((r) => ({
         window: { start: Number(r.s), end: Number(r.e) },
         rows: Number(r.row_count),
-        contentHash: r.content_hash === null ? formatContentHash(0) : String(r.content_hash),
+        contentHash: String(r.content_hash ?? ''),
         partial: r.partial === null ? undefined : String(r.partial),
       })),
       contentHash: stats.contentHash,
       tests,
     };
   });
+}
+
+/** Drop what an unfinished full refresh left aside: its table and its ledger rows. */
+export async function discardRefresh(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
+  const { conn } = ctx;
+  const { model } = write;
+  await inTransaction(conn, async () => {
+    await conn.run(`DROP TABLE IF EXISTS ${qualified(model.schema, refreshName(model.name))}`);
+    await conn.run(`DELETE FROM ${REFRESHING} WHERE model = ${quoteString(model.name)}`);
+  });
+  return { rows: 0, windows: [] };
 }

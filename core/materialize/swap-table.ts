@@ -1,6 +1,6 @@
 import type { Connection } from '../engine/adapter.js';
 import { qualified, quoteIdent } from '../util/sql.js';
-import { contentHashExpression, formatContentHash } from './stage.js';
+import { contentHash, contentHashExpression, hashedColumns } from './stage.js';
 
 /**
  * Build `schema.name` from `select` into a new table and swap it in for whatever relation has
@@ -34,13 +34,14 @@ export async function replaceRelation(
   await conn.run(`ALTER TABLE ${qualified(schema, from)} RENAME TO ${quoteIdent(name)}`);
 }
 
-/** Row count and order-independent content hash of a whole relation. */
+/** Row count and order-independent content hash of a whole relation, by column name. */
 export async function tableStats(
   conn: Connection,
   relation: string,
 ): Promise<{ rows: number; contentHash: string }> {
+  const columns = await conn.columns(relation);
   const [row] = await conn.query(
-    `SELECT count(*) AS n, ${contentHashExpression('etl_row__')} AS h FROM ${relation} AS etl_row__`,
+    `SELECT count(*) AS n, ${contentHashExpression('etl_row__')} AS h FROM (SELECT ${hashedColumns(columns)} FROM ${relation}) AS etl_row__`,
   );
-  return { rows: Number(row?.n ?? 0), contentHash: formatContentHash(row?.h ?? 0) };
+  return { rows: Number(row?.n ?? 0), contentHash: contentHash(row?.h ?? 0, columns) };
 }

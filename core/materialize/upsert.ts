@@ -4,7 +4,14 @@ import { REFRESHING, insertPartitionsSql } from '../state/ledger.js';
 import { insertBuildSql } from '../state/builds.js';
 import { windowLabel } from '../plan/window.js';
 import { quoteIdent, quoteString } from '../util/sql.js';
-import { columnList, contentHashExpression, formatContentHash, stageName } from './stage.js';
+import {
+  columnList,
+  contentHash,
+  contentHashExpression,
+  formatContentHash,
+  hashedColumns,
+  stageName,
+} from './stage.js';
 import { evolveColumns } from './schema-change.js';
 import { tableStats } from './swap-table.js';
 import {
@@ -71,9 +78,10 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
         `${duplicated} unique_key value${duplicated === 1 ? '' : 's'} (${keys.join(', ')}) appear more than once in the query's rows; nothing was written`,
       );
     const [stats] = await conn.query(
-      `SELECT count(*) AS n, ${contentHashExpression('etl_row__')} AS h FROM ${stage} AS etl_row__`,
+      `SELECT count(*) AS n, ${contentHashExpression('etl_row__')} AS h FROM (SELECT ${hashedColumns(stagedColumns)} FROM ${stage}) AS etl_row__`,
     );
     const create = kind === undefined || fresh;
+    let reshaped = false;
     if (create) {
       if (kind !== undefined)
         await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${target.relation}`);
@@ -82,7 +90,7 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
       await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`);
       await conn.run(`CREATE TABLE ${target.relation} AS SELECT * FROM ${stage} WITH NO DATA`);
     } else
-      await evolveColumns(
+      reshaped = await evolveColumns(
         ctx,
         model,
         target,
@@ -90,6 +98,7 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
         stagedColumns,
         (m) => fail('E_SCHEMA_CHANGE', m),
       );
+    const tableColumns = await conn.columns(target.relation);
     const matchOn = (relation: string): string =>
       keys
         .map((k) => `${relation}.${quoteIdent(k)} IS NOT DISTINCT FROM ${stage}.${quoteIdent(k)}`)
@@ -97,11 +106,12 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
     // The hash of the table's rows whose key is staged: those replaced, then those inserted.
     const sumOf = async (): Promise<bigint> => {
       const [row] = await conn.query(
-        `SELECT ${contentHashExpression('etl_row__')} AS h FROM (SELECT * FROM ${target.relation} AS etl_t WHERE EXISTS (SELECT 1 FROM ${stage} WHERE ${matchOn('etl_t')})) AS etl_row__`,
+        `SELECT ${contentHashExpression('etl_row__')} AS h FROM (SELECT ${hashedColumns(tableColumns)} FROM ${target.relation} AS etl_t WHERE EXISTS (SELECT 1 FROM ${stage} WHERE ${matchOn('etl_t')})) AS etl_row__`,
       );
       return BigInt(String(row?.h ?? 0));
     };
-    const before = write.tableHash === undefined || create ? undefined : await sumOf();
+    // The running hash holds while the table keeps its columns; else it is read whole.
+    const before = write.tableHash === undefined || create || reshaped ? undefined : await sumOf();
     await conn.run(
       `DELETE FROM ${target.relation} USING ${stage} WHERE ${matchOn(target.relation)}`,
     );
@@ -112,7 +122,7 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
         ? (await tableStats(conn, target.relation)).contentHash
         : formatContentHash(BigInt(`0x${write.tableHash}`) - before + (await sumOf()));
     const rows = Number(stats?.n ?? 0);
-    const contentHash = formatContentHash(stats?.h);
+    const rowsHash = contentHash(stats?.h, stagedColumns);
     const inputs = write.inputs?.get(step.renderWindow.start);
     const now = ctx.now();
     await conn.run(
@@ -123,7 +133,7 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
             window: step.renderWindow,
             fingerprint: model.fingerprint,
             rowCount: rows,
-            contentHash,
+            contentHash: rowsHash,
             inputVersion: inputs?.version,
             inputStart: inputs?.inputStart,
             partial: inputs?.partial,
@@ -153,7 +163,9 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
     await conn.run(`DROP TABLE ${stage}`);
     return {
       rows,
-      windows: [{ window: step.renderWindow, rows, contentHash, partial: inputs?.partial }],
+      windows: [
+        { window: step.renderWindow, rows, contentHash: rowsHash, partial: inputs?.partial },
+      ],
       contentHash: tableHash,
       tests,
     };

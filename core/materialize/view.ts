@@ -19,7 +19,7 @@ export async function writeView(ctx: WriteContext, write: ModelWrite): Promise<W
         fingerprint: model.fingerprint,
         rowCount: 0,
         contentHash: undefined,
-        inputVersion: undefined,
+        inputVersion: write.inputVersion,
         runId: ctx.runId,
         builtAt: ctx.now(),
       }),

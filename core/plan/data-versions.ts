@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
+import { normalizeSql } from '../compile/fingerprint.js';
 import type { PartitionRecord } from '../state/ledger.js';
 import type { WarehouseState } from '../state/warehouse-state.js';
 import { addGrain, floorToGrain, windowLabel, type Grain, type Window } from './window.js';
@@ -49,6 +50,8 @@ export class DataVersions {
   /** Windows recorded partial, by model (their readers are partial too). */
   private readonly partials = new Map<string, Set<number>>();
   private readonly records = new Map<string, Map<number, PartitionRecord>>();
+  /** Where the chain of a model whose windows build on earlier ones first breaks. */
+  private readonly broken = new Map<string, number>();
   /** The version of models that read no windows, the same for each of their windows. */
   private readonly constant = new Map<string, InputVersion>();
   private readonly whole = new Map<string, string | undefined>();
@@ -109,18 +112,18 @@ export class DataVersions {
       const cached = this.constant.get(model.name);
       if (cached) return cached;
     }
-    const parts: string[] = [];
+    const components: string[] = [];
     const missing: { name: string; windows: Window[] }[] = [];
     const missingWhole: string[] = [];
     let partialInputs = false;
     for (const input of inputs) {
-      parts.push(input.name);
       if (input.kind === 'whole') {
         const version = this.wholeVersion(input.name);
-        parts.push(version ?? '-');
+        components.push(componentHash([input.name, version ?? '-']));
         if (version === undefined) missingWhole.push(input.name);
         continue;
       }
+      const parts = [input.name];
       const hashes = this.windowHashes(input.name);
       const partial = this.partials.get(input.name);
       let gaps: Window[] | undefined;
@@ -130,16 +133,18 @@ export class DataVersions {
         if (hash === undefined) (gaps ??= []).push(w);
         else if (partial?.has(w.start)) partialInputs = true;
       }
+      components.push(componentHash(parts));
       if (gaps) missing.push({ name: input.name, windows: gaps });
     }
-    const version = { version: versionHash(parts), missing, missingWhole, partialInputs };
+    const version = { version: joinComponents(components), missing, missingWhole, partialInputs };
     if (constant) this.constant.set(model.name, version);
     return version;
   }
 
-  /** The input version of a table (or view) model: every part of every input. */
-  versionOfWhole(model: CompiledModel): InputVersion {
-    const parts: string[] = [];
+  /** The input version of a table model: every part of every input, and its rendered SQL. */
+  versionOfWhole(model: CompiledModel, sql: string): InputVersion {
+    // The SQL as rendered for the run's day: a table written against {{ end }} differs by day.
+    const parts: string[] = ['sql', sqlVersion(sql)];
     const missingWhole: string[] = [];
     for (const input of this.inputsOf(model.name)) {
       parts.push(input.name);
@@ -170,7 +175,7 @@ export class DataVersions {
       const build = this.state.builds.get(name);
       // A table built before data versions has no content hash: it counts as unknown until
       // it is built again.
-      version = build?.contentHash ?? (this.state.relations.has(name) ? 'unknown' : undefined);
+      version = !this.state.relations.has(name) ? undefined : (build?.contentHash ?? 'unknown');
     }
     this.whole.set(name, version);
     return version;
@@ -182,7 +187,10 @@ export class DataVersions {
     if (map === undefined) {
       map = new Map();
       const partial = new Set<number>();
-      for (const r of this.state.partitions.get(name) ?? []) {
+      // Without its table, the windows the ledger records are not there to read.
+      const records =
+        this.state.relations.get(name) === 'table' ? (this.state.partitions.get(name) ?? []) : [];
+      for (const r of records) {
         map.set(r.window.start, r.contentHash ?? '');
         if (r.partial !== undefined) partial.add(r.window.start);
       }
@@ -192,8 +200,42 @@ export class DataVersions {
     return map;
   }
 
+  /**
+   * For a model whose windows build on earlier ones (an upsert, or one that reads itself):
+   * whether one of its windows before `window`, from its start, is missing or partial, so that
+   * `window`, built on it, is partial too.
+   */
+  chainPartial(model: CompiledModel, window: Window): boolean {
+    if (model.config.uniqueKey === undefined && !model.readsItself) return false;
+    let broken = this.broken.get(model.name);
+    if (broken === undefined) {
+      const hashes = this.windowHashes(model.name);
+      const partial = this.partials.get(model.name)!;
+      const grain = model.config.uniqueKey !== undefined ? 'day' : model.config.grain;
+      const starts = [...hashes.keys()].sort((a, b) => a - b);
+      const first = model.config.start ?? starts[0];
+      broken = Infinity;
+      if (first !== undefined) {
+        // The first window from the start that is missing or partial; after the last one
+        // recorded, every window is missing.
+        let expected = floorToGrain(first, grain);
+        for (const start of starts) {
+          if (start < expected) continue;
+          if (start !== expected || partial.has(start)) break;
+          expected = addGrain(expected, grain, 1);
+        }
+        broken = expected;
+        const firstPartial = starts.find((s) => s >= first && partial.has(s));
+        if (firstPartial !== undefined) broken = Math.min(broken, firstPartial);
+      }
+      this.broken.set(model.name, broken);
+    }
+    return broken < window.start;
+  }
+
   /** This run wrote windows of `name`: later versions see their content. */
   recordWindows(name: string, windows: readonly WrittenWindow[]): void {
+    this.broken.delete(name);
     const map = this.windowHashes(name);
     const partial = this.partials.get(name)!;
     for (const w of windows) {
@@ -205,6 +247,7 @@ export class DataVersions {
 
   /** This run replaced every window of `name` (a full refresh swapped in). */
   replaceWindows(name: string, windows: readonly WrittenWindow[]): void {
+    this.broken.delete(name);
     this.hashes.set(name, new Map());
     this.partials.set(name, new Set());
     this.recordWindows(name, windows);
@@ -222,8 +265,28 @@ export class DataVersions {
    * missing`) or is missing now, and each table or seed written since.
    */
   explain(model: CompiledModel, record: PartitionRecord): string[] {
+    const reasons = this.changes(model, record);
+    return reasons.length > 0 ? reasons : ['inputs changed'];
+  }
+
+  /**
+   * What changed among the inputs of a recorded window since it was built, in words. With an
+   * input version, only the inputs whose part of it differs are named; a row from before data
+   * versions names what was written after it (etl cannot tell whether its rows changed).
+   */
+  changes(model: CompiledModel, record: PartitionRecord): string[] {
+    const inputs = this.inputsOf(model.name);
+    const from = record.inputStart ?? record.window.start;
+    let differs: (i: number) => boolean = () => true;
+    if (record.inputVersion !== undefined) {
+      const before = record.inputVersion.split('.');
+      const now = this.versionOf(model, record.window, from).version.split('.');
+      if (before.length !== now.length) return ['what it reads changed'];
+      differs = (i) => before[i] !== now[i];
+    }
     const reasons: string[] = [];
-    for (const input of this.inputsOf(model.name)) {
+    inputs.forEach((input, i) => {
+      if (!differs(i)) return;
       if (input.kind === 'whole') {
         const node = this.compiled.nodes.get(input.name);
         if (node?.kind === 'seed') {
@@ -232,14 +295,16 @@ export class DataVersions {
             loaded !== undefined &&
             this.seedHashes.has(input.name) &&
             this.seedHashes.get(input.name) !== loaded.fileHash;
-          if (pending || (loaded?.seq ?? 0) > record.seq)
+          if (pending || record.inputVersion !== undefined || (loaded?.seq ?? 0) > record.seq)
             reasons.push(`seed ${input.name} changed`);
-        } else {
-          const build = this.state.builds.get(input.name);
-          if (build === undefined) reasons.push(`upstream ${input.name} is missing`);
-          else if (build.seq > record.seq) reasons.push(`upstream ${input.name} changed`);
-        }
-        continue;
+        } else if (this.wholeVersion(input.name) === undefined)
+          reasons.push(`upstream ${input.name} is missing`);
+        else if (
+          record.inputVersion !== undefined ||
+          (this.state.builds.get(input.name)?.seq ?? 0) > record.seq
+        )
+          reasons.push(`upstream ${input.name} changed`);
+        return;
       }
       const byStart = this.recordsOf(input.name);
       const groups = {
@@ -247,18 +312,21 @@ export class DataVersions {
         'were missing': [] as Window[],
         'are missing': [] as Window[],
       };
-      const from = record.inputStart ?? record.window.start;
       for (const w of this.inputWindows(input, from, record.window.end)) {
         const r = byStart.get(w.start);
-        if (r === undefined) groups['are missing'].push(w);
-        else if (r.firstSeq > record.seq) groups['were missing'].push(w);
+        if (r === undefined) {
+          if (record.inputVersion !== undefined) groups['are missing'].push(w);
+        } else if (r.firstSeq > record.seq) groups['were missing'].push(w);
         else if (r.seq > record.seq) groups.changed.push(w);
       }
+      const before = reasons.length;
       for (const [what, windows] of Object.entries(groups))
         if (windows.length > 0)
           reasons.push(`upstream ${input.name} ${labelRanges(windows, input.grain)} ${what}`);
-    }
-    return reasons.length > 0 ? reasons : ['inputs changed'];
+      if (reasons.length === before && record.inputVersion !== undefined)
+        reasons.push(`upstream ${input.name} changed`);
+    });
+    return reasons;
   }
 
   /** The ledger's records of a model by window start (as the run began). */
@@ -286,6 +354,27 @@ export class DataVersions {
     }
     return out;
   }
+}
+
+/**
+ * The version of what a view or table renders for a run: its SQL without comments and
+ * whitespace (so that only a change of what it selects counts).
+ */
+export function sqlVersion(sql: string): string {
+  return versionHash([normalizeSql(sql)]);
+}
+
+/**
+ * One input's part of an input version: 48 bits of SHA-256, so that a version says which of
+ * a window's inputs changed.
+ */
+function componentHash(parts: readonly string[]): string {
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 12);
+}
+
+/** An input version from its parts (`none` for a model that reads nothing etl can see). */
+function joinComponents(components: readonly string[]): string {
+  return components.length === 0 ? 'none' : components.join('.');
 }
 
 /** A short hash of the parts of a version (128 bits of SHA-256). */

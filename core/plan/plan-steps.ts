@@ -5,7 +5,7 @@ import { fingerprintChange } from '../compile/fingerprint.js';
 import { qualified } from '../util/sql.js';
 import type { PartitionRecord } from '../state/ledger.js';
 import { refreshName, type WarehouseState } from '../state/warehouse-state.js';
-import { DataVersions } from './data-versions.js';
+import { DataVersions, sqlVersion } from './data-versions.js';
 import { currentDefinition, windowStanding } from './window-state.js';
 import type { Acceptance, ModelWindows, Plan, SkippedNode, Step, WindowReason } from './plan.js';
 import {
@@ -231,8 +231,12 @@ class StepPlanner {
     const node = this.node(name);
     const own = this.stepsOf.get(name) ?? [];
     const view = node.kind === 'model' && node.config.materialized === 'view';
-    if (node.kind === 'model' && node.config.materialized === 'incremental' && span)
-      for (const s of overlapping(own, span)) out.add(s.id);
+    // A windowed model is read window by window; an upsert's table, like any other, whole.
+    const windowed =
+      node.kind === 'model' &&
+      node.config.materialized === 'incremental' &&
+      node.config.uniqueKey === undefined;
+    if (windowed && span) for (const s of overlapping(own, span)) out.add(s.id);
     else if (!(view && dataOnly)) for (const s of own) out.add(s.id);
     if (view)
       for (const parent of this.compiled.graph.parents(name))
@@ -266,10 +270,12 @@ class StepPlanner {
     const exists = this.state.relations.has(name);
     const build = this.state.builds.get(name);
     const definition = build !== undefined && currentDefinition(node, build);
+    const sql = this.render(node, this.scope.day, false);
     const inputs =
-      config.materialized !== 'table' ||
       build?.inputVersion === undefined ||
-      this.versions.versionOfWhole(node).version === build.inputVersion;
+      (config.materialized === 'table'
+        ? this.versions.versionOfWhole(node, sql).version
+        : sqlVersion(sql)) === build.inputVersion;
     const current = exists && definition && inputs;
     const upstream =
       config.materialized === 'table' ? this.upstreamSteps(node, undefined) : new Set(deps);
@@ -291,7 +297,6 @@ class StepPlanner {
             : current
               ? 'rebuild'
               : 'changed';
-    const sql = this.render(node, this.scope.day, false);
     this.add({
       ...stepOf(name, config.materialized, this.scope.day, sql, [...deps], reason),
       conditional,
@@ -350,6 +355,26 @@ class StepPlanner {
   /** Incremental models: the wanted windows that are missing, stale, forced or to check. */
   private planWindows(node: CompiledModel): void {
     const { name, config } = node;
+    // A refresh left unfinished that nothing asks for now (no cause, no --full-refresh): its
+    // table aside is dropped. (planRefresh returns before this when one is under way.)
+    const aside = this.state.refreshing?.get(name);
+    const discard = (): void => {
+      if (aside !== undefined)
+        this.add(
+          {
+            ...stepOf(
+              name,
+              'discard',
+              this.scope.day,
+              '',
+              [],
+              'an unfinished full refresh that nothing asks for now',
+            ),
+            id: `${name}@discard`,
+          },
+          false,
+        );
+    };
     const recorded = this.state.partitions.get(name) ?? [];
     const wanted = this.wanted(node);
     // Done windows beyond the range are looked at only when a windowed upstream has steps.
@@ -367,7 +392,12 @@ class StepPlanner {
       : wanted;
     if (this.options.forwardOnly) this.planAcceptance(node);
     if (all.length === 0) {
-      this.skipped.push({ model: name, reason: this.skipReason(node) });
+      const restructured = refreshCause(node, recorded, []);
+      if (restructured !== undefined) this.planRefresh(node, restructured);
+      else {
+        this.skipped.push({ model: name, reason: this.skipReason(node) });
+        discard();
+      }
       return;
     }
     const counts = { done: 0, missing: 0, stale: 0, forced: 0, check: 0, accepted: 0, partial: 0 };
@@ -405,9 +435,14 @@ class StepPlanner {
         if (standing.partial !== undefined) counts.partial++;
       }
     }
-    // Windows that build on earlier ones are only right when applied in time order.
+    // A table whose history is rewritten, or whose layout changed, is rebuilt whole, aside.
+    const restructured = refreshCause(node, recorded, todo);
+    if (restructured !== undefined) {
+      this.planRefresh(node, restructured);
+      return;
+    }
     const chained = config.uniqueKey !== undefined || node.readsItself;
-    if (chained) counts.stale += replayLater(todo, recorded, config.start);
+    discard();
     this.emitWindows(node, todo, chained, {
       counts,
       total: all.length,
@@ -453,7 +488,8 @@ class StepPlanner {
   ): Step[] {
     const { name, config } = node;
     const upsert = config.uniqueKey !== undefined;
-    const size = upsert ? 1 : Math.max(1, this.scope.batchSize ?? config.batchSize);
+    // A window that reads its own table reads the windows before it: one at a time.
+    const size = chained ? 1 : Math.max(1, this.scope.batchSize ?? config.batchSize);
     const batches = batch(todo, size);
     this.windows.push({
       model: name,
@@ -534,16 +570,14 @@ class StepPlanner {
    * interrupted refresh already wrote aside, under this definition and from today's inputs,
    * are kept.
    */
-  private planRefresh(node: CompiledModel): void {
+  private planRefresh(node: CompiledModel, cause = 'full refresh'): void {
     const { name, config } = node;
     const grain = config.uniqueKey !== undefined ? 'day' : config.grain;
     const records = this.state.partitions.get(name) ?? [];
     const wanted = this.wanted(node);
-    const first = Math.min(
-      config.start ?? Infinity,
-      records[0]?.window.start ?? Infinity,
-      wanted[0]?.start ?? Infinity,
-    );
+    // From its start: windows before it (a start moved later) leave the table.
+    const first =
+      config.start ?? Math.min(records[0]?.window.start ?? Infinity, wanted[0]?.start ?? Infinity);
     const last = Math.max(records.at(-1)?.window.end ?? -Infinity, wanted.at(-1)?.end ?? -Infinity);
     if (!Number.isFinite(first) || !Number.isFinite(last)) {
       this.skipped.push({ model: name, reason: this.skipReason(node) });
@@ -551,7 +585,12 @@ class StepPlanner {
     }
     const windows = windowsOverlapping(first, last, grain);
     const aside = this.state.refreshing?.get(name);
-    const context = { versions: this.versions, state: withoutDrift(this.state), now: this.now };
+    const context = {
+      versions: this.versions,
+      state: withoutDrift(this.state),
+      now: this.now,
+      tableExists: true,
+    };
     const kept = new Set<number>();
     for (const r of aside ?? []) {
       const standing = windowStanding(node, r.window, r, context);
@@ -567,7 +606,7 @@ class StepPlanner {
     if (chained && gap) for (const start of [...kept]) if (start > gap.start) kept.delete(start);
     const todo = windows
       .filter((w) => !kept.has(w.start))
-      .map((window) => ({ window, reason: 'full refresh', conditional: false }));
+      .map((window) => ({ window, reason: cause, conditional: false }));
     const emitted = this.emitWindows(
       node,
       todo,
@@ -587,7 +626,11 @@ class StepPlanner {
       },
       { fresh, self: qualified(node.schema, refreshName(name)) },
     );
-    const span = { start: windows[0]!.start, end: windows.at(-1)!.end };
+    // The swap changes every window the table had or will have: what reads any of them waits.
+    const span = {
+      start: Math.min(windows[0]!.start, records[0]?.window.start ?? Infinity),
+      end: Math.max(windows.at(-1)!.end, records.at(-1)?.window.end ?? -Infinity),
+    };
     const deps = this.testDeps(name);
     for (const s of emitted) deps.add(s.id);
     this.add(
@@ -735,36 +778,49 @@ export function dayWindow(day: number): Window {
 }
 
 /**
- * A model whose windows build on earlier ones (an upsert, or one that reads itself) is only
- * right when its windows were applied in time order. So every recorded window after the
- * earliest one to build is applied again, and so is every window recorded before an earlier
- * one (a crash in the middle of a replay leaves exactly that). Conditional windows are built.
- * Adds them to `todo` (kept in time order) and returns how many were added.
+ * Why a model's table must be rebuilt whole rather than window by window, if it must:
+ * - its windows build on earlier ones (an upsert, or a model that reads itself) and a window
+ *   before its last recorded one is to be rebuilt, or its windows were applied out of
+ *   time order (a crash in the middle of an older etl's replay): the table is only right built
+ *   from its start, in order (rows of keys no later window writes would stay otherwise);
+ * - recorded windows do not fit its grain, were built under another time column, unique key,
+ *   schema or materialization, or lie before its start: rows of the old layout would stay.
  */
-function replayLater(
-  todo: Todo[],
-  records: readonly PartitionRecord[],
-  start: number | undefined,
-): number {
-  for (let i = 0; i < todo.length; i++)
-    if (todo[i]!.conditional) todo[i] = { ...todo[i]!, conditional: false };
-  const sorted = [...records].sort((a, b) => a.window.start - b.window.start);
-  let earliest = todo[0]?.window.start ?? Number.POSITIVE_INFINITY;
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]!.seq < sorted[i - 1]!.seq) {
-      // sorted[i] was applied before sorted[i - 1] was rebuilt: it and all after it are out of date.
-      earliest = Math.min(earliest, sorted[i - 1]!.window.start);
-      break;
-    }
+function refreshCause(
+  node: CompiledModel,
+  recorded: readonly PartitionRecord[],
+  todo: readonly Todo[],
+): string | undefined {
+  if (recorded.length === 0) return undefined;
+  const { config } = node;
+  const grain = config.uniqueKey !== undefined ? 'day' : config.grain;
+  const first = recorded[0]!;
+  if (config.start !== undefined && first.window.start < config.start)
+    return `full refresh: windows before its start (${formatDay(config.start)}) leave the table`;
+  for (const r of [first, recorded[recorded.length - 1]!])
+    if (
+      floorToGrain(r.window.start, grain) !== r.window.start ||
+      addGrain(r.window.start, grain, 1) !== r.window.end
+    )
+      return `full refresh: its windows were built at another grain`;
+  // Records share their fingerprints' strings: each distinct one is looked at once.
+  const configPart = node.fingerprint.split('.')[1];
+  let seen = '';
+  for (const r of recorded) {
+    if (r.fingerprint === seen) continue;
+    seen = r.fingerprint;
+    const parts = seen.split('.');
+    if (parts.length === 3 && parts[1] !== configPart)
+      return 'full refresh: its time column, grain, key, schema or materialization changed';
   }
-  const planned = new Set(todo.map((t) => t.window.start));
-  let added = 0;
-  for (const r of sorted) {
-    if (r.window.start <= earliest || planned.has(r.window.start)) continue;
-    if (start !== undefined && r.window.start < start) continue;
-    todo.push({ window: r.window, reason: 'replay', conditional: false });
-    added++;
-  }
-  if (added > 0) todo.sort((a, b) => a.window.start - b.window.start);
-  return added;
+  if (config.uniqueKey === undefined && !node.readsItself) return undefined;
+  // The last window is written again in place (its rows replace its rows, by key or time),
+  // as is any window after it; an earlier one means rebuilding from the start.
+  const last = recorded[recorded.length - 1]!.window.start;
+  if (todo.some((t) => t.window.start < last))
+    return 'full refresh: its windows build on earlier ones, and history is rebuilt from its start';
+  for (let i = 1; i < recorded.length; i++)
+    if (recorded[i]!.seq < recorded[i - 1]!.seq)
+      return 'full refresh: its windows were applied out of order';
+  return undefined;
 }

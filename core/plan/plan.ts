@@ -1,7 +1,7 @@
 import type { Window } from './window.js';
 
 /** What a step does to the warehouse. */
-export type StepKind = 'seed' | 'view' | 'table' | 'incremental' | 'upsert' | 'swap';
+export type StepKind = 'seed' | 'view' | 'table' | 'incremental' | 'upsert' | 'swap' | 'discard';
 
 /** One unit of work: one transaction. */
 export interface Step {

@@ -44,9 +44,14 @@ export function windowStanding(
     readonly state: WarehouseState;
     readonly now: number;
     readonly forwardOnly?: boolean;
+    /** Whether the table the record speaks of exists (default: the model's, in the state). */
+    readonly tableExists?: boolean;
   },
 ): WindowStanding {
   if (record === undefined || record.window.end !== window.end) return { state: 'missing' };
+  // Without its table the window's rows are gone, whatever the ledger says.
+  if (!(context.tableExists ?? context.state.relations.get(model.name) === 'table'))
+    return { state: 'missing' };
   let accept = false;
   if (!currentDefinition(model, record)) {
     if (!context.forwardOnly)
@@ -61,14 +66,22 @@ export function windowStanding(
   }
   if (context.state.drifted?.get(model.name)?.has(window.start))
     return { state: 'stale', reason: 'rows changed outside etl' };
-  if (record.inputVersion !== undefined) {
+  if (record.inputVersion === undefined) {
+    // A row from before data versions is current until something it reads is written again.
+    const changes = context.versions.changes(model, record);
+    if (changes.length > 0) return { state: 'stale', reason: changes.join('; ') };
+  } else {
     const now = context.versions.versionOf(model, window, record.inputStart ?? window.start);
     if (now.version !== record.inputVersion)
       return { state: 'stale', reason: context.versions.explain(model, record).join('; ') };
     if (record.partial?.includes('open') && context.now >= window.end)
       return { state: 'stale', reason: 'built before its window closed' };
     // A part it read was partial and is complete now, with the same rows.
-    if (record.partial?.includes('inputs partial') && !now.partialInputs)
+    if (
+      record.partial?.includes('inputs partial') &&
+      !now.partialInputs &&
+      !context.versions.chainPartial(model, window)
+    )
       return { state: 'stale', reason: 'the windows it read were partial and are complete now' };
   }
   return { state: 'done', partial: record.partial, accept };

@@ -2,7 +2,7 @@ BEGIN TRANSACTION;
 CREATE SCHEMA IF NOT EXISTS "main";
 CREATE OR REPLACE VIEW "main"."stg_events" AS
 select id, user_id, ts, amount from "main"."raw_events";
-INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('stg_events', 'view', '0b771b5830fe8494.5b30888fd5d99497.e3b0c44298fc1c14', 0, 'run-1', TIMESTAMP '2024-01-16 02:00:00', NULL, NULL, nextval('etl_state.seq'));
+INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('stg_events', 'view', '0b771b5830fe8494.5b30888fd5d99497.e3b0c44298fc1c14', 0, 'run-1', TIMESTAMP '2024-01-16 02:00:00', NULL, '4a354f92b365fdf45ca7ea3e4c52cdc5', nextval('etl_state.seq'));
 COMMIT;
 
 BEGIN TRANSACTION;
@@ -21,24 +21,24 @@ where ts >= TIMESTAMP '2024-01-15 00:00:00' and ts < TIMESTAMP '2024-01-16 00:00
 group by all
 ) AS etl_q
 WHERE CASE WHEN etl_q."day" >= TIMESTAMP '2024-01-15 00:00:00' AND etl_q."day" < TIMESTAMP '2024-01-16 00:00:00' THEN true ELSE error('etl: a row outside the window') END;
-SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM (SELECT "day", "amount" FROM "main"."daily_amounts" WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00') AS etl_row__;
+SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM (SELECT "amount", "day" FROM "main"."daily_amounts" WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00') AS etl_row__;
 INSERT INTO etl_state.partitions (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at, input_version, input_start, "partial", forward_only, seq) VALUES
-  ('daily_amounts', TIMESTAMP '2024-01-15 00:00:00', TIMESTAMP '2024-01-16 00:00:00', '9a43272b698755a1.96a27c5975d6c8f9.1f4268f8edc9c454', 1, 'b7b5e010a73a4dea', 'run-1', TIMESTAMP '2024-01-16 02:00:00', '03d936ea6115765327c9ba2a044ac822', TIMESTAMP '2024-01-15 00:00:00', NULL, false, nextval('etl_state.seq'));
+  ('daily_amounts', TIMESTAMP '2024-01-15 00:00:00', TIMESTAMP '2024-01-16 00:00:00', '9a43272b698755a1.96a27c5975d6c8f9.1f4268f8edc9c454', 1, '8a91f1075b2250ba', 'run-1', TIMESTAMP '2024-01-16 02:00:00', '03d936ea6115', TIMESTAMP '2024-01-15 00:00:00', NULL, false, nextval('etl_state.seq'));
 COMMIT;
 
 BEGIN TRANSACTION;
 CREATE TEMP TABLE "etl_stage__user_latest" AS
 select user_id, max(ts) as last_at from "main"."stg_events" where ts < TIMESTAMP '2024-01-16 00:00:00' group by all;
 SELECT count(*) AS n FROM (SELECT "user_id" FROM "etl_stage__user_latest" GROUP BY "user_id" HAVING count(*) > 1);
-SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM "etl_stage__user_latest" AS etl_row__;
+SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM (SELECT "last_at", "user_id" FROM "etl_stage__user_latest") AS etl_row__;
 CREATE SCHEMA IF NOT EXISTS "main";
 CREATE TABLE "main"."user_latest" AS SELECT * FROM "etl_stage__user_latest" WITH NO DATA;
 DELETE FROM "main"."user_latest" USING "etl_stage__user_latest" WHERE "main"."user_latest"."user_id" IS NOT DISTINCT FROM "etl_stage__user_latest"."user_id";
 INSERT INTO "main"."user_latest" ("user_id", "last_at") SELECT "user_id", "last_at" FROM "etl_stage__user_latest";
-SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM "main"."user_latest" AS etl_row__;
+SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM (SELECT "last_at", "user_id" FROM "main"."user_latest") AS etl_row__;
 INSERT INTO etl_state.partitions (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at, input_version, input_start, "partial", forward_only, seq) VALUES
-  ('user_latest', TIMESTAMP '2024-01-15 00:00:00', TIMESTAMP '2024-01-16 00:00:00', '3d5bdc0d53bb461b.c30868caa2f58205.1f4268f8edc9c454', 2, 'cfde168b04e37593', 'run-1', TIMESTAMP '2024-01-16 02:00:00', '03d936ea6115765327c9ba2a044ac822', TIMESTAMP '2024-01-15 00:00:00', NULL, false, nextval('etl_state.seq'));
-INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('user_latest', 'incremental', '3d5bdc0d53bb461b.c30868caa2f58205.1f4268f8edc9c454', 2, 'run-1', TIMESTAMP '2024-01-16 02:00:00', 'cfde168b04e37593', NULL, nextval('etl_state.seq'));
+  ('user_latest', TIMESTAMP '2024-01-15 00:00:00', TIMESTAMP '2024-01-16 00:00:00', '3d5bdc0d53bb461b.c30868caa2f58205.1f4268f8edc9c454', 2, '332a3fd7b76acc7f', 'run-1', TIMESTAMP '2024-01-16 02:00:00', '03d936ea6115', TIMESTAMP '2024-01-15 00:00:00', NULL, false, nextval('etl_state.seq'));
+INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('user_latest', 'incremental', '3d5bdc0d53bb461b.c30868caa2f58205.1f4268f8edc9c454', 2, 'run-1', TIMESTAMP '2024-01-16 02:00:00', '332a3fd7b76acc7f', NULL, nextval('etl_state.seq'));
 DROP TABLE "etl_stage__user_latest";
 COMMIT;
 
@@ -48,8 +48,8 @@ DROP TABLE IF EXISTS "main"."users__etl_new";
 CREATE TABLE "main"."users__etl_new" AS
 select user_id, count(*) as events from "main"."stg_events" group by all;
 ALTER TABLE "main"."users__etl_new" RENAME TO "users";
-SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM "main"."users" AS etl_row__;
-INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('users', 'table', '6dcfdbbd323e92e5.b36f457ae91ea2ef.1f4268f8edc9c454', 2, 'run-1', TIMESTAMP '2024-01-16 02:00:00', '0c7b05feb3e23af8', '03d936ea6115765327c9ba2a044ac822', nextval('etl_state.seq'));
+SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM (SELECT "events", "user_id" FROM "main"."users") AS etl_row__;
+INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('users', 'table', '6dcfdbbd323e92e5.b36f457ae91ea2ef.1f4268f8edc9c454', 2, 'run-1', TIMESTAMP '2024-01-16 02:00:00', 'a5099177ecccf835', '04fd68c3fc172e4fb91cd08138c153f9', nextval('etl_state.seq'));
 COMMIT;
 
 -- second build: the tables exist now
@@ -58,7 +58,7 @@ BEGIN TRANSACTION;
 CREATE SCHEMA IF NOT EXISTS "main";
 CREATE OR REPLACE VIEW "main"."stg_events" AS
 select id, user_id, ts, amount from "main"."raw_events";
-INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('stg_events', 'view', '0b771b5830fe8494.5b30888fd5d99497.e3b0c44298fc1c14', 0, 'run-2', TIMESTAMP '2024-01-16 02:00:00', NULL, NULL, nextval('etl_state.seq'));
+INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('stg_events', 'view', '0b771b5830fe8494.5b30888fd5d99497.e3b0c44298fc1c14', 0, 'run-2', TIMESTAMP '2024-01-16 02:00:00', NULL, '4a354f92b365fdf45ca7ea3e4c52cdc5', nextval('etl_state.seq'));
 COMMIT;
 
 BEGIN TRANSACTION;
@@ -70,23 +70,23 @@ where ts >= TIMESTAMP '2024-01-15 00:00:00' and ts < TIMESTAMP '2024-01-16 00:00
 group by all
 ) AS etl_q
 WHERE CASE WHEN etl_q."day" >= TIMESTAMP '2024-01-15 00:00:00' AND etl_q."day" < TIMESTAMP '2024-01-16 00:00:00' THEN true ELSE error('etl: a row outside the window') END;
-SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM (SELECT "day", "amount" FROM "main"."daily_amounts" WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00') AS etl_row__;
+SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM (SELECT "amount", "day" FROM "main"."daily_amounts" WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00') AS etl_row__;
 INSERT INTO etl_state.partitions (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at, input_version, input_start, "partial", forward_only, seq) VALUES
-  ('daily_amounts', TIMESTAMP '2024-01-15 00:00:00', TIMESTAMP '2024-01-16 00:00:00', '9a43272b698755a1.96a27c5975d6c8f9.1f4268f8edc9c454', 1, 'b7b5e010a73a4dea', 'run-2', TIMESTAMP '2024-01-16 02:00:00', '03d936ea6115765327c9ba2a044ac822', TIMESTAMP '2024-01-15 00:00:00', NULL, false, nextval('etl_state.seq'));
+  ('daily_amounts', TIMESTAMP '2024-01-15 00:00:00', TIMESTAMP '2024-01-16 00:00:00', '9a43272b698755a1.96a27c5975d6c8f9.1f4268f8edc9c454', 1, '8a91f1075b2250ba', 'run-2', TIMESTAMP '2024-01-16 02:00:00', '03d936ea6115', TIMESTAMP '2024-01-15 00:00:00', NULL, false, nextval('etl_state.seq'));
 COMMIT;
 
 BEGIN TRANSACTION;
 CREATE TEMP TABLE "etl_stage__user_latest" AS
 select user_id, max(ts) as last_at from "main"."stg_events" where ts < TIMESTAMP '2024-01-16 00:00:00' group by all;
 SELECT count(*) AS n FROM (SELECT "user_id" FROM "etl_stage__user_latest" GROUP BY "user_id" HAVING count(*) > 1);
-SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM "etl_stage__user_latest" AS etl_row__;
-SELECT sum(hash(etl_row__)) AS h FROM (SELECT * FROM "main"."user_latest" AS etl_t WHERE EXISTS (SELECT 1 FROM "etl_stage__user_latest" WHERE etl_t."user_id" IS NOT DISTINCT FROM "etl_stage__user_latest"."user_id")) AS etl_row__;
+SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM (SELECT "last_at", "user_id" FROM "etl_stage__user_latest") AS etl_row__;
+SELECT sum(hash(etl_row__)) AS h FROM (SELECT "last_at", "user_id" FROM "main"."user_latest" AS etl_t WHERE EXISTS (SELECT 1 FROM "etl_stage__user_latest" WHERE etl_t."user_id" IS NOT DISTINCT FROM "etl_stage__user_latest"."user_id")) AS etl_row__;
 DELETE FROM "main"."user_latest" USING "etl_stage__user_latest" WHERE "main"."user_latest"."user_id" IS NOT DISTINCT FROM "etl_stage__user_latest"."user_id";
 INSERT INTO "main"."user_latest" ("user_id", "last_at") SELECT "user_id", "last_at" FROM "etl_stage__user_latest";
-SELECT sum(hash(etl_row__)) AS h FROM (SELECT * FROM "main"."user_latest" AS etl_t WHERE EXISTS (SELECT 1 FROM "etl_stage__user_latest" WHERE etl_t."user_id" IS NOT DISTINCT FROM "etl_stage__user_latest"."user_id")) AS etl_row__;
+SELECT sum(hash(etl_row__)) AS h FROM (SELECT "last_at", "user_id" FROM "main"."user_latest" AS etl_t WHERE EXISTS (SELECT 1 FROM "etl_stage__user_latest" WHERE etl_t."user_id" IS NOT DISTINCT FROM "etl_stage__user_latest"."user_id")) AS etl_row__;
 INSERT INTO etl_state.partitions (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at, input_version, input_start, "partial", forward_only, seq) VALUES
-  ('user_latest', TIMESTAMP '2024-01-15 00:00:00', TIMESTAMP '2024-01-16 00:00:00', '3d5bdc0d53bb461b.c30868caa2f58205.1f4268f8edc9c454', 2, 'cfde168b04e37593', 'run-2', TIMESTAMP '2024-01-16 02:00:00', '03d936ea6115765327c9ba2a044ac822', TIMESTAMP '2024-01-15 00:00:00', NULL, false, nextval('etl_state.seq'));
-INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('user_latest', 'incremental', '3d5bdc0d53bb461b.c30868caa2f58205.1f4268f8edc9c454', 2, 'run-2', TIMESTAMP '2024-01-16 02:00:00', 'cfde168b04e37593', NULL, nextval('etl_state.seq'));
+  ('user_latest', TIMESTAMP '2024-01-15 00:00:00', TIMESTAMP '2024-01-16 00:00:00', '3d5bdc0d53bb461b.c30868caa2f58205.1f4268f8edc9c454', 2, '332a3fd7b76acc7f', 'run-2', TIMESTAMP '2024-01-16 02:00:00', '03d936ea6115', TIMESTAMP '2024-01-15 00:00:00', NULL, false, nextval('etl_state.seq'));
+INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('user_latest', 'incremental', '3d5bdc0d53bb461b.c30868caa2f58205.1f4268f8edc9c454', 2, 'run-2', TIMESTAMP '2024-01-16 02:00:00', '332a3fd7b76acc7f', NULL, nextval('etl_state.seq'));
 DROP TABLE "etl_stage__user_latest";
 COMMIT;
 
@@ -97,6 +97,6 @@ CREATE TABLE "main"."users__etl_new" AS
 select user_id, count(*) as events from "main"."stg_events" group by all;
 DROP TABLE "main"."users";
 ALTER TABLE "main"."users__etl_new" RENAME TO "users";
-SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM "main"."users" AS etl_row__;
-INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('users', 'table', '6dcfdbbd323e92e5.b36f457ae91ea2ef.1f4268f8edc9c454', 2, 'run-2', TIMESTAMP '2024-01-16 02:00:00', '0c7b05feb3e23af8', '03d936ea6115765327c9ba2a044ac822', nextval('etl_state.seq'));
+SELECT count(*) AS n, sum(hash(etl_row__)) AS h FROM (SELECT "events", "user_id" FROM "main"."users") AS etl_row__;
+INSERT INTO etl_state.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES ('users', 'table', '6dcfdbbd323e92e5.b36f457ae91ea2ef.1f4268f8edc9c454', 2, 'run-2', TIMESTAMP '2024-01-16 02:00:00', 'a5099177ecccf835', '04fd68c3fc172e4fb91cd08138c153f9', nextval('etl_state.seq'));
 COMMIT;

@@ -14,13 +14,19 @@
  * - `users_latest`: an upsert by user over the view;
  * - `totals`: a table over `monthly`.
  *
+ * - `running`: a running total that reads its own table (`{{ this }}`) over `daily`;
+ * - `seen`: day windows reading the upsert `users_latest` (as a whole);
+ * - `asof`: a table over `daily` written against `{{ end }}` (it differs by run day).
+ *
  * Variants change what a clean build gives: `events` and `users` edit seed rows, `daily`
- * edits the model's SQL (`B` changes its rows; `C` is `A` with comments and spacing only).
+ * edits the model's SQL (`B` changes its rows; `C` is `A` with comments and spacing only; `S`
+ * moves its start two days later), `tier` changes the grain of `daily_tier`.
  */
 export interface LineageVariant {
   readonly events: 'A' | 'B';
   readonly users: 'A' | 'B';
-  readonly daily: 'A' | 'B' | 'C';
+  readonly daily: 'A' | 'B' | 'C' | 'S';
+  readonly tier?: 'day' | 'week';
 }
 
 export const LINEAGE_FIRST_DAY = Date.UTC(2024, 1, 26);
@@ -65,9 +71,12 @@ group by all`;
       ? dailyA
       : variant.daily === 'B'
         ? dailyA.replace('sum(amount) as amount', 'sum(amount) * 2 as amount')
-        : `-- events and amounts per day
+        : variant.daily === 'S'
+          ? dailyA.replace("start='2024-02-26'", "start='2024-02-28'")
+          : `-- events and amounts per day
 ${dailyA.replace('group by all', 'group   by all -- one row a day')}
 `;
+  const week = variant.tier === 'week';
   return {
     'seeds/events.csv': `${rows.join('\n')}\n`,
     'seeds/users.csv': `${users.join('\n')}\n`,
@@ -76,8 +85,8 @@ ${dailyA.replace('group by all', 'group   by all -- one row a day')}
     'models/user_tiers.sql': `{{ config(materialized='table') }}
 select user_id, upper(tier) as tier from {{ ref('users') }}`,
     'models/daily.sql': daily,
-    'models/daily_tier.sql': `{{ config(materialized='incremental', time_column='day', start='2024-02-26', lookback=1) }}
-select e.ts::date as day, t.tier, count(*) as events
+    'models/daily_tier.sql': `{{ config(materialized='incremental', time_column='day', start='2024-02-26', lookback=1${week ? ", grain='week'" : ''}) }}
+select ${week ? "date_trunc('week', e.ts)::date" : 'e.ts::date'} as day, t.tier, count(*) as events
 from {{ ref('stg_events') }} as e join {{ ref('user_tiers') }} as t using (user_id)
 where e.ts >= {{ start }} and e.ts < {{ end }}
 group by all`,
@@ -103,5 +112,16 @@ where ts >= {{ start }} and ts < {{ end }}
 group by all`,
     'models/totals.sql': `{{ config(materialized='table') }}
 select count(*) as months, sum(events) as events, sum(amount) as amount from {{ ref('monthly') }}`,
+    'models/running.sql': `{{ config(materialized='incremental', time_column='day', start='2024-02-26') }}
+select d.day, d.events,
+  d.events + {% if is_incremental() %}coalesce((select r.total from {{ this }} as r where r.day = d.day - 1), 0){% else %}0{% endif %} as total
+from {{ ref('daily') }} as d where d.day >= {{ start }} and d.day < {{ end }}`,
+    'models/seen.sql': `{{ config(materialized='incremental', time_column='day', start='2024-02-26') }}
+select e.ts::date as day, count(*) as events, count(*) filter (where l.last_seen > e.ts) as seen_later
+from {{ ref('stg_events') }} as e join {{ ref('users_latest') }} as l using (user_id)
+where e.ts >= {{ start }} and e.ts < {{ end }}
+group by all`,
+    'models/asof.sql': `{{ config(materialized='table') }}
+select count(*) as days, max(day) as last_day from {{ ref('daily') }} where day < {{ end }}`,
   };
 }

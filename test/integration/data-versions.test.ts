@@ -346,3 +346,107 @@ from {{ ref('events') }} where ts >= {{ start }} and ts < {{ end }} group by all
     ]);
   });
 });
+
+describe('edits a user makes', () => {
+  // Events over January and February 2024, a daily model over them and a weekly one over it.
+  const events = (() => {
+    const rows = ['id,ts,cust_id,amount'];
+    for (let i = 0; i < 300; i++)
+      rows.push(
+        `${i},2024-0${1 + (i % 2)}-${String(1 + ((i * 7) % 28)).padStart(2, '0')} ${String((i * 5) % 24).padStart(2, '0')}:00:00,${1 + (i % 9)},${1 + ((i * 13) % 97)}`,
+      );
+    return `${rows.join('\n')}\n`;
+  })();
+  const DAY = `{{ config(materialized='incremental', time_column='d', start='2024-01-01') }}
+select ts::date as d, count(*) as n, sum(amount) as amt from {{ ref('stg_events') }} where ts >= {{ start }} and ts < {{ end }} group by all`;
+  const WEEK = `{{ config(materialized='incremental', time_column='w', grain='week', start='2024-01-01') }}
+select date_trunc('week', d)::date as w, sum(n) as n, sum(amt) as amt from {{ ref('ev_day') }} where d >= {{ start }} and d < {{ end }} group by all`;
+  const files = (day = DAY, week = WEEK): Record<string, string> => ({
+    'seeds/events.csv': events,
+    'models/stg_events.sql':
+      "select id, ts::timestamp as ts, cust_id, amount from {{ ref('events') }}",
+    'models/ev_day.sql': day,
+    'models/ev_week.sql': week,
+  });
+  const weeks = (p: TempProject) =>
+    queryFile(p.warehouse, `SELECT w::VARCHAR AS w, n, amt FROM ${'ev_week'} ORDER BY w`);
+  const clean = (f: Record<string, string>): TempProject => {
+    const c = make(f);
+    ok(c, 'run', '--until', '2024-02-25');
+    return c;
+  };
+
+  it('moving an upstream to another schema rebuilds it whole, and what reads it follows', async () => {
+    const p = make(files());
+    ok(p, 'run', '--until', '2024-02-25');
+    const moved = DAY.replace("start='2024-01-01'", "start='2024-01-01', schema='analytics'");
+    p.write('models/ev_day.sql', moved);
+    const plan = json<PlanJson>(p, 'plan', '--date', '2024-01-10');
+    expect(of(plan.models, 'ev_day')).toMatchObject({ refresh: true });
+    ok(p, 'build', '--date', '2024-01-10');
+    ok(p, 'run', '--until', '2024-02-25');
+    const reference = clean(files(moved));
+    expect(await weeks(p)).toEqual(await weeks(reference));
+    expect(status(p, '2024-02-25').models.every((m) => m.stale.length === 0)).toBe(true);
+  });
+
+  it("a column renamed under on_schema_change='append_new_columns' rebuilds what reads it", async () => {
+    const p = make(files());
+    ok(p, 'run', '--until', '2024-02-25');
+    const day = DAY.replace(
+      "start='2024-01-01') }}",
+      "start='2024-01-01', on_schema_change='append_new_columns') }}",
+    ).replace('sum(amount) as amt', 'sum(amount) as amount');
+    const week = WEEK.replace('sum(amt) as amt', 'sum(amount) as amt');
+    p.write('models/ev_day.sql', day);
+    p.write('models/ev_week.sql', week);
+    ok(p, 'build', '--date', '2024-01-10');
+    ok(p, 'run', '--until', '2024-02-25');
+    expect(await weeks(p)).toEqual(await weeks(clean(files(day, week))));
+  });
+
+  it('a table written against {{ end }} is rebuilt by run after a build of an older date', async () => {
+    const asof = `{{ config(materialized='table') }}
+select count(*) as days, max(d)::VARCHAR as last_day from {{ ref('ev_day') }} where d < {{ end }}`;
+    const p = make({ ...files(), 'models/asof.sql': asof });
+    ok(p, 'run', '--until', '2024-02-25');
+    ok(p, 'build', '--date', '2024-01-15');
+    expect(await queryFile(p.warehouse, 'SELECT last_day FROM "asof"')).toEqual([
+      { last_day: '2024-01-15' },
+    ]);
+    ok(p, 'run', '--until', '2024-02-25');
+    const reference = clean({ ...files(), 'models/asof.sql': asof });
+    expect(await queryFile(p.warehouse, 'SELECT last_day FROM "asof"')).toEqual(
+      await queryFile(reference.warehouse, 'SELECT last_day FROM "asof"'),
+    );
+    expect(await queryFile(p.warehouse, 'SELECT last_day FROM "asof"')).not.toEqual([
+      { last_day: '2024-01-15' },
+    ]);
+  });
+
+  it('a model that reads itself is written one window at a time, whatever the batch size', async () => {
+    const running = `{{ config(materialized='incremental', time_column='d', start='2024-01-01') }}
+select d, n, n + {% if is_incremental() %}coalesce((select total from {{ this }} where d = {{ ds }} - 1), 0){% else %}0{% endif %} as total
+from {{ ref('ev_day') }} where d >= {{ start }} and d < {{ end }}`;
+    const p = make({ ...files(), 'models/running.sql': running });
+    ok(p, 'run', '--until', '2024-02-25');
+    ok(
+      p,
+      'backfill',
+      '--from',
+      '2024-02-01',
+      '--to',
+      '2024-02-06',
+      '-s',
+      'running',
+      '--force',
+      '--batch-size',
+      '3',
+    );
+    const reference = clean({ ...files(), 'models/running.sql': running });
+    const totals = (q: TempProject) =>
+      queryFile(q.warehouse, `SELECT d::VARCHAR AS d, total FROM running ORDER BY d`);
+    expect(await totals(p)).toEqual(await totals(reference));
+    expect(status(p, '2024-02-25').models.every((m) => m.stale.length === 0)).toBe(true);
+  });
+});

@@ -20,7 +20,9 @@ import { snapshotConnection, windowHashes, withConnection } from '../helpers/duc
  * holds the rows a clean build of the project as it then is would give it.
  *
  * The project (test/helpers/lineage-project.ts) has weeks, months and hours over days, a
- * table upstream of windows, a table downstream, seeds, an upsert, and lookback.
+ * table upstream of windows, tables downstream (one written against the run's day), seeds, an
+ * upsert and windows over it, a model that reads itself, and lookback; edits change seed rows,
+ * SQL (rows, or only comments), a model's start and another's grain.
  */
 const END = LINEAGE_DAYS - 1;
 const day = (i: number): number => lineageDay(i);
@@ -45,7 +47,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     date: dayIndex,
     threads,
     fullRefresh: fc.constant(true),
-    only: fc.constantFrom('daily', 'hourly', 'users_latest', 'monthly'),
+    only: fc.constantFrom('daily', 'hourly', 'users_latest', 'monthly', 'running'),
   }),
   fc
     .record({
@@ -68,7 +70,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     change: fc.oneof(
       fc.record({ events: fc.constantFrom('A' as const, 'B' as const) }),
       fc.record({ users: fc.constantFrom('A' as const, 'B' as const) }),
-      fc.record({ daily: fc.constantFrom('A' as const, 'B' as const, 'C' as const) }),
+      fc.record({ daily: fc.constantFrom('A' as const, 'B' as const, 'C' as const, 'S' as const) }),
+      fc.record({ tier: fc.constantFrom('day' as const, 'week' as const) }),
     ),
   }),
 );
@@ -86,7 +89,7 @@ describe('the law of data versions', () => {
   /** A clean backfill of the whole range of the project in `variant` (cached). */
   async function cleanBuild(variant: LineageVariant) {
     // C differs from A in comments and spacing only: the same build, the same fingerprints.
-    const key = `${variant.events}${variant.users}${variant.daily === 'C' ? 'A' : variant.daily}`;
+    const key = `${variant.events}${variant.users}${variant.daily === 'C' ? 'A' : variant.daily}${variant.tier ?? 'day'}`;
     const cached = clean.get(key);
     if (cached) return cached;
     const project = tempProject(lineageProjectFiles(variant));
@@ -155,7 +158,9 @@ describe('the law of data versions', () => {
             const hashes = await withConnection(engine, windowHashes);
             for (const model of await projectStatus({ ...common, until: day(END) }))
               for (const w of model.windows)
-                if (w.state === 'done') {
+                // seen reads the upsert's table as it stands, which grows with the days built
+                // so far: only the end state compares with a clean build of the whole range.
+                if (w.state === 'done' && model.name !== 'seen') {
                   const key = `${model.name}@${w.window.start}`;
                   expect(hashes.get(key), `${key} is done after ${JSON.stringify(o)}`).toBe(
                     reference.windows.get(key),
@@ -168,7 +173,9 @@ describe('the law of data versions', () => {
           expect(await withConnection(engine, (c) => snapshotConnection(c))).toEqual(
             reference.tables,
           );
-          // ...and status has nothing left to do.
+          // ...and it is a fixed point: status has nothing left to do, nor has run.
+          const again = await catchUpProject({ ...common, until: day(END) });
+          expect(again.summary.partitions.built).toBe(0);
           for (const model of await projectStatus({ ...common, until: day(END) }))
             expect(
               model.windows.filter((w) => w.state === 'stale' || w.state === 'missing'),

@@ -116,6 +116,17 @@ describe('a ledger from before data versions', () => {
     expect(await tables()).toEqual(before);
     const again = runCli(['backfill', ...range, '--json'], project.root);
     expect(again.stderr).not.toContain('upgraded the ledger');
+    // Trusted until something they read changes: a seed edit makes its readers stale.
+    project.write(
+      'seeds/events.csv',
+      backfillProjectFiles(8)['seeds/events.csv']!.replace(',0.25\n', ',7.25\n'),
+    );
+    const edited = JSON.parse(
+      runCli(['status', '--json', '--until', '2024-01-08'], project.root).stdout,
+    ) as { models: { name: string; stale: string[]; reasons: Record<string, string> }[] };
+    const daily = edited.models.find((m) => m.name === 'daily')!;
+    expect(daily.stale).toHaveLength(8);
+    expect(daily.reasons['2024-01-01T00:00:00.000Z']).toBe('seed events changed');
     // The old rows keep their commit order, from their clocks.
     const order = await queryFile(
       project.warehouse,

@@ -260,27 +260,46 @@ describe('models whose windows build on earlier ones', () => {
   const ids = (p: Plan) =>
     p.steps.filter((s) => s.model === 'latest').map((s) => s.id.split('@')[1]);
 
-  it('rebuilding an old upsert day applies every later recorded day again, in order', () => {
+  const refreshIds = (p: Plan) =>
+    p.steps.filter((s) => s.model === 'latest').map((s) => s.id.split('@')[1]);
+
+  it('rebuilding an old upsert day rebuilds its table from its start, aside, in order', () => {
     const p = plan(
       recorded((i) => i),
       '2024-01-03',
       '2024-01-04',
       true,
     );
-    expect(ids(p)).toEqual([
-      '2024-01-03',
-      '2024-01-04',
-      '2024-01-05',
-      '2024-01-06',
-      '2024-01-07',
-      '2024-01-08',
-      '2024-01-09',
-      '2024-01-10',
+    // Replaying the later days over the old table would keep rows of keys no day writes now.
+    expect(refreshIds(p)).toEqual([
+      ...windowsBetween(day('2024-01-01'), day('2024-01-10'), 'day').map(
+        (w) => `refresh ${new Date(w.start).toISOString().slice(0, 10)}`,
+      ),
+      'swap',
     ]);
-    expect(step(p, 'latest@2024-01-06')?.dependsOn).toEqual(['latest@2024-01-05']);
+    expect(step(p, 'latest@refresh 2024-01-06')?.dependsOn).toEqual(['latest@refresh 2024-01-05']);
+    expect(p.windows.find((w) => w.model === 'latest')).toMatchObject({
+      refresh: true,
+      reasons: [
+        {
+          reason:
+            'full refresh: its windows build on earlier ones, and history is rebuilt from its start',
+        },
+      ],
+    });
   });
 
-  it('days applied before an earlier day was rebuilt (a crash mid-replay) are applied again', () => {
+  it('a new day after the last one is appended in place', () => {
+    const p = plan(
+      recorded((i) => i),
+      '2024-01-11',
+      '2024-01-12',
+      false,
+    );
+    expect(ids(p)).toEqual(['2024-01-11', '2024-01-12']);
+  });
+
+  it('days applied before an earlier day was rebuilt (a crash mid-replay of an older etl) are rebuilt from the start', () => {
     // Days 1-3 rebuilt after days 4-10 were applied, then the process died.
     const p = plan(
       recorded((i) => (i < 3 ? 100 + i : i)),
@@ -288,15 +307,10 @@ describe('models whose windows build on earlier ones', () => {
       '2024-01-10',
       false,
     );
-    expect(ids(p)).toEqual([
-      '2024-01-04',
-      '2024-01-05',
-      '2024-01-06',
-      '2024-01-07',
-      '2024-01-08',
-      '2024-01-09',
-      '2024-01-10',
-    ]);
+    expect(refreshIds(p)).toHaveLength(11);
+    expect(p.windows.find((w) => w.model === 'latest')?.reasons[0]?.reason).toBe(
+      'full refresh: its windows were applied out of order',
+    );
   });
 
   it('applied in order and done: nothing to do', () => {
