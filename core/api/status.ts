@@ -17,7 +17,7 @@ import {
 import { DAY_MS } from '../plan/window.js';
 import { hashSeeds, openProject, type ProjectOptions } from './open-project.js';
 import { renderModel } from '../compile/compile-project.js';
-import { dayWindow } from '../plan/plan-steps.js';
+import { dayWindow } from '../plan/window.js';
 
 /** The state of one window of a model. */
 export type WindowState = 'done' | 'partial' | 'stale' | 'failed' | 'missing';

@@ -7,7 +7,7 @@ import { selectNodes } from '../compile/selection.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
 import { renderModel } from '../compile/compile-project.js';
 import { planTestBuild } from '../plan/plan-build.js';
-import { dayWindow } from '../plan/plan-steps.js';
+import { dayWindow } from '../plan/window.js';
 import { runDataTests } from '../testing/run-data-tests.js';
 import { runUnitTest } from '../testing/unit-test.js';
 import { relationResolver } from '../testing/verify.js';

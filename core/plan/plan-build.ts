@@ -1,8 +1,9 @@
 import type { CompiledGraph } from '../compile/compiled-graph.js';
 import type { WarehouseState } from '../state/warehouse-state.js';
 import type { Plan } from './plan.js';
-import { dayWindow, planSteps, type PlanOptions } from './plan-steps.js';
+import { planSteps, type PlanOptions } from './plan-steps.js';
 import {
+  dayWindow,
   floorToGrain,
   windowsBetween,
   windowsForDay,

@@ -6,6 +6,9 @@ import { qualified } from '../util/sql.js';
 import type { PartitionRecord } from '../state/ledger.js';
 import { refreshName, type WarehouseState } from '../state/warehouse-state.js';
 import { DataVersions, sqlVersion } from './data-versions.js';
+import { NO_DEPS, PlannedStep, stepOf } from './planned-step.js';
+import { batch, overlapping, recordFinder } from './step-lookup.js';
+import { refreshCause } from './refresh-cause.js';
 import { currentDefinition, windowStanding } from './window-state.js';
 import type { Acceptance, ModelWindows, Plan, SkippedNode, Step, WindowReason } from './plan.js';
 import {
@@ -656,60 +659,6 @@ function withoutDrift(state: WarehouseState): WarehouseState {
   return { ...state, drifted: new Map() };
 }
 
-function stepOf(
-  model: string,
-  kind: Step['kind'],
-  renderWindow: Window,
-  sql: string,
-  dependsOn: readonly string[],
-  reason: string,
-): Step {
-  return {
-    id: model,
-    model,
-    kind,
-    windows: [],
-    renderWindow,
-    sql,
-    isIncremental: false,
-    refresh: undefined,
-    dependsOn,
-    reason,
-    conditional: false,
-  };
-}
-
-const NO_DEPS: readonly string[] = [];
-
-/**
- * A window step whose SQL is rendered when first read, so that planning a million windows
- * renders none of them; the renderer is shared by a model's steps.
- */
-class PlannedStep implements Step {
-  #sql: string | undefined;
-  constructor(
-    readonly id: string,
-    readonly model: string,
-    readonly kind: Step['kind'],
-    readonly windows: readonly Window[],
-    readonly renderWindow: Window,
-    readonly isIncremental: boolean,
-    readonly refresh: Step['refresh'],
-    readonly dependsOn: readonly string[],
-    readonly reason: string,
-    readonly conditional: boolean,
-    private readonly source: string | ((window: Window, isIncremental: boolean) => string),
-  ) {
-    if (typeof source === 'string') this.#sql = source;
-  }
-
-  get sql(): string {
-    if (this.#sql === undefined && typeof this.source === 'function')
-      this.#sql = this.source(this.renderWindow, this.isIncremental);
-    return this.#sql ?? '';
-  }
-}
-
 /** The windows to build grouped by reason, each list in time order. */
 function groupReasons(todo: readonly Todo[]): WindowReason[] {
   const byReason = new Map<string, Window[]>();
@@ -719,108 +668,4 @@ function groupReasons(todo: readonly Todo[]): WindowReason[] {
     else byReason.set(t.reason, [t.window]);
   }
   return [...byReason].map(([reason, windows]) => ({ reason, windows }));
-}
-
-/** Group windows to build into runs of consecutive windows, at most `size` each. */
-export function batch<T extends { window: Window }>(items: readonly T[], size: number): T[][] {
-  const groups: T[][] = [];
-  let current: T[] = [];
-  for (const item of items) {
-    const last = current[current.length - 1];
-    if (last && (current.length >= size || last.window.end !== item.window.start)) {
-      groups.push(current);
-      current = [];
-    }
-    current.push(item);
-  }
-  if (current.length > 0) groups.push(current);
-  return groups;
-}
-
-/** Steps (sorted by start, non-overlapping) whose span overlaps `span`; binary search. */
-function overlapping(steps: readonly Step[], span: Window): Step[] {
-  let lo = 0;
-  let hi = steps.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (steps[mid]!.renderWindow.end <= span.start) lo = mid + 1;
-    else hi = mid;
-  }
-  const out: Step[] = [];
-  for (let i = lo; i < steps.length && steps[i]!.renderWindow.start < span.end; i++)
-    out.push(steps[i]!);
-  return out;
-}
-
-/**
- * Looks up records by window start, for starts asked in increasing order: a walk along the
- * records (sorted by start, as the ledger returns them), or a map when they are not sorted.
- */
-function recordFinder(
-  records: readonly PartitionRecord[],
-): (start: number) => PartitionRecord | undefined {
-  const sorted = records.every((r, i) => i === 0 || records[i - 1]!.window.start < r.window.start);
-  if (!sorted) {
-    const byStart = new Map(records.map((r) => [r.window.start, r]));
-    return (start) => byStart.get(start);
-  }
-  let i = 0;
-  return (start) => {
-    while (i < records.length && records[i]!.window.start < start) i++;
-    const record = records[i];
-    return record?.window.start === start ? record : undefined;
-  };
-}
-
-/** The day window starting at `day`. */
-export function dayWindow(day: number): Window {
-  return { start: day, end: day + DAY_MS };
-}
-
-/**
- * Why a model's table must be rebuilt whole rather than window by window, if it must:
- * - its windows build on earlier ones (an upsert, or a model that reads itself) and a window
- *   before its last recorded one is to be rebuilt, or its windows were applied out of
- *   time order (a crash in the middle of an older etl's replay): the table is only right built
- *   from its start, in order (rows of keys no later window writes would stay otherwise);
- * - recorded windows do not fit its grain, were built under another time column, unique key,
- *   schema or materialization, or lie before its start: rows of the old layout would stay.
- */
-function refreshCause(
-  node: CompiledModel,
-  recorded: readonly PartitionRecord[],
-  todo: readonly Todo[],
-): string | undefined {
-  if (recorded.length === 0) return undefined;
-  const { config } = node;
-  const grain = config.uniqueKey !== undefined ? 'day' : config.grain;
-  const first = recorded[0]!;
-  if (config.start !== undefined && first.window.start < config.start)
-    return `full refresh: windows before its start (${formatDay(config.start)}) leave the table`;
-  for (const r of [first, recorded[recorded.length - 1]!])
-    if (
-      floorToGrain(r.window.start, grain) !== r.window.start ||
-      addGrain(r.window.start, grain, 1) !== r.window.end
-    )
-      return `full refresh: its windows were built at another grain`;
-  // Records share their fingerprints' strings: each distinct one is looked at once.
-  const configPart = node.fingerprint.split('.')[1];
-  let seen = '';
-  for (const r of recorded) {
-    if (r.fingerprint === seen) continue;
-    seen = r.fingerprint;
-    const parts = seen.split('.');
-    if (parts.length === 3 && parts[1] !== configPart)
-      return 'full refresh: its time column, grain, key, schema or materialization changed';
-  }
-  if (config.uniqueKey === undefined && !node.readsItself) return undefined;
-  // The last window is written again in place (its rows replace its rows, by key or time),
-  // as is any window after it; an earlier one means rebuilding from the start.
-  const last = recorded[recorded.length - 1]!.window.start;
-  if (todo.some((t) => t.window.start < last))
-    return 'full refresh: its windows build on earlier ones, and history is rebuilt from its start';
-  for (let i = 1; i < recorded.length; i++)
-    if (recorded[i]!.seq < recorded[i - 1]!.seq)
-      return 'full refresh: its windows were applied out of order';
-  return undefined;
 }

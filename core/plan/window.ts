@@ -143,3 +143,8 @@ function inferGrain(window: Window): Grain | undefined {
 
 /** Milliseconds in a day. */
 export const DAY_MS = DAY;
+
+/** The day window starting at `day`. */
+export function dayWindow(day: number): Window {
+  return { start: day, end: day + DAY };
+}

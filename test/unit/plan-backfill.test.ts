@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planBackfill, planBuild, planCatchUp } from '../../core/plan/plan-build.js';
-import { batch } from '../../core/plan/plan-steps.js';
+import { batch } from '../../core/plan/step-lookup.js';
 import type { WarehouseState } from '../../core/state/warehouse-state.js';
 import type { PartitionRecord } from '../../core/state/ledger.js';
 import type { CompiledGraph, CompiledModel } from '../../core/compile/compiled-graph.js';
