@@ -61,10 +61,14 @@ export async function runCatchUpCommand(flags: BuildFlags): Promise<number> {
 function announce(flags: BuildFlags, command: string): (plan: Plan) => void {
   return (plan) => {
     if (flags.json || flags.quiet) return;
-    const windows = plan.steps.reduce((n, s) => n + s.windows.length, 0);
+    const count = (conditional: boolean) =>
+      plan.steps.reduce((n, s) => n + (s.conditional === conditional ? s.windows.length : 0), 0);
+    const windows = count(false);
+    // Done windows whose upstream this run rebuilds: rewritten only if their inputs change.
+    const check = count(true);
     const skipped = plan.windows.reduce((n, w) => n + w.done, 0);
     process.stderr.write(
-      `etl ${command}: ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}, ${formatCount(windows)} window${windows === 1 ? '' : 's'} to write${skipped > 0 ? `, ${formatCount(skipped)} already done` : ''}\n`,
+      `etl ${command}: ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}, ${formatCount(windows)} window${windows === 1 ? '' : 's'} to write${check > 0 ? `, ${formatCount(check)} to check after their upstream` : ''}${skipped > 0 ? `, ${formatCount(skipped)} already done` : ''}\n`,
     );
   };
 }

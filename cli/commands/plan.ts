@@ -4,6 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatCount, painter, useColor } from '../output.js';
 import { labelRanges } from '../../core/plan/data-versions.js';
+import { foldReasons } from '../../core/plan/reason-fold.js';
 import { intFlag } from '../run-flags.js';
 
 interface PlanFlags extends GlobalFlags {
@@ -88,6 +89,7 @@ export function planJson(plan: Plan, withSql: boolean): unknown {
       ...(withSql ? { sql: s.sql } : {}),
     })),
     skipped: plan.skipped,
+    notes: plan.notes ?? [],
   };
 }
 
@@ -127,7 +129,7 @@ export function formatPlan(plan: Plan, color: boolean, withSql: boolean): string
       if (c.partial > 0) parts.push(`${formatCount(c.partial)} of them partial`);
       if (c.batches !== build + c.check) parts.push(`${formatCount(c.batches)} batches`);
       detail = parts.join(', ');
-      for (const r of c.reasons)
+      for (const r of foldReasons(c.reasons))
         if (r.reason !== 'missing' && r.reason !== 'forced' && r.reason !== 'full refresh')
           reasons.push(`      ${paint('dim', `${labelRanges(r.windows)}: ${r.reason}`)}`);
     } else detail = first.reason;
@@ -161,5 +163,6 @@ export function formatPlan(plan: Plan, color: boolean, withSql: boolean): string
   }
   const windows = plan.steps.reduce((n, s) => n + s.windows.length, 0);
   const count = plan.steps.length;
+  for (const note of plan.notes ?? []) lines.push(paint('yellow', `note: ${note}`));
   return `${lines.join('\n')}\n${count} step${count === 1 ? '' : 's'} (${formatCount(windows)} window${windows === 1 ? '' : 's'}) to run, ${plan.skipped.length} skipped\n`;
 }

@@ -1,6 +1,7 @@
 import { projectStatus, type ModelStatus, type WindowState } from '../../core/api/status.js';
 import { formatDay, formatTimestamp, type Window } from '../../core/plan/window.js';
 import { labelRanges } from '../../core/plan/data-versions.js';
+import { foldReasons } from '../../core/plan/reason-fold.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatCount, painter, useColor } from '../output.js';
 
@@ -112,12 +113,34 @@ function renderModel(m: ModelStatus, color: boolean): string {
     row.push(cell(w.state, color));
     rows.set(key, row);
   }
+  // Runs of rows where nothing is built yet fold into one line, so that what is built shows.
+  const folded: { key: string; line: string }[] = [];
   const keys = [...rows.keys()];
-  const shown = keys.slice(m.grain === 'hour' ? -7 : -24);
-  const lines = shown.map((k) => `  ${k.padEnd(10)} ${rows.get(k)!.join('')}`);
-  if (keys.length > shown.length)
+  for (let i = 0; i < keys.length;) {
+    let j = i;
+    const empty = (k: string) =>
+      rows.get(k)!.every((c) => c === ' ' || c === cell('missing', color));
+    while (j < keys.length && empty(keys[j]!)) j++;
+    if (j - i >= 2) {
+      const count = keys
+        .slice(i, j)
+        .reduce((n, k) => n + rows.get(k)!.filter((c) => c !== ' ').length, 0);
+      folded.push({
+        key: keys[i]!,
+        line: `  ${`${keys[i]}..${keys[j - 1]}`.padEnd(10)} ${paint('dim', `${formatCount(count)} windows, none built`)}`,
+      });
+      i = j;
+      continue;
+    }
+    const k = keys[i]!;
+    folded.push({ key: k, line: `  ${k.padEnd(10)} ${rows.get(k)!.join('')}` });
+    i++;
+  }
+  const shown = folded.slice(m.grain === 'hour' ? -8 : -24);
+  const lines = shown.map((f) => f.line);
+  if (folded.length > shown.length)
     lines.unshift(
-      `  ${paint('dim', `(${keys.length - shown.length} earlier rows not shown; last window ${formatTimestamp(m.windows.at(-1)!.window.start)})`)}`,
+      `  ${paint('dim', `(${folded.length - shown.length} earlier rows not shown; last window ${formatTimestamp(m.windows.at(-1)!.window.start)})`)}`,
     );
   return `${head}\n${lines.join('\n')}\n${explain(m, paint)}`;
 }
@@ -133,7 +156,9 @@ function explain(m: ModelStatus, paint: ReturnType<typeof painter>): string {
     const key = `${w.state} ${w.state === 'partial' ? `(${w.reason})` : `because ${w.reason}`}`;
     byReason.set(key, [...(byReason.get(key) ?? []), w.window]);
   }
-  const reasons = [...byReason];
+  const reasons = foldReasons([...byReason].map(([reason, windows]) => ({ reason, windows }))).map(
+    (g) => [g.reason, g.windows] as const,
+  );
   const shown = reasons.length > REASONS ? reasons.slice(0, REASONS - 1) : reasons;
   const lines = shown.map(
     ([reason, windows]) =>

@@ -2,6 +2,7 @@ import { verifyProject, type WindowCheck } from '../../core/api/verify.js';
 import { UsageError } from '../../core/errors.js';
 import { formatDay, windowLabel, type Window } from '../../core/plan/window.js';
 import { labelRanges } from '../../core/plan/data-versions.js';
+import { foldReasons } from '../../core/plan/reason-fold.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatCount, painter, useColor } from '../output.js';
 
@@ -44,6 +45,7 @@ export async function verifyCommand(flags: VerifyFlags): Promise<number> {
         mismatched: summary.mismatched,
         stale: summary.stale,
         accepted: summary.accepted,
+        unverified: summary.unverified,
         missing: summary.missing,
         mismatches: summary.checks
           .filter((c) => c.status === 'mismatch')
@@ -70,10 +72,20 @@ export async function verifyCommand(flags: VerifyFlags): Promise<number> {
   } else {
     for (const s of summary.skipped)
       process.stdout.write(`${paint('dim', `skip ${s.model}: ${s.reason}`)}\n`);
-    for (const g of staleGroups(summary.checks))
+    const stale = staleGroups(summary.checks);
+    for (const g of stale)
       process.stdout.write(
         `${paint('yellow', 'STALE')} ${g.model} ${labelRanges(g.windows)}: ${g.reason}\n  ${paint('cyan', 'fix')}: ${g.fix}\n`,
       );
+    if (stale.length > 1) {
+      // One command for all of them: the span of every group, every seed and model.
+      const from = Math.min(...stale.map((g) => g.windows[0]!.start));
+      const to = Math.max(...stale.map((g) => g.windows[g.windows.length - 1]!.end)) - 1;
+      const selectors = new Set(stale.flatMap((g) => [...g.seeds, `${g.model}+`]));
+      process.stdout.write(
+        `${paint('cyan', 'fix all')}: etl backfill --from ${formatDay(from)} --to ${formatDay(to)} -s ${[...selectors].join(' ')}\n`,
+      );
+    }
     const parts = [
       `${formatCount(summary.matched)} windows match`,
       `${formatCount(summary.mismatched)} mismatched`,
@@ -82,6 +94,10 @@ export async function verifyCommand(flags: VerifyFlags): Promise<number> {
       parts.push(`${formatCount(summary.stale)} stale (to rebuild, not compared)`);
     if (summary.accepted > 0)
       parts.push(`${formatCount(summary.accepted)} accepted with --forward-only (not compared)`);
+    if (summary.unverified > 0)
+      parts.push(
+        `${formatCount(summary.unverified)} current but not rebuilt (they build on earlier windows)`,
+      );
     if (summary.missing > 0) parts.push(`${formatCount(summary.missing)} not built`);
     process.stdout.write(
       `${ok ? paint('green', 'Verified') : paint('red', summary.mismatched > 0 ? 'Mismatches' : 'Stale windows')}: ${parts.join(', ')}\n`,
@@ -93,7 +109,7 @@ export async function verifyCommand(flags: VerifyFlags): Promise<number> {
 /** Stale windows by model and reason, with one command for each group. */
 function staleGroups(
   checks: readonly WindowCheck[],
-): { model: string; reason: string; windows: Window[]; fix: string }[] {
+): { model: string; reason: string; windows: Window[]; seeds: string[]; fix: string }[] {
   const groups = new Map<string, { model: string; reason: string; windows: Window[] }>();
   for (const c of checks) {
     if (c.status !== 'stale') continue;
@@ -102,8 +118,18 @@ function staleGroups(
     group.windows.push(c.window);
     groups.set(key, group);
   }
-  return [...groups.values()].map((g) => ({
-    ...g,
-    fix: `etl backfill --from ${formatDay(g.windows[0]!.start)} --to ${formatDay(g.windows[g.windows.length - 1]!.end - 1)} -s ${g.model}+`,
-  }));
+  const byModel = new Map<string, { reason: string; windows: Window[] }[]>();
+  for (const g of groups.values()) byModel.set(g.model, [...(byModel.get(g.model) ?? []), g]);
+  const folded = [...byModel].flatMap(([model, list]) =>
+    foldReasons(list).map((g) => ({ model, ...g })),
+  );
+  return folded.map((g) => {
+    // A seed edited on disk is reloaded only when selected.
+    const seeds = [...g.reason.matchAll(/seed (\w+) changed/g)].map((m) => m[1]!);
+    return {
+      ...g,
+      seeds,
+      fix: `etl backfill --from ${formatDay(g.windows[0]!.start)} --to ${formatDay(g.windows[g.windows.length - 1]!.end - 1)} -s ${[...seeds, `${g.model}+`].join(' ')}`,
+    };
+  });
 }

@@ -92,6 +92,7 @@ export async function runCommand(
     if (conn === undefined || engine === undefined) throw new Error(`${command} needs a warehouse`);
     const runId = (options.runId ?? (() => newRunId(clock())))();
     options.onPlan?.(plan);
+    for (const note of plan.notes ?? []) options.onNotice?.(note);
     const upgrade = await ensureLedger(conn);
     if (upgrade !== undefined)
       options.onNotice?.(
@@ -218,11 +219,51 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
       state = withDrift(state, drift);
       plan = planner(compiled, state, planOptions(versions));
     }
+    const notes = unselectedSeedNotes(compiled, selected, state);
+    if (notes.length > 0) plan = { ...plan, notes };
     return { plan, state, versions, compiled, seedHashes, engine, conn, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * Seeds edited on disk since they were loaded that selected models read (directly or through
+ * views) but the selection leaves out: a seed is reloaded only when selected, as in dbt, and
+ * what reads it is then current with the rows loaded before. Said, not acted on.
+ */
+function unselectedSeedNotes(
+  compiled: CompiledGraph,
+  selected: ReadonlySet<string>,
+  state: WarehouseState,
+): string[] {
+  const seeds = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (name: string): void => {
+    for (const p of compiled.graph.parents(name)) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      const node = compiled.nodes.get(p);
+      if (node?.kind === 'seed') {
+        if (!selected.has(p)) seeds.add(p);
+      } else if (node?.kind === 'model' && node.config.materialized === 'view' && !selected.has(p))
+        walk(p);
+    }
+  };
+  for (const name of selected) if (compiled.nodes.get(name)?.kind === 'model') walk(name);
+  if (seeds.size === 0) return [];
+  const hashes = hashSeeds(compiled, seeds);
+  return [...seeds]
+    .filter((s) => {
+      const loaded = state.seeds.get(s);
+      return loaded !== undefined && loaded.fileHash !== hashes.get(s);
+    })
+    .sort()
+    .map(
+      (s) =>
+        `seed ${s} changed on disk but is not selected: what reads it keeps the rows loaded before; select it too (-s ${s} ...) to load the edit and rebuild what reads it`,
+    );
 }
 
 /** Open, and while another process holds the warehouse, poll until `waitMs` has passed. */

@@ -55,6 +55,8 @@ export class DataVersions {
   /** The version of models that read no windows, the same for each of their windows. */
   private readonly constant = new Map<string, InputVersion>();
   private readonly whole = new Map<string, string | undefined>();
+  /** Reasons of models that read no windows, by model and recorded input version. */
+  private readonly wholeReasons = new Map<string, string[]>();
 
   constructor(
     private readonly compiled: CompiledGraph,
@@ -257,6 +259,7 @@ export class DataVersions {
   recordWhole(name: string, version: string): void {
     this.whole.set(name, version);
     this.constant.clear();
+    this.wholeReasons.clear();
   }
 
   /**
@@ -276,6 +279,24 @@ export class DataVersions {
    */
   changes(model: CompiledModel, record: PartitionRecord): string[] {
     const inputs = this.inputsOf(model.name);
+    // Reading no windows, every window with the same recorded version has the same reasons.
+    if (record.inputVersion !== undefined && inputs.every((i) => i.kind === 'whole')) {
+      const key = `${model.name}\u0000${record.inputVersion}`;
+      let reasons = this.wholeReasons.get(key);
+      if (reasons === undefined) {
+        reasons = this.describe(model, record, inputs);
+        this.wholeReasons.set(key, reasons);
+      }
+      return reasons;
+    }
+    return this.describe(model, record, inputs);
+  }
+
+  private describe(
+    model: CompiledModel,
+    record: PartitionRecord,
+    inputs: readonly ModelInput[],
+  ): string[] {
     const from = record.inputStart ?? record.window.start;
     let differs: (i: number) => boolean = () => true;
     if (record.inputVersion !== undefined) {

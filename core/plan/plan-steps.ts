@@ -393,11 +393,11 @@ class StepPlanner {
     const all = byStart
       ? [...wanted, ...this.cascade(node, byStart, wantedStarts!)].sort((a, b) => a.start - b.start)
       : wanted;
-    if (this.options.forwardOnly) this.planAcceptance(node);
     if (all.length === 0) {
-      const restructured = refreshCause(node, recorded, []);
+      const restructured = refreshCause(node, recorded, [], this.relationOf(name));
       if (restructured !== undefined) this.planRefresh(node, restructured);
       else {
+        if (this.options.forwardOnly) this.planAcceptance(node, new Set());
         this.skipped.push({ model: name, reason: this.skipReason(node) });
         discard();
       }
@@ -439,11 +439,16 @@ class StepPlanner {
       }
     }
     // A table whose history is rewritten, or whose layout changed, is rebuilt whole, aside.
-    const restructured = refreshCause(node, recorded, todo);
+    const restructured = refreshCause(node, recorded, todo, this.relationOf(name));
     if (restructured !== undefined) {
       this.planRefresh(node, restructured);
       return;
     }
+    if (this.options.forwardOnly)
+      this.planAcceptance(
+        node,
+        new Set(todo.filter((t) => !t.conditional).map((t) => t.window.start)),
+      );
     const chained = config.uniqueKey !== undefined || node.readsItself;
     discard();
     this.emitWindows(node, todo, chained, {
@@ -451,6 +456,11 @@ class StepPlanner {
       total: all.length,
       range: { start: all[0]!.start, end: all[all.length - 1]!.end },
     });
+  }
+
+  /** What holds a model's name in the warehouse, and the last view or table build of it. */
+  private relationOf(name: string) {
+    return { kind: this.state.relations.get(name), build: this.state.builds.get(name) };
   }
 
   /** Whether any step of the plan changes data `name` reads (through views). */
@@ -465,16 +475,18 @@ class StepPlanner {
   }
 
   /** `--forward-only`: every window built under an older definition takes the current one. */
-  private planAcceptance(node: CompiledModel): void {
+  private planAcceptance(node: CompiledModel, rebuilt: ReadonlySet<number>): void {
     const old = (this.state.partitions.get(node.name) ?? []).filter(
       (r) => !currentDefinition(node, r),
     );
-    if (old.length === 0) return;
+    // Windows this run rebuilds anyway take the new definition with their new rows.
+    const kept = old.filter((r) => !rebuilt.has(r.window.start)).length;
+    if (kept === 0) return;
     this.accept.push({
       model: node.name,
       fingerprint: node.fingerprint,
       from: [...new Set(old.map((r) => r.fingerprint))],
-      windows: old.length,
+      windows: kept,
     });
   }
 
@@ -513,6 +525,23 @@ class StepPlanner {
     const emitted: Step[] = [];
     let previous: Step | undefined;
     let first: Step | undefined;
+    // One renderer, and one array of each set of dependencies, shared by the model's steps.
+    const lazy = (window: Window, inc: boolean): string =>
+      renderModel(this.compiled, node, {
+        window,
+        isIncremental: inc,
+        ...(refresh ? { overrides: { self: refresh.self } } : {}),
+      });
+    const shared = new Map<string, readonly string[]>();
+    const dependencies = (deps: ReadonlySet<string>): readonly string[] => {
+      if (deps.size === 0) return NO_DEPS;
+      const list = [...deps];
+      const key = list.join('\u0000');
+      const known = shared.get(key);
+      if (known !== undefined) return known;
+      shared.set(key, list);
+      return list;
+    };
     for (const group of batches) {
       const only = group.length === 1 ? group[0]!.window : undefined;
       const span = only ?? mergeWindows(group.map((g) => g.window));
@@ -545,17 +574,10 @@ class StepPlanner {
           : first === undefined && refresh.fresh
             ? 'start'
             : 'continue',
-        deps.size === 0 ? NO_DEPS : [...deps],
+        dependencies(deps),
         group.find((g) => !g.conditional)?.reason ?? group[0]!.reason,
         group.every((g) => g.conditional),
-        eager
-          ? this.render(node, span, isIncremental, refresh?.self)
-          : (window, inc) =>
-              renderModel(this.compiled, node, {
-                window,
-                isIncremental: inc,
-                ...(refresh ? { overrides: { self: refresh.self } } : {}),
-              }),
+        eager ? this.render(node, span, isIncremental, refresh?.self) : lazy,
       );
       this.add(step, refresh === undefined);
       emitted.push(step);
@@ -597,7 +619,10 @@ class StepPlanner {
     const kept = new Set<number>();
     for (const r of aside ?? []) {
       const standing = windowStanding(node, r.window, r, context);
-      if (standing.state === 'done') kept.add(r.window.start);
+      // A window whose inputs this run rebuilds is written again after them.
+      const range = { start: this.versions.inputStart(node, r.window), end: r.window.end };
+      if (standing.state === 'done' && this.upstreamSteps(node, range).size === 0)
+        kept.add(r.window.start);
     }
     // An aside table from another definition is started again.
     const fresh =

@@ -91,4 +91,6 @@ export interface Plan {
   readonly windows: readonly ModelWindows[];
   /** Written before the steps run (`--forward-only`). */
   readonly accept: readonly Acceptance[];
+  /** Things the user should know before it runs (an edited seed left out of the selection). */
+  readonly notes?: readonly string[];
 }

@@ -1,5 +1,7 @@
 import type { CompiledModel } from '../compile/compiled-graph.js';
 import type { PartitionRecord } from '../state/ledger.js';
+import type { BuildState } from '../state/builds.js';
+import type { RelationKind } from '../engine/adapter.js';
 import { addGrain, floorToGrain, formatDay, type Window } from './window.js';
 
 /**
@@ -9,13 +11,26 @@ import { addGrain, floorToGrain, formatDay, type Window } from './window.js';
  *   time order (a crash in the middle of an older etl's replay): the table is only right built
  *   from its start, in order (rows of keys no later window writes would stay otherwise);
  * - recorded windows do not fit its grain, were built under another time column, unique key,
- *   schema or materialization, or lie before its start: rows of the old layout would stay.
+ *   schema or materialization, or lie before its start: rows of the old layout would stay;
+ * - its relation was last written as a view or a table (the model was one before): its rows
+ *   are not windows, and old windows in the ledger no longer describe them.
  */
 export function refreshCause(
   node: CompiledModel,
   recorded: readonly PartitionRecord[],
   todo: readonly { readonly window: Window }[],
+  relation: { readonly kind: RelationKind | undefined; readonly build: BuildState | undefined },
 ): string | undefined {
+  // What holds the name now was written as a view or a table, not window by window.
+  const newestWindow = recorded.reduce((n, r) => Math.max(n, r.seq), -Infinity);
+  if (
+    relation.kind === 'view' ||
+    (relation.kind === 'table' &&
+      relation.build !== undefined &&
+      relation.build.materialized !== 'incremental' &&
+      relation.build.seq >= newestWindow)
+  )
+    return 'full refresh: it was built as a view or table before';
   if (recorded.length === 0) return undefined;
   const { config } = node;
   const grain = config.uniqueKey !== undefined ? 'day' : config.grain;

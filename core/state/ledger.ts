@@ -135,6 +135,7 @@ function parseRecords(model: string, text: string): PartitionRecord[] {
   const records: PartitionRecord[] = [];
   const f: string[] = new Array<string>(11);
   let fingerprint = '';
+  let inputVersion = '';
   for (let pos = 0; pos < text.length;) {
     let end = text.indexOf('\n', pos);
     if (end < 0) end = text.length;
@@ -145,8 +146,10 @@ function parseRecords(model: string, text: string): PartitionRecord[] {
       at = bar + 1;
     }
     f[10] = text.slice(at, end);
-    // One string per fingerprint, not one per window.
+    // One string per fingerprint, not one per window; and per run of equal input versions
+    // (a model that reads no windows has one for all of them).
     if (f[2] !== '') fingerprint = f[2]!;
+    if (f[5] !== inputVersion) inputVersion = f[5]!;
     const start = Number(f[0]);
     const seq = Number(f[9]);
     records.push({
@@ -155,7 +158,7 @@ function parseRecords(model: string, text: string): PartitionRecord[] {
       fingerprint,
       rowCount: Number(f[3]),
       contentHash: f[4] || undefined,
-      inputVersion: f[5] || undefined,
+      inputVersion: inputVersion || undefined,
       inputStart: f[6] ? start - Number(f[6]) : undefined,
       partial: f[7] || undefined,
       forwardOnly: f[8] === '1',

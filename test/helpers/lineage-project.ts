@@ -20,13 +20,16 @@
  *
  * Variants change what a clean build gives: `events` and `users` edit seed rows, `daily`
  * edits the model's SQL (`B` changes its rows; `C` is `A` with comments and spacing only; `S`
- * moves its start two days later), `tier` changes the grain of `daily_tier`.
+ * moves its start two days later), `tier` changes the grain of `daily_tier` and `tierAs` its
+ * materialization (windows, or a table or a view over the whole range whose counts are ten
+ * times as large: rows of one left in the relation of the other show).
  */
 export interface LineageVariant {
   readonly events: 'A' | 'B';
   readonly users: 'A' | 'B';
   readonly daily: 'A' | 'B' | 'C' | 'S';
   readonly tier?: 'day' | 'week';
+  readonly tierAs?: 'incremental' | 'table' | 'view';
 }
 
 export const LINEAGE_FIRST_DAY = Date.UTC(2024, 1, 26);
@@ -77,6 +80,7 @@ group by all`;
 ${dailyA.replace('group by all', 'group   by all -- one row a day')}
 `;
   const week = variant.tier === 'week';
+  const tierAs = variant.tierAs ?? 'incremental';
   return {
     'seeds/events.csv': `${rows.join('\n')}\n`,
     'seeds/users.csv': `${users.join('\n')}\n`,
@@ -85,10 +89,14 @@ ${dailyA.replace('group by all', 'group   by all -- one row a day')}
     'models/user_tiers.sql': `{{ config(materialized='table') }}
 select user_id, upper(tier) as tier from {{ ref('users') }}`,
     'models/daily.sql': daily,
-    'models/daily_tier.sql': `{{ config(materialized='incremental', time_column='day', start='2024-02-26', lookback=1${week ? ", grain='week'" : ''}) }}
-select ${week ? "date_trunc('week', e.ts)::date" : 'e.ts::date'} as day, t.tier, count(*) as events
+    'models/daily_tier.sql': `${
+      tierAs === 'incremental'
+        ? `{{ config(materialized='incremental', time_column='day', start='2024-02-26', lookback=1${week ? ", grain='week'" : ''}) }}`
+        : `{{ config(materialized='${tierAs}') }}`
+    }
+select ${week ? "date_trunc('week', e.ts)::date" : 'e.ts::date'} as day, t.tier, count(*)${tierAs === 'incremental' ? '' : ' * 10'} as events
 from {{ ref('stg_events') }} as e join {{ ref('user_tiers') }} as t using (user_id)
-where e.ts >= {{ start }} and e.ts < {{ end }}
+${tierAs === 'incremental' ? 'where e.ts >= {{ start }} and e.ts < {{ end }}' : ''}
 group by all`,
     'models/weekly.sql': `{{ config(materialized='incremental', time_column='week', grain='week', start='2024-02-26') }}
 select date_trunc('week', day)::date as week, count(*) as days, sum(events) as events, sum(amount) as amount

@@ -173,6 +173,20 @@ describe('data versions on a ported shop', () => {
     });
     expect(of(plan.models, 'payments_daily')).toMatchObject({ stale: 0, check: 0, done: 99 });
     expect(of(plan.models, 'monthly_orders')).toMatchObject({ check: 4 });
+    // Left out of the selection, the seed is not reloaded, as in dbt; the plan says so.
+    const narrow = json<PlanJson & { notes: string[] }>(
+      p,
+      'plan',
+      '--from',
+      '2018-01-01',
+      '--to',
+      '2018-04-09',
+      '-s',
+      'orders+',
+    );
+    expect(narrow.notes).toEqual([
+      expect.stringMatching(/^seed raw_orders changed on disk but is not selected/),
+    ]);
 
     const summary = json<Summary>(p, 'backfill', '--from', '2018-01-01', '--to', '2018-04-09');
     expect(built(summary, 'orders')).toBe(99);
@@ -227,6 +241,18 @@ describe('data versions on a ported shop', () => {
     );
     expect(plan.accept).toEqual([expect.objectContaining({ model: 'orders', windows: 90 })]);
     expect(of(plan.models, 'orders')).toMatchObject({ stale: 0, missing: 9, done: 90 });
+    // Windows the run rebuilds anyway (here forced) take the new SQL: they are not counted.
+    const forced = json<PlanJson>(
+      p,
+      'plan',
+      '--from',
+      '2018-03-01',
+      '--to',
+      '2018-03-31',
+      '--forward-only',
+      '--force',
+    );
+    expect(forced.accept).toEqual([expect.objectContaining({ model: 'orders', windows: 59 })]);
     const summary = json<Summary>(
       p,
       'backfill',
@@ -389,6 +415,32 @@ select date_trunc('week', d)::date as w, sum(n) as n, sum(amt) as amt from {{ re
     expect(await weeks(p)).toEqual(await weeks(reference));
     expect(status(p, '2024-02-25').models.every((m) => m.stale.length === 0)).toBe(true);
   });
+
+  it.each(['table', 'view'])(
+    'a daily model made a %s and incremental again is rebuilt whole, not taken as done',
+    async (other) => {
+      const p = make(files());
+      ok(p, 'run', '--until', '2024-02-25');
+      // As a table or view it holds other rows (doubled counts) under the same name.
+      const whole = `{{ config(materialized='${other}') }}
+select ts::date as d, count(*) * 2 as n, sum(amount) as amt from {{ ref('stg_events') }} group by all`;
+      p.write('models/ev_day.sql', whole);
+      ok(p, 'build', '--date', '2024-01-10');
+      p.write('models/ev_day.sql', DAY);
+      const plan = json<PlanJson>(p, 'plan', '--until', '2024-02-25');
+      expect(of(plan.models, 'ev_day')).toMatchObject({ refresh: true });
+      expect(ok(p, 'plan', '--until', '2024-02-25').stdout).toContain(
+        'full refresh: it was built as a view or table before',
+      );
+      ok(p, 'run', '--until', '2024-02-25');
+      const reference = clean(files());
+      const days = (q: TempProject) =>
+        queryFile(q.warehouse, 'SELECT d::VARCHAR AS d, n, amt FROM ev_day ORDER BY d');
+      expect(await days(p)).toEqual(await days(reference));
+      expect(await weeks(p)).toEqual(await weeks(reference));
+      expect(status(p, '2024-02-25').models.every((m) => m.stale.length === 0)).toBe(true);
+    },
+  );
 
   it("a column renamed under on_schema_change='append_new_columns' rebuilds what reads it", async () => {
     const p = make(files());
