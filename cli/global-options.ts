@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import { parseDay } from '../core/plan/dates.js';
+import { parseDay, SUPPORTED_DAYS, supportedDay } from '../core/plan/dates.js';
 import type { ProjectOptions } from '../core/api/open-project.js';
 
 /** Flags every command accepts. */
@@ -50,6 +50,11 @@ export function parseDateFlag(text: string | undefined, flag: string): number | 
   if (day === undefined)
     throw new UsageError(
       `invalid ${flag} '${text}': expected a real date YYYY-MM-DD, 'today' or 'yesterday'`,
+      flag,
+    );
+  if (!supportedDay(day))
+    throw new UsageError(
+      `${flag} '${text}' is outside the supported dates ${SUPPORTED_DAYS} (README: Dates)`,
       flag,
     );
   return day;

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { EtlError, ExitCode, UsageError, errorMessage } from '../core/errors.js';
+import { EtlError, ExitCode, UsageError, environmentError, errorMessage } from '../core/errors.js';
 import { collect, type GlobalFlags } from './global-options.js';
+import { DEFAULT_RETRY } from '../core/execute/retry.js';
 
 /** What a command's action resolves to: the process exit code. */
 type Action = (flags: Record<string, unknown> & GlobalFlags) => Promise<number>;
@@ -90,7 +91,7 @@ export function createProgram(
   const writer = (c: Command): Command =>
     select(c)
       .option('--threads <n>', 'windows written at once, one connection each (default: 4)')
-      .option('--retries <n>', 'retries of transient errors (default: 4)')
+      .option('--retries <n>', `retries of transient errors (default: ${DEFAULT_RETRY.retries})`)
       .option('--fail-fast', 'stop at the first failure')
       .option('--no-test', "skip the models' data tests")
       .option('--wait [seconds]', 'wait for another etl process to release the warehouse')
@@ -231,15 +232,28 @@ async function reportError(error: unknown, json: boolean, root: string): Promise
       );
     return error.exitCode;
   }
+  // A full disk or a file etl may not write, met after the warehouse opened.
+  const environment = environmentError(error, 'the warehouse');
+  if (environment !== undefined) return reportError(environment, json, root);
   const message = errorMessage(error);
   if (json)
     process.stdout.write(
       `${JSON.stringify({ status: 'error', error: { code: 'E_INTERNAL', message, file: null, line: null } })}\n`,
     );
-  else
+  else {
+    // The message once, then where it came from (the stack without its first line, which
+    // repeats the message), then what to do.
+    const frames =
+      error instanceof Error && error.stack !== undefined
+        ? error.stack
+            .split('\n')
+            .filter((l) => /^\s+at /.test(l))
+            .join('\n')
+        : '';
     process.stderr.write(
-      `error[E_INTERNAL]: ${message}\n${error instanceof Error ? (error.stack ?? '') : ''}\n`,
+      `error[E_INTERNAL]: ${message}\n${frames === '' ? '' : `${frames}\n`}  help: this is a bug in etl, not in your project: please report it with the command and this output\n`,
     );
+  }
   return ExitCode.failed;
 }
 

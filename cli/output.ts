@@ -1,5 +1,6 @@
 import type { EtlError } from '../core/errors.js';
 import { ProjectErrors, type SourceLocation } from '../core/errors.js';
+import { redactSecrets } from '../core/engine/target.js';
 
 /** Whether to colour a stream: a TTY, and NO_COLOR not set. */
 export function useColor(stream: NodeJS.WriteStream): boolean {
@@ -51,7 +52,9 @@ function excerpt(
   const gutter = String(at.line);
   const pad = ' '.repeat(gutter.length);
   out.push(`${pad} ${paint('blue', '|')}`);
-  out.push(`${paint('blue', gutter)} ${paint('blue', '|')} ${src.replace(/\t/g, ' ')}`);
+  out.push(
+    `${paint('blue', gutter)} ${paint('blue', '|')} ${redactSecrets(src).replace(/\t/g, ' ')}`,
+  );
   if (at.column !== undefined)
     out.push(
       `${pad} ${paint('blue', '|')} ${' '.repeat(Math.max(0, at.column - 1))}${paint('red', '^')}`,

@@ -137,6 +137,35 @@ export class EngineError extends EtlError {
   }
 }
 
+/**
+ * A failure of the machine rather than of the project (a file etl may not write, a full
+ * disk, a damaged warehouse file) as an error a person can act on: its own code, the path,
+ * and what to do. Undefined for anything else.
+ */
+export function environmentError(error: unknown, path: string): EtlError | undefined {
+  const message = errorMessage(error);
+  const said = message.split('\n')[0] ?? message;
+  if (/no space left on device|ENOSPC|disk is full|could not (?:write|extend)/i.test(message))
+    return new EtlError('E_DISK_FULL', `the disk of ${path} is full: ${said}`, {
+      exitCode: ExitCode.failed,
+      cause: error,
+      hint: 'free space and rerun the same command: each window commits whole or not at all, so nothing was half-written, and the rerun skips what is done',
+    });
+  if (/permission denied|read-only file system|EACCES|EROFS|EPERM/i.test(message))
+    return new EtlError('E_WAREHOUSE_READ_ONLY', `etl may not write ${path}: ${said}`, {
+      exitCode: ExitCode.failed,
+      cause: error,
+      hint: 'writing commands need write access to the warehouse file and its folder (DuckDB keeps a .wal file beside it); status, plan, verify and test --warehouse only read it',
+    });
+  if (/corrupt|not a valid DuckDB database|checksum .* does not match|invalid block/i.test(message))
+    return new EtlError('E_WAREHOUSE_CORRUPT', `the warehouse file ${path} is damaged: ${said}`, {
+      exitCode: ExitCode.failed,
+      cause: error,
+      hint: 'restore it from a backup, or move it aside and rebuild: etl backfill over its range writes a new one (seeds are reloaded)',
+    });
+  return undefined;
+}
+
 /** The message of any thrown value. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

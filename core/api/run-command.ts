@@ -1,4 +1,4 @@
-import { UsageError, WarehouseInUseError } from '../errors.js';
+import { UsageError, WarehouseInUseError, errorMessage } from '../errors.js';
 import { openEngine } from '../engine/open-engine.js';
 import { isMissingFile } from '../engine/target.js';
 import { inTransaction, type Connection, type Engine } from '../engine/adapter.js';
@@ -136,14 +136,21 @@ export async function runCommand(
       throw error;
     }
     const summary = summarize(command, runId, performance.now() - started, plan, results, compiled);
-    await conn.run(
-      finishRunSql({
-        runId,
-        finishedAt: clock(),
-        status: summary.status,
-        failures: summary.failures,
-      }),
-    );
+    try {
+      await conn.run(
+        finishRunSql({
+          runId,
+          finishedAt: clock(),
+          status: summary.status,
+          failures: summary.failures,
+        }),
+      );
+    } catch (error) {
+      // The windows are committed (or not) whatever happens here: the summary is still told.
+      options.onNotice?.(
+        `the outcome of run ${runId} could not be recorded in etl_state.runs: ${errorMessage(error).split('\n')[0]}`,
+      );
+    }
     return { plan, summary };
   } finally {
     await prepared.close();
@@ -194,7 +201,11 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
     };
   }
   const engine =
-    options.engine ?? (await openWaiting(() => openEngine(target), options.waitMs ?? 0));
+    options.engine ??
+    (await openWaiting(
+      () => openEngine(target, { readOnly: options.readOnly ?? false }),
+      options.waitMs ?? 0,
+    ));
   const closeEngine = (): Promise<void> => (options.engine ? Promise.resolve() : engine.close());
   let conn: Connection;
   try {
@@ -219,13 +230,38 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
       state = withDrift(state, drift);
       plan = planner(compiled, state, planOptions(versions));
     }
-    const notes = unselectedSeedNotes(compiled, selected, state);
+    const notes = [
+      ...missingTableNotes(compiled, selected, state),
+      ...unselectedSeedNotes(compiled, selected, state),
+    ];
     if (notes.length > 0) plan = { ...plan, notes };
     return { plan, state, versions, compiled, seedHashes, engine, conn, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * Selected incremental models whose ledger has windows but whose table is gone (dropped
+ * outside etl): their windows count as missing, and the run rebuilds those it covers.
+ */
+function missingTableNotes(
+  compiled: CompiledGraph,
+  selected: ReadonlySet<string>,
+  state: WarehouseState,
+): string[] {
+  const notes: string[] = [];
+  for (const name of selected) {
+    const node = compiled.nodes.get(name);
+    if (node?.kind !== 'model' || node.config.materialized !== 'incremental') continue;
+    const windows = state.partitions.get(name)?.length ?? 0;
+    if (windows === 0 || state.relations.get(name) === 'table') continue;
+    notes.push(
+      `the ledger records ${windows.toLocaleString('en-US')} window${windows === 1 ? '' : 's'} of ${name} but its table ${state.relations.get(name) === 'view' ? 'is a view' : 'is missing'} (changed outside etl): they count as missing and are rebuilt over the range of the command (etl run rebuilds all)`,
+    );
+  }
+  return notes.sort();
 }
 
 /**
@@ -267,14 +303,16 @@ function unselectedSeedNotes(
 }
 
 /** Open, and while another process holds the warehouse, poll until `waitMs` has passed. */
-async function openWaiting(open: () => Promise<Engine>, waitMs: number): Promise<Engine> {
+export async function openWaiting<T>(open: () => Promise<T>, waitMs: number): Promise<T> {
   const deadline = Date.now() + waitMs;
   for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
     try {
       return await open();
     } catch (error) {
-      if (!(error instanceof WarehouseInUseError) || Date.now() + delay > deadline) throw error;
-      await new Promise((r) => setTimeout(r, delay));
+      const left = deadline - Date.now();
+      if (!(error instanceof WarehouseInUseError) || left <= 0) throw error;
+      // The last try comes at the deadline, not one delay before it.
+      await new Promise((r) => setTimeout(r, Math.min(delay, left)));
     }
   }
 }

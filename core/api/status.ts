@@ -67,7 +67,7 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
   let failed = new Map<string, Window[]>();
   const { target } = compiled;
   if (!isMissingFile(target) || options.engine) {
-    const engine = options.engine ?? (await openEngine(target));
+    const engine = options.engine ?? (await openEngine(target, { readOnly: true }));
     const conn = await engine.connect();
     try {
       state = await readWarehouseState(conn, compiled);

@@ -60,7 +60,7 @@ export async function testProject(options: TestOptions): Promise<TestSummary> {
   const fallback = defaultBuildDate((options.clock ?? Date.now)());
 
   if (options.warehouse) {
-    const engine = await openEngine(compiled.target);
+    const engine = await openEngine(compiled.target, { readOnly: true });
     const conn = await engine.connect();
     try {
       await runQueryTests(conn, compiled, selected, report);

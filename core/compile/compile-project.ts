@@ -177,6 +177,7 @@ export function compileProject(project: Project, options: CompileOptions): Compi
     new Map(drafts.map((d) => [d.name, d.refs])),
     known,
     errors,
+    new Set(project.models.map((m) => m.name).filter((n) => !modelConfigs.has(n))),
   );
 
   if (errors.length > 0) throw new ProjectErrors(errors);

@@ -1,6 +1,7 @@
+import { isStateSchema } from '../project/reserved.js';
 import { ProjectError, type SourceLocation } from '../errors.js';
 import { NAME_PATTERN } from '../project/load-project.js';
-import { parseInstant } from '../plan/dates.js';
+import { parseInstant, SUPPORTED_DAYS, supportedDay } from '../plan/dates.js';
 import { GRAINS, type Grain } from '../plan/window.js';
 import { describeType } from '../project/config-check.js';
 import { didYouMean } from '../util/suggest.js';
@@ -106,7 +107,14 @@ export function parseModelConfig(
   const materialized = oneOf('materialized', MATERIALIZATIONS, 'view');
   const grain = oneOf('grain', GRAINS, 'day');
   const timeColumn = identifier('time_column');
-  const schema = identifier('schema');
+  let schema = identifier('schema');
+  if (schema !== undefined && isStateSchema(schema)) {
+    fail(
+      `config schema='${schema}' is etl's own: it holds the ledger (etl_state.partitions, runs...), which models cannot write`,
+      'pick another schema',
+    );
+    schema = undefined;
+  }
   const description = string('description');
   const onSchemaChange = oneOf('on_schema_change', ON_SCHEMA_CHANGE, 'fail');
 
@@ -119,6 +127,12 @@ export function parseModelConfig(
       fail(
         `config start=${JSON.stringify(startRaw)} is not a date (YYYY-MM-DD or 'YYYY-MM-DD HH:MM')`,
       );
+  }
+  if (start !== undefined && !supportedDay(start)) {
+    fail(
+      `config start=${JSON.stringify(startRaw instanceof Date ? startRaw.toISOString().slice(0, 10) : startRaw)} is outside the supported dates ${SUPPORTED_DAYS}`,
+    );
+    start = undefined;
   }
 
   let uniqueKey: string[] | undefined;

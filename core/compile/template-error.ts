@@ -56,6 +56,21 @@ export function toTemplateError(
     const found = needle === undefined ? undefined : locateText(text, needle);
     if (found) ({ line, column } = found);
   }
+  // An include that is not there: the include naming it.
+  const missing = /template not found: (.+)$/.exec(message)?.[1];
+  // (Nunjucks gives its line 0-based and the column of another token: the name is searched.)
+  if (text !== undefined && missing !== undefined) {
+    const found = locateText(text, missing.trim());
+    if (found) ({ line, column } = found);
+  }
+  // A block left open at the end of the file: the tag that opened it.
+  if (line === undefined && text !== undefined && /end of file/i.test(message)) {
+    const open = unclosedBlock(text);
+    if (open) {
+      ({ line, column } = offsetToLineCol(text, open.offset));
+      message = `{% ${open.tag} %} is never closed (no {% end${open.tag} %} before the end of the file)`;
+    }
+  }
   if (message === 'attempted to output null or undefined value' && text !== undefined && line) {
     const expr = expressionAt(text, line, column ?? 1);
     if (expr) message = `'${expr}' is undefined`;
@@ -99,4 +114,31 @@ function expressionAt(text: string, line: number, column: number): string | unde
   const close = src.indexOf('}}', open);
   const expr = src.slice(open + 2, close < 0 ? undefined : close).trim();
   return expr === '' ? undefined : expr;
+}
+
+const BLOCKS = new Set([
+  'if',
+  'for',
+  'macro',
+  'block',
+  'call',
+  'filter',
+  'raw',
+  'asyncEach',
+  'asyncAll',
+]);
+
+/** The innermost block tag of `text` left open at its end, with its offset. */
+function unclosedBlock(text: string): { tag: string; offset: number } | undefined {
+  const stack: { tag: string; offset: number }[] = [];
+  for (const m of text.matchAll(/\{%-?\s*(\w+)([^%]*)%\}/g)) {
+    const tag = m[1] ?? '';
+    if (BLOCKS.has(tag) || (tag === 'set' && !(m[2] ?? '').includes('=')))
+      stack.push({ tag, offset: m.index });
+    else if (tag.startsWith('end')) {
+      const at = stack.map((s) => s.tag).lastIndexOf(tag.slice(3));
+      if (at >= 0) stack.length = at;
+    }
+  }
+  return stack.at(-1);
 }

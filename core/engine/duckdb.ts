@@ -1,5 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { EngineError, WarehouseInUseError, errorMessage } from '../errors.js';
+import { EngineError, WarehouseInUseError, environmentError, errorMessage } from '../errors.js';
 import { quoteString } from '../util/sql.js';
 import type { Column, Connection, Engine, RelationKind, Row } from './adapter.js';
 
@@ -7,14 +7,24 @@ import type { Column, Connection, Engine, RelationKind, Row } from './adapter.js
 const instances = new Map<string, { instance: DuckDBInstance; users: number }>();
 
 /** Open a DuckDB file (or `:memory:`). A file locked by another process is a clear error. */
-export async function openDuckDB(path: string, display = `duckdb:${path}`): Promise<Engine> {
+export async function openDuckDB(
+  path: string,
+  display = `duckdb:${path}`,
+  options: { readOnly?: boolean } = {},
+): Promise<Engine> {
   const memory = path === ':memory:';
-  let entry = memory ? undefined : instances.get(path);
+  const readOnly = (options.readOnly ?? false) && !memory;
+  // A writer's instance serves readers of the same process too.
+  const key = readOnly && instances.has(path) ? path : readOnly ? `${path}\u0000ro` : path;
+  let entry = memory ? undefined : instances.get(key);
   if (!entry) {
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, {
         autoinstall_known_extensions: 'false',
+        // Commands that only read open the file read-only: they work on a file or folder they
+        // cannot write, and let other readers in.
+        ...(readOnly ? { access_mode: 'READ_ONLY' } : {}),
         // DuckDB keeps what it wrote cached up to 80% of RAM by default; a limit bounds it.
         ...(process.env.ETL_DUCKDB_MEMORY_LIMIT
           ? { memory_limit: process.env.ETL_DUCKDB_MEMORY_LIMIT }
@@ -26,10 +36,13 @@ export async function openDuckDB(path: string, display = `duckdb:${path}`): Prom
         const pid = /PID (\d+)/i.exec(message)?.[1];
         throw new WarehouseInUseError(display, pid === undefined ? undefined : Number(pid), error);
       }
-      throw new EngineError(`cannot open warehouse ${display}: ${message}`, error);
+      throw (
+        environmentError(error, path) ??
+        new EngineError(`cannot open warehouse ${display}: ${message}`, error)
+      );
     }
     entry = { instance, users: 0 };
-    if (!memory) instances.set(path, entry);
+    if (!memory) instances.set(key, entry);
   }
   entry.users += 1;
   const opened = entry;
@@ -47,7 +60,7 @@ export async function openDuckDB(path: string, display = `duckdb:${path}`): Prom
       closed = true;
       opened.users -= 1;
       if (opened.users === 0) {
-        if (!memory) instances.delete(path);
+        if (!memory) instances.delete(key);
         opened.instance.closeSync();
       }
       return Promise.resolve();

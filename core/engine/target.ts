@@ -47,6 +47,16 @@ export function redact(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, '$1***@');
 }
 
+/**
+ * Any text (a quoted line of a project file, say) with the passwords of URLs and of
+ * `password=` settings in it replaced by `***`: secrets are never echoed.
+ */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s'"]*:)[^@\s'"]*@/gi, '$1***@')
+    .replace(/(password\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&'"]+)/gi, '$1***');
+}
+
 /** The schema models go to when they set none. */
 export function defaultSchema(target: Target): string {
   return target.kind === 'duckdb' ? 'main' : 'public';

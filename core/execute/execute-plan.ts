@@ -258,6 +258,20 @@ async function recordFailure(ctx: WriteContext, step: Step, error: EtlError): Pr
 }
 
 function asStepError(step: Step, error: unknown): EtlError {
+  // A template error met only in a later window (rendered when it runs): its place in the
+  // file is part of the message, as the summary prints messages.
+  if (error instanceof EtlError && error.location?.file !== undefined) {
+    const { file, line, column } = error.location;
+    const at = [file, line, line === undefined ? undefined : column]
+      .filter((p) => p !== undefined)
+      .join(':');
+    return new EtlError(error.code, `${at}: ${error.message}`, {
+      exitCode: error.exitCode,
+      location: error.location,
+      hint: error.hint,
+      cause: error,
+    });
+  }
   if (error instanceof EtlError) return error;
   return new WindowError('E_SQL', `model '${step.model}': ${errorMessage(error)}`, {
     model: step.model,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'n
 import { basename, join, relative, sep } from 'node:path';
 import { EtlError, ProjectError, ProjectErrors } from '../errors.js';
 import { parseProjectConfig } from './parse-config.js';
+import { reservedName } from './reserved.js';
 import type { ModelFile, Project, ProjectConfig, ProjectFile, SeedFile } from './project.js';
 
 /** The names a model or seed may have: they become SQL identifiers and file names. */
@@ -36,13 +37,13 @@ export function loadProject(dir: string): Project {
   );
 
   const errors: EtlError[] = [];
-  const models = discover(root, config.modelsDir, '.sql', true).map((path): ModelFile => ({
+  const models = discover(root, config.modelsDir, '.sql', true, errors).map((path): ModelFile => ({
     name: basename(path, '.sql'),
     path,
     relPath: toRel(root, path),
     text: readFileSync(path, 'utf8'),
   }));
-  const seeds = discover(root, config.seedsDir, '.csv', false).map((path): SeedFile => {
+  const seeds = discover(root, config.seedsDir, '.csv', false, errors).map((path): SeedFile => {
     const name = basename(path, '.csv');
     return {
       name,
@@ -62,6 +63,11 @@ export function loadProject(dir: string): Project {
           { file: file.relPath },
         ),
       );
+      continue;
+    }
+    const reserved = reservedName(file.name);
+    if (reserved !== undefined) {
+      errors.push(new ProjectError('E_NAME', reserved, { file: file.relPath }));
       continue;
     }
     const other = seen.get(file.name.toLowerCase());
@@ -92,23 +98,84 @@ export function loadProject(dir: string): Project {
     text: readFileSync(path, 'utf8'),
   });
   const schemaFiles = [
-    ...discover(root, config.modelsDir, '.yml', true),
-    ...discover(root, config.modelsDir, '.yaml', true),
+    ...discover(root, config.modelsDir, '.yml', true, errors),
+    ...discover(root, config.modelsDir, '.yaml', true, errors),
   ]
     .sort()
     .map(read);
-  const testFiles = discover(root, 'tests', '.sql', true).map(read);
+  const testFiles = discover(root, 'tests', '.sql', true, errors).map(read);
+  if (errors.length > 0) throw new ProjectErrors(errors);
   return { root, configFile, config, models, seeds, schemaFiles, testFiles };
 }
 
-function discover(root: string, dir: string, ext: string, recursive: boolean): string[] {
+/**
+ * Files of `ext` under `root/dir`, sorted. Symbolic links are followed when they resolve
+ * inside the project (a link is read under its own name) and refused when they leave it:
+ * project files are code, and a link must not make etl read what lies outside.
+ */
+function discover(
+  root: string,
+  dir: string,
+  ext: string,
+  recursive: boolean,
+  errors: EtlError[] = [],
+): string[] {
   const base = join(root, dir);
   if (!existsSync(base)) return [];
-  const entries = readdirSync(base, { recursive, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && e.name.endsWith(ext) && !e.name.startsWith('.'))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+  const inside = (real: string) => real === root || real.startsWith(root + sep);
+  if (!inside(realpathSync(base))) {
+    errors.push(
+      new ProjectError(
+        'E_CONFIG',
+        `${dir} resolves outside the project (${realpathSync(base)}): etl reads only files inside it`,
+      ),
+    );
+    return [];
+  }
+  const found: string[] = [];
+  const seen = new Set<string>();
+  const walk = (folder: string): void => {
+    const real = realpathSync(folder);
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(folder, entry.name);
+      let isFile = entry.isFile();
+      let isDir = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = realpathSync(path);
+        } catch {
+          errors.push(
+            new ProjectError('E_SYMLINK', `${toRel(root, path)} is a broken symbolic link`, {
+              file: toRel(root, path),
+            }),
+          );
+          continue;
+        }
+        if (!inside(target)) {
+          if (isDir || entry.name.endsWith(ext) || statSync(target).isDirectory())
+            errors.push(
+              new ProjectError(
+                'E_SYMLINK',
+                `${toRel(root, path)} links outside the project (to ${target}): etl reads only files inside it`,
+                { file: toRel(root, path) },
+              ),
+            );
+          continue;
+        }
+        const stat = statSync(target);
+        isFile = stat.isFile();
+        isDir = stat.isDirectory();
+      }
+      if (isDir && recursive) walk(path);
+      else if (isFile && entry.name.endsWith(ext)) found.push(path);
+    }
+  };
+  walk(base);
+  return found.sort();
 }
 
 function toRel(root: string, path: string): string {

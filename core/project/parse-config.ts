@@ -3,6 +3,8 @@ import { YamlFile } from '../util/yaml-file.js';
 import { describeType, isRecord, rejectUnknownKeys } from './config-check.js';
 import type { ProjectConfig, SeedConfig, SourceDef } from './project.js';
 import { parseTarget } from '../engine/target.js';
+import { isStateSchema } from './reserved.js';
+import { isAbsolute, normalize } from 'node:path';
 
 const KEYS = ['name', 'target', 'models_dir', 'seeds_dir', 'vars', 'sources', 'seeds'] as const;
 
@@ -45,6 +47,19 @@ export function parseProjectConfig(
     return v;
   };
 
+  // One rule for folders: relative to the project, and inside it.
+  const folder = (key: string): string | undefined => {
+    const v = str(key);
+    if (v !== undefined && (isAbsolute(v) || normalize(v).split(/[\\/]/)[0] === '..'))
+      throw new ProjectError(
+        'E_CONFIG',
+        `'${key}' must be a folder inside the project, relative to it: got '${v}'`,
+        yaml.locate([key]),
+        { hint: 'etl reads project files from inside the project only; link or copy them in' },
+      );
+    return v;
+  };
+
   const target = str('target');
   if (target !== undefined) {
     try {
@@ -75,6 +90,12 @@ export function parseProjectConfig(
         yaml.locate([...at, k], true),
       );
       const { table, path } = def;
+      if (typeof table === 'string' && table.split('.').slice(0, -1).some(isStateSchema))
+        throw new ProjectError(
+          'E_CONFIG',
+          `source '${group}.${name}' names '${table}', in etl's own schema (its ledger): etl's ledger is not a source (read it with etl status --json)`,
+          yaml.locate([...at, 'table']),
+        );
       if (typeof table === 'string' && path === undefined) defs[name] = { table };
       else if (typeof path === 'string' && table === undefined) defs[name] = { path };
       else
@@ -108,8 +129,8 @@ export function parseProjectConfig(
   return {
     name: str('name') ?? defaultName,
     target,
-    modelsDir: str('models_dir') ?? 'models',
-    seedsDir: str('seeds_dir') ?? 'seeds',
+    modelsDir: folder('models_dir') ?? 'models',
+    seedsDir: folder('seeds_dir') ?? 'seeds',
     vars: mapping('vars'),
     sources,
     seeds,

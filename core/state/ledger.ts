@@ -3,7 +3,8 @@ import { formatTimestamp, type Window } from '../plan/window.js';
 import { quoteString, sqlLiteral } from '../util/sql.js';
 
 /** The schema that holds etl's own state, next to the data so that it commits with it. */
-export const STATE_SCHEMA = 'etl_state';
+export { STATE_SCHEMA } from '../project/reserved.js';
+import { STATE_SCHEMA } from '../project/reserved.js';
 
 /** The next value of the ledger's commit order: monotonic, assigned by the database. */
 export const NEXT_SEQ = `nextval('${STATE_SCHEMA}.seq')`;

@@ -16,12 +16,15 @@ export function checkSchema(
   refs: ReadonlyMap<string, readonly string[]>,
   known: ReadonlySet<string>,
   errors: EtlError[],
+  /** Models that failed to compile: reported already, their entries are not checked. */
+  broken: ReadonlySet<string> = new Set(),
 ): void {
   const models = [...configs.keys()];
   const fail = (message: string, location: ProjectError['location']) =>
     errors.push(new ProjectError('E_SCHEMA', message, location));
   const seen = new Set<string>();
   for (const doc of schema.docs) {
+    if (broken.has(doc.name)) continue;
     if (!configs.has(doc.name))
       fail(
         `schema file describes unknown model '${doc.name}'${didYouMean(doc.name, models)}`,
@@ -42,6 +45,7 @@ export function checkSchema(
   for (const unit of schema.unitTests) {
     if (names.has(unit.name)) fail(`unit test '${unit.name}' is defined twice`, unit.location);
     names.add(unit.name);
+    if (broken.has(unit.model)) continue;
     const config = configs.get(unit.model);
     if (config === undefined) {
       fail(

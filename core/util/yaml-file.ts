@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { ProjectError, type SourceLocation } from '../errors.js';
 
 /** A parsed YAML file that can tell the line of any key or value by its path. */
@@ -12,7 +12,26 @@ export class YamlFile {
     this.file = file;
     this.doc = doc;
     this.lines = lines;
-    this.value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    try {
+      this.value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    } catch (error) {
+      // An alias that expands too far (a "billion laughs" file) is refused, not expanded.
+      if (!(error instanceof ReferenceError)) throw error;
+      let offset: number | undefined;
+      visit(doc, {
+        Alias(_key, node) {
+          offset = node.range?.[0];
+          return visit.BREAK;
+        },
+      });
+      const pos = offset === undefined ? undefined : lines.linePos(offset);
+      throw new ProjectError(
+        'E_YAML',
+        `invalid YAML: its aliases expand too far (more than 100 copies): ${error.message.toLowerCase()}`,
+        { file, ...(pos ? { line: pos.line, column: pos.col } : {}) },
+        { hint: 'write the values out, or use fewer nested aliases (*name)' },
+      );
+    }
   }
 
   /** Parse `text`; a syntax error is a ProjectError at its line and column. */

@@ -25,6 +25,8 @@ interface Case {
   args: string[];
   exit: number;
   contains: string[];
+  /** Words the output must not hold (a secret). */
+  absent?: string[];
   stdout?: boolean;
   writes?: boolean;
   outside?: Record<string, string>;
@@ -61,7 +63,7 @@ describe('bad input: a clear error, the right exit code, and the warehouse untou
     const project = join(root, 'project');
     cpSync(join(CORPUS, '_base'), project, { recursive: true });
     if (existsSync(join(CORPUS, name, 'files')))
-      cpSync(join(CORPUS, name, 'files'), project, { recursive: true });
+      cpSync(join(CORPUS, name, 'files'), project, { recursive: true, verbatimSymlinks: true });
     for (const [file, text] of Object.entries(spec.outside ?? {})) {
       mkdirSync(dirname(join(root, file)), { recursive: true });
       writeFileSync(join(root, file), text);
@@ -73,6 +75,8 @@ describe('bad input: a clear error, the right exit code, and the warehouse untou
     const output = spec.stdout ? result.stdout : result.stderr;
     expect(result.code, `${spec.args.join(' ')}\n${result.stderr}${result.stdout}`).toBe(spec.exit);
     for (const words of spec.contains) expect(output).toContain(words);
+    for (const words of spec.absent ?? [])
+      expect(result.stdout + result.stderr).not.toContain(words);
     if (spec.exit === 2 && !spec.stdout) expect(output).toMatch(/^error\[E_[A-Z_]+\]: /m);
 
     if (spec.query)

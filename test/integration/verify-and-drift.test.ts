@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempProject, type TempProject } from '../helpers/temp-project.js';
 import { runCli } from '../helpers/run-cli.js';
-import { queryFile } from '../helpers/duckdb.js';
+import { queryFile, snapshot } from '../helpers/duckdb.js';
 import { backfillProjectFiles } from '../helpers/backfill-project.js';
 
 let project: TempProject | undefined;
@@ -93,5 +93,72 @@ describe('ledger integrity', () => {
     };
     expect(again.partitions.built).toBe(0);
     expect(runCli(['verify', ...RANGE], p.root).code).toBe(0);
+  });
+
+  it('a table dropped by hand is reported, its windows count as missing, and all of them are rebuilt', async () => {
+    const p = built();
+    const before = await snapshot(p.warehouse);
+    await queryFile(p.warehouse, 'DROP TABLE main.daily');
+    const status = JSON.parse(
+      runCli(['status', '--until', '2024-01-10', '--json'], p.root).stdout,
+    ) as {
+      models: { name: string; done: string[]; missing: string[] }[];
+    };
+    const daily = status.models.find((m) => m.name === 'daily')!;
+    expect(daily.done).toEqual([]);
+    expect(daily.missing).toHaveLength(10);
+    const result = runCli(['backfill', ...RANGE, '--json'], p.root);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'note: the ledger records 10 windows of daily but its table is missing (changed outside etl)',
+    );
+    expect(await snapshot(p.warehouse)).toEqual(before);
+    expect(runCli(['verify', ...RANGE], p.root).code).toBe(0);
+  });
+
+  it('a wrong clock decides nothing: rows stamped an hour (or a year) ahead are not newer', async () => {
+    const p = built();
+    // Every ledger row of daily stamped a year ahead, as a run under a wrong clock would.
+    await queryFile(
+      p.warehouse,
+      `UPDATE etl_state.partitions SET finished_at = finished_at + INTERVAL 1 YEAR WHERE model = 'daily'`,
+    );
+    const again = JSON.parse(runCli(['backfill', ...RANGE, '--json'], p.root).stdout) as {
+      partitions: { built: number };
+    };
+    expect(again.partitions.built).toBe(0);
+    // A forced rebuild now writes rows with an earlier clock: they still count, by seq.
+    p.write(
+      'models/daily_totals.sql',
+      `{{ config(materialized='incremental', time_column='day', start='2024-01-01') }}
+select day, events * 3 as double_events, amount from {{ ref('daily') }}
+where day >= {{ start }} and day < {{ end }}`,
+    );
+    expect(runCli(['backfill', ...RANGE, '--force', '-s', 'daily+', '--quiet'], p.root).code).toBe(
+      0,
+    );
+    const status = JSON.parse(
+      runCli(['status', '--until', '2024-01-10', '--json'], p.root).stdout,
+    ) as {
+      models: { name: string; stale: string[]; done: string[] }[];
+    };
+    for (const m of status.models) expect(m.stale, m.name).toEqual([]);
+    expect(runCli(['verify', ...RANGE], p.root).code).toBe(0);
+  });
+
+  it('two columns swapped in a SELECT: rebuilt, and verify compares by column name', () => {
+    const p = built();
+    p.write(
+      'models/daily.sql',
+      `{{ config(materialized='incremental', time_column='day', start='2024-01-01') }}
+select ts::date as day, sum(amount::decimal(10, 2)) as amount, count(*) as events
+from {{ ref('stg_events') }}
+where ts >= {{ start }} and ts < {{ end }}
+group by all`,
+    );
+    expect(runCli(['backfill', ...RANGE, '--quiet'], p.root).code).toBe(0);
+    const result = runCli(['verify', ...RANGE], p.root);
+    expect(result.stdout).not.toContain('rows changed outside etl');
+    expect(result.code, result.stdout).toBe(0);
   });
 });

@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempProject, type TempProject } from '../helpers/temp-project.js';
+import { BIN, runCli } from '../helpers/run-cli.js';
+import { backfillProjectFiles } from '../helpers/backfill-project.js';
+
+/**
+ * Failures of the machine, not of the project: each has its own code, names the path and
+ * says what to do, exits 1, and leaves the warehouse as it was.
+ */
+let project: TempProject | undefined;
+afterEach(() => {
+  if (project) chmodSync(project.root, 0o755);
+  project?.cleanup();
+  project = undefined;
+});
+
+/** Run etl as a user who may not write the project: `nobody` when root, else the same user. */
+function runAsReader(args: string[], cwd: string) {
+  const root = process.getuid?.() === 0;
+  const [command, prefix] = root
+    ? ['runuser', ['-u', 'nobody', '--', process.execPath, BIN]]
+    : [process.execPath, [BIN]];
+  const result = spawnSync(command, [...prefix, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ETL_TARGET: '', HOME: cwd },
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('environment failures', () => {
+  it('a damaged warehouse file: E_WAREHOUSE_CORRUPT with the path and what to do', () => {
+    project = tempProject(backfillProjectFiles(3));
+    const garbage = randomBytes(300_000);
+    writeFileSync(project.warehouse, garbage);
+    const result = runCli(['status'], project.root);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `error[E_WAREHOUSE_CORRUPT]: the warehouse file ${project.warehouse} is damaged`,
+    );
+    expect(result.stderr).toContain('help: restore it from a backup');
+    expect(result.stderr).not.toContain('E_INTERNAL');
+    expect(readFileSync(project.warehouse).equals(garbage)).toBe(true);
+  });
+
+  it('a warehouse etl may not write: reading commands work, writing ones say why', () => {
+    project = tempProject(backfillProjectFiles(3));
+    expect(
+      runCli(['backfill', '--from', '2024-01-01', '--to', '2024-01-03', '--quiet'], project.root)
+        .code,
+    ).toBe(0);
+    const before = readFileSync(project.warehouse);
+    // Readable by all, writable by no one but its owner (root when tests run as root).
+    chmodSync(project.root, 0o555);
+    chmodSync(project.warehouse, 0o444);
+    for (const args of [
+      ['status'],
+      ['plan', '--date', '2024-01-02'],
+      ['test', '--warehouse'],
+      ['verify', '--from', '2024-01-01', '--to', '2024-01-03'],
+    ]) {
+      const read = runAsReader(args, project.root);
+      expect(read.code, `${args.join(' ')}: ${read.stderr}`).toBe(0);
+    }
+    const write = runAsReader(['build', '--date', '2024-01-02'], project.root);
+    expect(write.code).toBe(1);
+    expect(write.stderr).toContain(`error[E_WAREHOUSE_READ_ONLY]: etl may not write`);
+    expect(write.stderr).toContain('help: writing commands need write access');
+    expect(readFileSync(project.warehouse).equals(before)).toBe(true);
+  });
+});
