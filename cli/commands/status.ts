@@ -1,6 +1,13 @@
 import { projectStatus, type ModelStatus, type WindowState } from '../../core/api/status.js';
-import { formatDay, formatTimestamp, type Window } from '../../core/plan/window.js';
-import { labelRanges } from '../../core/plan/data-versions.js';
+import {
+  addGrain,
+  countWindows,
+  floorToGrain,
+  formatDay,
+  formatTimestamp,
+  windowLabel,
+  type Window,
+} from '../../core/plan/window.js';
 import { foldReasons } from '../../core/plan/reason-fold.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatCount, painter, useColor } from '../output.js';
@@ -22,25 +29,22 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
   });
   if (flags.json) {
     const iso = (ms: number) => new Date(ms).toISOString();
-    const pick = (m: ModelStatus, s: WindowState) =>
-      m.windows.filter((w) => w.state === s).map((w) => iso(w.window.start));
-    const why = (m: ModelStatus) =>
-      Object.fromEntries(
-        m.windows.filter((w) => w.reason !== undefined).map((w) => [iso(w.window.start), w.reason]),
-      );
     process.stdout.write(
       `${JSON.stringify({
         models: models.map((m) => ({
           name: m.name,
           materialized: m.materialized,
           grain: m.grain,
-          done: pick(m, 'done'),
-          partial: pick(m, 'partial'),
-          stale: pick(m, 'stale'),
-          failed: pick(m, 'failed'),
-          missing: pick(m, 'missing'),
-          reasons: why(m),
-          forward_only: m.windows.filter((w) => w.forwardOnly).map((w) => iso(w.window.start)),
+          counts: { ...m.counts, forward_only: m.forwardOnly },
+          // Runs of windows in one state: [from, to) as ISO times, with their count.
+          ranges: m.ranges.map((r) => ({
+            from: iso(r.from),
+            to: iso(r.to),
+            state: r.state,
+            count: r.count,
+            ...(r.reason === undefined ? {} : { reason: r.reason }),
+            ...(r.forwardOnly ? { forward_only: true } : {}),
+          })),
           ...(m.refreshing === undefined ? {} : { refreshing: m.refreshing }),
         })),
       })}\n`,
@@ -90,59 +94,119 @@ function rowKey(m: ModelStatus, start: number): string {
   }
 }
 
+/** Windows of a long range drawn cell by cell at each of its ends; the middle is folded. */
+const DRAWN = 400;
+
 function renderModel(m: ModelStatus, color: boolean): string {
   const paint = painter(color);
-  const count = (s: WindowState) => m.windows.filter((w) => w.state === s).length;
-  const forward = m.windows.filter((w) => w.forwardOnly).length;
-  const head = `${paint('bold', m.name)}  ${paint('dim', `${m.materialized}, ${m.grain}`)}  done ${formatCount(count('done'))}${forward > 0 ? ` (${formatCount(forward)} forward-only)` : ''}, partial ${formatCount(count('partial'))}, missing ${formatCount(count('missing'))}, stale ${formatCount(count('stale'))}, failed ${formatCount(count('failed'))}`;
-  if (m.windows.length === 0)
+  const c = m.counts;
+  const head = `${paint('bold', m.name)}  ${paint('dim', `${m.materialized}, ${m.grain}`)}  done ${formatCount(c.done)}${m.forwardOnly > 0 ? ` (${formatCount(m.forwardOnly)} forward-only)` : ''}, partial ${formatCount(c.partial)}, missing ${formatCount(c.missing)}, stale ${formatCount(c.stale)}, failed ${formatCount(c.failed)}`;
+  if (m.ranges.length === 0)
     return `${head}\n  ${paint('dim', 'no start in its config and nothing built yet')}\n`;
-  const rows = new Map<string, string[]>();
-  for (const w of m.windows) {
-    const key = rowKey(m, w.window.start);
-    const row = rows.get(key) ?? [];
-    if (row.length === 0 && m.grain === 'day') {
-      // Pad the first row so that columns are days of the month.
-      const dom = new Date(w.window.start).getUTCDate();
-      for (let i = 1; i < dom; i++) row.push(' ');
+  // Rows of cells; a long range draws its first and last windows and folds the rest.
+  type Row = { key: string; cells: string[] } | { key: string; fold: string };
+  const rows: Row[] = [];
+  const push = (start: number, state: WindowState): void => {
+    const key = rowKey(m, start);
+    let row = rows.at(-1);
+    if (row === undefined || row.key !== key || !('cells' in row)) {
+      row = { key, cells: [] };
+      // Pad the first row so that columns are days of the month, or hours of the day.
+      const pad =
+        m.grain === 'day'
+          ? new Date(start).getUTCDate() - 1
+          : m.grain === 'hour'
+            ? new Date(start).getUTCHours()
+            : 0;
+      for (let i = 0; i < pad; i++) row.cells.push(' ');
+      rows.push(row);
     }
-    if (row.length === 0 && m.grain === 'hour') {
-      const hour = new Date(w.window.start).getUTCHours();
-      for (let i = 0; i < hour; i++) row.push(' ');
+    row.cells.push(cell(state, color));
+  };
+  for (const r of m.ranges) {
+    if (r.count <= 2 * DRAWN) {
+      for (let s = r.from; s < r.to; s = addGrain(s, m.grain, 1)) push(s, r.state);
+      continue;
     }
-    row.push(cell(w.state, color));
-    rows.set(key, row);
+    let s = r.from;
+    for (let i = 0; i < DRAWN; i++, s = addGrain(s, m.grain, 1)) push(s, r.state);
+    const tail = addGrain(r.to, m.grain, -DRAWN);
+    const folded = r.count - 2 * DRAWN;
+    rows.push({
+      key: `${rowKey(m, s)}..${rowKey(m, addGrain(tail, m.grain, -1))}`,
+      fold: `${formatCount(folded)} windows ${FOLDED[r.state]}`,
+    });
+    for (s = tail; s < r.to; s = addGrain(s, m.grain, 1)) push(s, r.state);
   }
   // Runs of rows where nothing is built yet fold into one line, so that what is built shows.
-  const folded: { key: string; line: string }[] = [];
-  const keys = [...rows.keys()];
-  for (let i = 0; i < keys.length;) {
+  const empty = (row: Row) =>
+    'fold' in row
+      ? row.fold.endsWith(FOLDED.missing)
+      : row.cells.every((c) => c === ' ' || c === cell('missing', color));
+  const lines: string[] = [];
+  for (let i = 0; i < rows.length;) {
     let j = i;
-    const empty = (k: string) =>
-      rows.get(k)!.every((c) => c === ' ' || c === cell('missing', color));
-    while (j < keys.length && empty(keys[j]!)) j++;
+    while (j < rows.length && empty(rows[j]!)) j++;
     if (j - i >= 2) {
-      const count = keys
-        .slice(i, j)
-        .reduce((n, k) => n + rows.get(k)!.filter((c) => c !== ' ').length, 0);
-      folded.push({
-        key: keys[i]!,
-        line: `  ${`${keys[i]}..${keys[j - 1]}`.padEnd(10)} ${paint('dim', `${formatCount(count)} windows, none built`)}`,
-      });
+      const count = countWindows(rangeStart(rows, i, m), rangeEnd(rows, j - 1, m), m.grain);
+      lines.push(
+        `  ${`${firstKey(rows[i]!)}..${lastKey(rows[j - 1]!)}`.padEnd(10)} ${paint('dim', `${formatCount(count)} windows, none built`)}`,
+      );
       i = j;
       continue;
     }
-    const k = keys[i]!;
-    folded.push({ key: k, line: `  ${k.padEnd(10)} ${rows.get(k)!.join('')}` });
+    const row = rows[i]!;
+    lines.push(
+      'fold' in row
+        ? `  ${row.key.padEnd(10)} ${paint('dim', row.fold)}`
+        : `  ${row.key.padEnd(10)} ${row.cells.join('')}`,
+    );
     i++;
   }
-  const shown = folded.slice(m.grain === 'hour' ? -8 : -24);
-  const lines = shown.map((f) => f.line);
-  if (folded.length > shown.length)
-    lines.unshift(
-      `  ${paint('dim', `(${folded.length - shown.length} earlier rows not shown; last window ${formatTimestamp(m.windows.at(-1)!.window.start)})`)}`,
+  const shown = lines.slice(m.grain === 'hour' ? -8 : -24);
+  const lastRange = m.ranges.at(-1)!;
+  if (lines.length > shown.length)
+    shown.unshift(
+      `  ${paint('dim', `(${lines.length - shown.length} earlier rows not shown; last window ${formatTimestamp(addGrain(lastRange.to, m.grain, -1))})`)}`,
     );
-  return `${head}\n${lines.join('\n')}\n${explain(m, paint)}`;
+  return `${head}\n${shown.join('\n')}\n${explain(m, paint)}`;
+}
+
+const FOLDED: Record<WindowState, string> = {
+  done: 'done',
+  partial: 'partial',
+  stale: 'stale',
+  failed: 'failed',
+  missing: 'none built',
+};
+
+const firstKey = (row: { key: string }) => row.key.split('..')[0]!;
+const lastKey = (row: { key: string }) => row.key.split('..').at(-1)!;
+
+/** The first window start of row `i` (rows are consecutive in time). */
+function rangeStart(rows: readonly { key: string }[], i: number, m: ModelStatus): number {
+  return keyStart(firstKey(rows[i]!), m);
+}
+
+/** The end of the last window of row `j`. */
+function rangeEnd(rows: readonly { key: string }[], j: number, m: ModelStatus): number {
+  const next = rows[j + 1];
+  if (next !== undefined) return keyStart(firstKey(next), m);
+  return m.ranges.at(-1)!.to;
+}
+
+/** The first window start of a row key (a day, a month, or a year). */
+function keyStart(key: string, m: ModelStatus): number {
+  const [y, mo, d] = key.split('-').map(Number);
+  const start = Date.UTC(y!, (mo ?? 1) - 1, d ?? 1);
+  // A row begins with the first window of the model at or after its key.
+  const first = m.ranges[0]!.from;
+  return Math.max(
+    first,
+    floorToGrain(start, m.grain) < start
+      ? addGrain(floorToGrain(start, m.grain), m.grain, 1)
+      : start,
+  );
 }
 
 /** Reason lines shown per model. */
@@ -151,10 +215,10 @@ const REASONS = 8;
 /** Why windows are stale or partial: one line per reason, with its windows as ranges. */
 function explain(m: ModelStatus, paint: ReturnType<typeof painter>): string {
   const byReason = new Map<string, Window[]>();
-  for (const w of m.windows) {
-    if (w.reason === undefined) continue;
-    const key = `${w.state} ${w.state === 'partial' ? `(${w.reason})` : `because ${w.reason}`}`;
-    byReason.set(key, [...(byReason.get(key) ?? []), w.window]);
+  for (const r of m.ranges) {
+    if (r.reason === undefined) continue;
+    const key = `${r.state} ${r.state === 'partial' ? `(${r.reason})` : `because ${r.reason}`}`;
+    byReason.set(key, [...(byReason.get(key) ?? []), { start: r.from, end: r.to }]);
   }
   const reasons = foldReasons([...byReason].map(([reason, windows]) => ({ reason, windows }))).map(
     (g) => [g.reason, g.windows] as const,
@@ -162,10 +226,15 @@ function explain(m: ModelStatus, paint: ReturnType<typeof painter>): string {
   const shown = reasons.length > REASONS ? reasons.slice(0, REASONS - 1) : reasons;
   const lines = shown.map(
     ([reason, windows]) =>
-      `  ${paint(reason.startsWith('stale') ? 'yellow' : 'cyan', `${labelRanges(windows, m.grain)}`)} ${reason}`,
+      `  ${paint(reason.startsWith('stale') ? 'yellow' : 'cyan', `${labelSpans(windows, m.grain)}`)} ${reason}`,
   );
   if (shown.length < reasons.length) {
-    const rest = reasons.slice(shown.length).reduce((n, [, w]) => n + w.length, 0);
+    const rest = reasons
+      .slice(shown.length)
+      .reduce(
+        (n, [, w]) => n + w.reduce((k, x) => k + countWindows(x.start, x.end, m.grain), 0),
+        0,
+      );
     lines.push(
       `  ${paint('dim', `... and ${formatCount(rest)} more windows for ${reasons.length - shown.length} other reasons (etl status --json lists them all)`)}`,
     );
@@ -175,6 +244,23 @@ function explain(m: ModelStatus, paint: ReturnType<typeof painter>): string {
       `  ${paint('yellow', `a full refresh is under way (${formatCount(m.refreshing)} windows written aside): rerun it with --full-refresh to finish it`)}`,
     );
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/** Spans of windows as `first..last` labels, adjacent spans merged, three at most. */
+function labelSpans(spans: readonly Window[], grain: ModelStatus['grain']): string {
+  const merged: { start: number; end: number }[] = [];
+  for (const s of spans) {
+    const last = merged.at(-1);
+    if (last && last.end === s.start) last.end = s.end;
+    else merged.push({ start: s.start, end: s.end });
+  }
+  const label = (start: number) => windowLabel({ start, end: addGrain(start, grain, 1) }, grain);
+  const shown = merged.slice(0, 3).map((s) => {
+    const lastStart = addGrain(s.end, grain, -1);
+    return lastStart === s.start ? label(s.start) : `${label(s.start)}..${label(lastStart)}`;
+  });
+  if (merged.length > 3) shown.push(`and ${merged.length - 3} more ranges`);
+  return shown.join(', ');
 }
 
 function legend(color: boolean): string {

@@ -231,6 +231,7 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
       plan = planner(compiled, state, planOptions(versions));
     }
     const notes = [
+      ...(plan.notes ?? []),
       ...missingTableNotes(compiled, selected, state),
       ...unselectedSeedNotes(compiled, selected, state),
     ];

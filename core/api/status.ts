@@ -8,9 +8,10 @@ import { DataVersions } from '../plan/data-versions.js';
 import { currentDefinition, windowStanding } from '../plan/window-state.js';
 import { labelRanges } from '../plan/data-versions.js';
 import {
+  addGrain,
+  countWindows,
   floorToGrain,
   windowLabel,
-  windowsOverlapping,
   type Grain,
   type Window,
 } from '../plan/window.js';
@@ -32,15 +33,51 @@ export interface WindowStatus {
   readonly forwardOnly?: boolean;
 }
 
+/**
+ * Consecutive windows of a model in the same state (and with the same reason): a century of
+ * hours not built yet is one range, so that status costs what it reports, not the calendar.
+ */
+export interface StatusRange {
+  /** Start of the first window. */
+  readonly from: number;
+  /** End of the last window (exclusive). */
+  readonly to: number;
+  readonly state: WindowState;
+  readonly count: number;
+  /** Why they are stale or partial. */
+  readonly reason?: string;
+  /** Their rows come from an older definition, accepted with `--forward-only`. */
+  readonly forwardOnly?: boolean;
+}
+
 /** Status of one incremental model. */
 export interface ModelStatus {
   readonly name: string;
   readonly materialized: string;
   readonly grain: Grain;
   /** Windows from the model's start (or first built window) to the last closed one. */
-  readonly windows: readonly WindowStatus[];
+  readonly ranges: readonly StatusRange[];
+  /** Windows per state. */
+  readonly counts: Readonly<Record<WindowState, number>>;
+  /** Windows whose rows were accepted with `--forward-only`. */
+  readonly forwardOnly: number;
   /** A full refresh was interrupted: windows written into the table built aside so far. */
   readonly refreshing?: number;
+}
+
+/** The windows of a model's ranges, one by one (for small spans: a test, a grid row). */
+export function* statusWindows(model: ModelStatus): Generator<WindowStatus> {
+  for (const r of model.ranges)
+    for (let start = r.from; start < r.to;) {
+      const end = addGrain(start, model.grain, 1);
+      yield {
+        window: { start, end },
+        state: r.state,
+        ...(r.reason === undefined ? {} : { reason: r.reason }),
+        ...(r.forwardOnly ? { forwardOnly: true } : {}),
+      };
+      start = end;
+    }
 }
 
 /** Options of {@link projectStatus}. */
@@ -134,52 +171,126 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
     const grain: Grain = node.config.uniqueKey !== undefined ? 'day' : node.config.grain;
     const records = state.partitions.get(name) ?? [];
     const first = node.config.start ?? records[0]?.window.start;
-    const windows: WindowStatus[] = [];
+    const entries: Entry[] = [];
     if (first !== undefined) {
       const byStart = new Map(records.map((r) => [r.window.start, r]));
       const failedStarts = new Set((failed.get(name) ?? []).map((w) => w.start));
-      const lastEnd = Math.max(floorToGrain(until, grain), records.at(-1)?.window.end ?? 0);
-      for (const window of windowsOverlapping(first, lastEnd, grain)) {
-        const record = byStart.get(window.start);
-        if (failedStarts.has(window.start)) {
-          stale.add(window.start);
-          windows.push({ window, state: 'failed' });
+      // The first window starts at or after the model's start (a start inside a week or a
+      // month leaves that window out, as every command does).
+      const from =
+        floorToGrain(first, grain) < first ? addGrain(floorToGrain(first, grain), grain, 1) : first;
+      const last = Math.max(floorToGrain(until, grain), records.at(-1)?.window.end ?? 0);
+      const lastEnd =
+        floorToGrain(last, grain) < last ? addGrain(floorToGrain(last, grain), grain, 1) : last;
+      // Only windows with a ledger row or a failure need a look: between them, none is built.
+      const looked = [...new Set([...byStart.keys(), ...failedStarts])]
+        .filter((s) => s >= from && s < lastEnd && floorToGrain(s, grain) === s)
+        .sort((a, b) => a - b);
+      let cursor = from;
+      const gap = (to: number): void => {
+        if (to > cursor)
+          entries.push({
+            window: { start: cursor, end: to },
+            state: 'missing',
+            count: countWindows(cursor, to, grain),
+          });
+      };
+      for (const start of looked) {
+        gap(start);
+        const window = { start, end: addGrain(start, grain, 1) };
+        cursor = window.end;
+        const record = byStart.get(start);
+        const seq = record?.seq;
+        if (failedStarts.has(start)) {
+          stale.add(start);
+          entries.push({ window, state: 'failed', count: 1, seq });
           continue;
         }
         const standing = windowStanding(node, window, record, { versions, state, now });
         const upstream = standing.state === 'done' ? upstreamStale(window) : undefined;
-        if (standing.state === 'missing') windows.push({ window, state: 'missing' });
+        if (standing.state === 'missing') entries.push({ window, state: 'missing', count: 1, seq });
         else if (standing.state === 'stale' || upstream !== undefined) {
-          stale.add(window.start);
-          windows.push({
+          stale.add(start);
+          entries.push({
             window,
             state: 'stale',
             reason: standing.state === 'stale' ? standing.reason : (upstream ?? ''),
+            count: 1,
+            seq,
           });
         } else
-          windows.push({
+          entries.push({
             window,
             state: standing.partial === undefined ? 'done' : 'partial',
             ...(standing.partial === undefined ? {} : { reason: standing.partial }),
             ...(record?.forwardOnly ? { forwardOnly: true } : {}),
+            count: 1,
+            seq,
           });
       }
+      gap(lastEnd);
     }
     if (node.config.uniqueKey !== undefined || node.readsItself)
-      chainStaleness(windows, new Map(records.map((r) => [r.window.start, r.seq])), stale, grain);
+      chainStaleness(entries, stale, grain);
     // An upsert model is read as a whole.
     if (node.config.uniqueKey !== undefined && stale.size > 0) staleWhole.add(name);
     if (!selected.has(name)) continue;
     const refreshing = state.refreshing?.get(name);
+    const ranges = toRanges(entries);
+    const counts = { done: 0, partial: 0, stale: 0, failed: 0, missing: 0 };
+    let forwardOnly = 0;
+    for (const r of ranges) {
+      counts[r.state] += r.count;
+      if (r.forwardOnly) forwardOnly += r.count;
+    }
     out.push({
       name,
       materialized: node.config.uniqueKey ? 'incremental (unique_key)' : 'incremental',
       grain,
-      windows,
+      ranges,
+      counts,
+      forwardOnly,
       ...(refreshing === undefined ? {} : { refreshing: refreshing.length }),
     });
   }
   return out;
+}
+
+/** A window (or a run of windows never built) of a model, as status works them out. */
+interface Entry {
+  readonly window: Window;
+  readonly state: WindowState;
+  readonly reason?: string;
+  readonly forwardOnly?: boolean;
+  readonly count: number;
+  /** The commit order of its ledger row. */
+  readonly seq?: number | undefined;
+}
+
+/** Consecutive entries of the same state, reason and acceptance, merged. */
+function toRanges(entries: readonly Entry[]): StatusRange[] {
+  const ranges: StatusRange[] = [];
+  for (const e of entries) {
+    const last = ranges.at(-1);
+    if (
+      last !== undefined &&
+      last.to === e.window.start &&
+      last.state === e.state &&
+      last.reason === e.reason &&
+      (last.forwardOnly ?? false) === (e.forwardOnly ?? false)
+    )
+      ranges[ranges.length - 1] = { ...last, to: e.window.end, count: last.count + e.count };
+    else
+      ranges.push({
+        from: e.window.start,
+        to: e.window.end,
+        state: e.state,
+        count: e.count,
+        ...(e.reason === undefined ? {} : { reason: e.reason }),
+        ...(e.forwardOnly ? { forwardOnly: true } : {}),
+      });
+  }
+  return ranges;
 }
 
 /**
@@ -188,30 +299,25 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
  * is stale, failed or missing (with windows built after it), or one applied before an earlier
  * window was rebuilt, the windows it built on are stale too.
  */
-function chainStaleness(
-  windows: WindowStatus[],
-  seqs: ReadonlyMap<number, number>,
-  stale: Set<number>,
-  grain: Grain,
-): void {
+function chainStaleness(entries: Entry[], stale: Set<number>, grain: Grain): void {
   let broken: string | undefined;
   let partialBefore = false;
   let newest = -Infinity;
-  for (let i = 0; i < windows.length; i++) {
-    const w = windows[i]!;
-    const seq = seqs.get(w.window.start);
-    if (w.state === 'done' && partialBefore)
-      windows[i] = { ...w, state: 'partial', reason: 'it builds on a partial window' };
-    if (w.state === 'partial') partialBefore = true;
-    if (w.state === 'done' || w.state === 'partial') {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const seq = e.seq;
+    if (e.state === 'done' && partialBefore)
+      entries[i] = { ...e, state: 'partial', reason: 'it builds on a partial window' };
+    if (e.state === 'partial') partialBefore = true;
+    if (e.state === 'done' || e.state === 'partial') {
       if (broken === undefined && seq !== undefined && seq < newest)
         broken = `it was applied before an earlier window was rebuilt`;
       if (broken !== undefined) {
-        windows[i] = { window: w.window, state: 'stale', reason: broken };
-        stale.add(w.window.start);
+        entries[i] = { window: e.window, state: 'stale', reason: broken, count: e.count, seq };
+        stale.add(e.window.start);
       }
     } else if (broken === undefined)
-      broken = `the earlier window ${windowLabel(w.window, grain)} is ${w.state === 'missing' ? 'missing' : 'not done'}: it builds on it`;
+      broken = `the earlier window ${windowLabel({ start: e.window.start, end: addGrain(e.window.start, grain, 1) }, grain)} is ${e.state === 'missing' ? 'missing' : 'not done'}: it builds on it`;
     if (seq !== undefined) newest = Math.max(newest, seq);
   }
 }

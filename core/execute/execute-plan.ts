@@ -1,4 +1,4 @@
-import { EtlError, WindowError, errorMessage } from '../errors.js';
+import { EtlError, WindowError, environmentError, errorMessage } from '../errors.js';
 import type { Column, Connection, Engine } from '../engine/adapter.js';
 import type { CompiledGraph, CompiledSeed } from '../compile/compiled-graph.js';
 import type { Plan, Step } from '../plan/plan.js';
@@ -273,6 +273,8 @@ function asStepError(step: Step, error: unknown): EtlError {
     });
   }
   if (error instanceof EtlError) return error;
+  const environment = environmentError(error, 'the warehouse');
+  if (environment !== undefined) return environment;
   return new WindowError('E_SQL', `model '${step.model}': ${errorMessage(error)}`, {
     model: step.model,
     window: step.windows.length > 0 ? step.id.split('@')[1] : undefined,

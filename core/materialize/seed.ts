@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { EtlError, ExitCode, errorMessage } from '../errors.js';
+import { EtlError, ExitCode, environmentError, errorMessage } from '../errors.js';
 import { inTransaction } from '../engine/adapter.js';
 import type { CompiledSeed } from '../compile/compiled-graph.js';
 import { recordSeedSql } from '../state/builds.js';
@@ -101,6 +101,9 @@ async function diagnose(ctx: WriteContext, seed: CompiledSeed): Promise<unknown>
 }
 
 function seedError(seed: CompiledSeed, error: unknown, diagnosis: unknown): EtlError {
+  // A full disk or a file etl may not write is the machine's, not the CSV's.
+  const environment = environmentError(error, 'the warehouse');
+  if (environment !== undefined) return environment;
   const first = errorMessage(error);
   const raw =
     /CSV Error on Line/.test(first) || diagnosis === undefined ? first : errorMessage(diagnosis);

@@ -109,8 +109,9 @@ class StepPlanner {
   }
 
   plan(): Plan {
+    const implied = this.changedViewsRead();
     for (const name of this.compiled.runOrder) {
-      if (!this.options.selected.has(name)) continue;
+      if (!this.options.selected.has(name) && !implied.has(name)) continue;
       const node = this.node(name);
       if (node.kind === 'seed') this.planSeed(node.name, node.fingerprint);
       else if (this.upstreamAbsent(node) || this.upstreamUnbuilt(node)) continue;
@@ -125,7 +126,39 @@ class StepPlanner {
       skipped: this.skipped,
       windows: this.windows,
       accept: this.accept,
+      ...(implied.size === 0
+        ? {}
+        : {
+            notes: [...implied].map(
+              (v) =>
+                `view ${v} changed and selected models read it: it is rebuilt too, or they would be built from the old view`,
+            ),
+          }),
     };
+  }
+
+  /**
+   * Views left out of the selection whose definition changed since they were built, that
+   * selected models read (through views): they are rebuilt too, as a window is recorded under
+   * the fingerprints of the views it reads and must be built from them.
+   */
+  private changedViewsRead(): Set<string> {
+    const implied = new Set<string>();
+    const seen = new Set<string>();
+    const walk = (name: string): void => {
+      for (const p of this.compiled.graph.parents(name)) {
+        if (seen.has(p) || this.options.selected.has(p)) continue;
+        seen.add(p);
+        const node = this.node(p);
+        if (node.kind !== 'model' || node.config.materialized !== 'view') continue;
+        const build = this.state.builds.get(p);
+        if (this.state.relations.has(p) && (build === undefined || !currentDefinition(node, build)))
+          implied.add(p);
+        walk(p);
+      }
+    };
+    for (const name of this.options.selected) if (this.node(name)?.kind === 'model') walk(name);
+    return implied;
   }
 
   /** One string per distinct reason: a million stale windows share a few. */
@@ -608,7 +641,14 @@ class StepPlanner {
       this.skipped.push({ model: name, reason: this.skipReason(node) });
       return;
     }
-    const windows = windowsOverlapping(first, last, grain);
+    // As everywhere, the first window is the first that starts at or after the start.
+    const windows = windowsOverlapping(first, last, grain).filter(
+      (w) => config.start === undefined || w.start >= config.start,
+    );
+    if (windows.length === 0) {
+      this.skipped.push({ model: name, reason: this.skipReason(node) });
+      return;
+    }
     const aside = this.state.refreshing?.get(name);
     const context = {
       versions: this.versions,

@@ -76,6 +76,21 @@ export function windowsForDay(day: number, grain: Grain, lookback = 0): Window[]
   return [...earlier, ...own];
 }
 
+/**
+ * How many windows of `grain` start in `[from, to)` for a `from` on the grain, counted without
+ * listing them (a century of hours is 876,600 windows).
+ */
+export function countWindows(from: number, to: number, grain: Grain): number {
+  if (to <= from) return 0;
+  if (grain === 'month') {
+    const a = new Date(from);
+    const b = new Date(to - 1);
+    return (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth() + 1;
+  }
+  const span = grain === 'hour' ? HOUR : grain === 'day' ? DAY : 7 * DAY;
+  return Math.ceil((to - from) / span);
+}
+
 /** Every window of `grain` overlapping the days `fromDay..toDay` (inclusive). */
 export function windowsBetween(fromDay: number, toDay: number, grain: Grain): Window[] {
   return windowsOverlapping(fromDay, toDay + DAY, grain);

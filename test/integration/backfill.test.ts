@@ -5,6 +5,7 @@ import { tempProject, type TempProject } from '../helpers/temp-project.js';
 import { runCli, runCliAsync, spawnNode } from '../helpers/run-cli.js';
 import { queryFile, snapshot } from '../helpers/duckdb.js';
 import { backfillProjectFiles } from '../helpers/backfill-project.js';
+import { readStatus } from '../helpers/status-json.js';
 
 interface Summary {
   status: string;
@@ -69,7 +70,7 @@ describe('backfill', () => {
     expect(model('totals')).toMatchObject({ built: 0, upstream_failed: 1 });
     expect(model('hourly').built).toBe(14 * 24);
 
-    const status = JSON.parse(
+    const status = readStatus(
       runCli(['status', '--json', '-s', 'daily', '--until', '2024-01-14'], project.root).stdout,
     ) as {
       models: { failed: string[]; done: string[] }[];
@@ -105,9 +106,7 @@ describe('backfill', () => {
     const daily = backfillProjectFiles(7)['models/daily.sql']!;
     type Status = { models: { name: string; stale: string[]; done: string[] }[] };
     const status = (): Status =>
-      JSON.parse(
-        runCli(['status', '--json', '--until', '2024-01-07'], project!.root).stdout,
-      ) as Status;
+      readStatus(runCli(['status', '--json', '--until', '2024-01-07'], project!.root).stdout);
     const of = (s: Status, name: string) => s.models.find((m) => m.name === name)!;
     const backfill = () => json(runCli(['backfill', ...range, '--json'], project!.root).stdout);
 

@@ -3,7 +3,8 @@ import { tempProject, type TempProject } from '../helpers/temp-project.js';
 import { runCli } from '../helpers/run-cli.js';
 import { queryFile, snapshot } from '../helpers/duckdb.js';
 import { buildProject, catchUpProject, planCatchUpProject } from '../../core/api/build.js';
-import { projectStatus } from '../../core/api/status.js';
+import { projectStatus, statusWindows } from '../../core/api/status.js';
+import { readStatus } from '../helpers/status-json.js';
 import {
   SHOP_ORDERS_SQL,
   shopDate,
@@ -63,8 +64,8 @@ interface PlanJson {
   accept: { model: string; windows: number }[];
 }
 const built = (s: Summary, model: string) => s.models.find((m) => m.name === model)?.built ?? 0;
-const status = (p: TempProject, until = '2018-04-09') =>
-  json<Status>(p, 'status', '--until', until);
+const status = (p: TempProject, until = '2018-04-09'): Status =>
+  readStatus(ok(p, 'status', '--until', until, '--json').stdout);
 const of = <T extends { name?: string; model?: string }>(list: T[], name: string): T =>
   list.find((m) => (m.name ?? m.model) === name)!;
 
@@ -353,7 +354,9 @@ from {{ ref('events') }} where ts >= {{ start }} and ts < {{ end }} group by all
     });
     expect(first.summary.failures).toEqual([]);
     const early = await projectStatus({ ...common, clock: at('2018-01-20T00:00:00Z') });
-    expect(early[0]!.windows.map((w) => [w.state, w.reason])).toEqual([['partial', 'open']]);
+    expect([...statusWindows(early[0]!)].map((w) => [w.state, w.reason])).toEqual([
+      ['partial', 'open'],
+    ]);
     // While January is open, run has nothing to do for it.
     const mid = await catchUpProject({ ...common, clock: at('2018-01-20T00:00:00Z') });
     expect(mid.summary.partitions.built).toBe(0);
@@ -366,7 +369,7 @@ from {{ ref('events') }} where ts >= {{ start }} and ts < {{ end }} group by all
     const late = await catchUpProject({ ...common, clock: at('2018-02-01T03:00:00Z') });
     expect(late.summary.partitions.built).toBe(1);
     const after = await projectStatus({ ...common, clock: at('2018-02-01T04:00:00Z') });
-    expect(after[0]!.windows.map((w) => w.state)).toEqual(['done']);
+    expect([...statusWindows(after[0]!)].map((w) => w.state)).toEqual(['done']);
     expect(await queryFile(p.warehouse, `SELECT events FROM main.monthly_events`)).toEqual([
       { events: '31' },
     ]);
@@ -441,6 +444,51 @@ select ts::date as d, count(*) * 2 as n, sum(amount) as amt from {{ ref('stg_eve
       expect(status(p, '2024-02-25').models.every((m) => m.stale.length === 0)).toBe(true);
     },
   );
+
+  it.each([
+    ['-s', 'ev_day'],
+    ['--exclude', 'stg_events'],
+  ])(
+    'a view edited and left out of the selection (%s %s) is rebuilt with what reads it',
+    async (flag, selector) => {
+      const p = make(files());
+      ok(p, 'run', '--until', '2024-02-25');
+      const view =
+        "select id, ts::timestamp as ts, cust_id, amount * 10 as amount from {{ ref('events') }}";
+      p.write('models/stg_events.sql', view);
+      const built = ok(p, 'backfill', '--from', '2024-01-01', '--to', '2024-01-03', flag, selector);
+      expect(built.stderr).toContain(
+        'note: view stg_events changed and selected models read it: it is rebuilt too',
+      );
+      ok(p, 'run', '--until', '2024-02-25');
+      const reference = clean({ ...files(), 'models/stg_events.sql': view });
+      const days = (q: TempProject) =>
+        queryFile(q.warehouse, 'SELECT d::VARCHAR AS d, n, amt FROM ev_day ORDER BY d');
+      expect(await days(p)).toEqual(await days(reference));
+      expect(await weeks(p)).toEqual(await weeks(reference));
+    },
+  );
+
+  it('a start inside a week: the first window is the first week starting at or after it, for every command', async () => {
+    const week = WEEK.replace("start='2024-01-01'", "start='2024-01-03'");
+    const p = make(files(DAY, week));
+    ok(p, 'backfill', '--from', '2024-01-01', '--to', '2024-01-31');
+    const first = await weeks(p);
+    // January's events fall on the 1st and the 15th: the week of the 1st holds the start.
+    expect(first.map((r) => r.w)).toEqual(['2024-01-15']);
+    ok(p, 'backfill', '--from', '2024-01-01', '--to', '2024-01-31', '--full-refresh');
+    expect(await weeks(p)).toEqual(first);
+    // status neither counts the week that holds the start as missing nor shows it.
+    const s = of(status(p, '2024-02-04').models, 'ev_week');
+    expect(s.missing).toEqual([]);
+    // (the last week reads days past the backfill: partial)
+    expect([...s.done, ...s.partial].sort()).toEqual([
+      '2024-01-08T00:00:00.000Z',
+      '2024-01-15T00:00:00.000Z',
+      '2024-01-22T00:00:00.000Z',
+      '2024-01-29T00:00:00.000Z',
+    ]);
+  });
 
   it("a column renamed under on_schema_change='append_new_columns' rebuilds what reads it", async () => {
     const p = make(files());

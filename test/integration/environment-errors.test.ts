@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { tempProject, type TempProject } from '../helpers/temp-project.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
 import { backfillProjectFiles } from '../helpers/backfill-project.js';
@@ -70,5 +72,41 @@ describe('environment failures', () => {
     expect(write.stderr).toContain(`error[E_WAREHOUSE_READ_ONLY]: etl may not write`);
     expect(write.stderr).toContain('help: writing commands need write access');
     expect(readFileSync(project.warehouse).equals(before)).toBe(true);
+  });
+
+  // A full disk needs a small file system: a tmpfs of 1 MiB, which only root can mount.
+  const tiny = mkdtempSync(join(tmpdir(), 'etl-tiny-'));
+  const mounted =
+    process.getuid?.() === 0 &&
+    spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', tiny]).status === 0;
+  afterAll(() => {
+    if (mounted) spawnSync('umount', [tiny]);
+    rmSync(tiny, { recursive: true, force: true });
+  });
+
+  it.runIf(mounted)('a full disk: E_DISK_FULL, exit 1, and what to do', () => {
+    project = tempProject(backfillProjectFiles(3));
+    // A seed far larger than the disk the warehouse is on.
+    const rows = ['id,ts,user_id,amount'];
+    for (let i = 0; i < 200_000; i++)
+      rows.push(
+        `${i},2024-01-0${1 + (i % 3)} 0${i % 10}:00:00,${i % 97},${(i * 7919) % 100_003}.25`,
+      );
+    project.write('seeds/events.csv', `${rows.join('\n')}\n`);
+    const result = runCli(
+      [
+        'backfill',
+        '--from',
+        '2024-01-01',
+        '--to',
+        '2024-01-03',
+        '--target',
+        `duckdb:${join(tiny, 'w.duckdb')}`,
+      ],
+      project.root,
+    );
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain('error[E_DISK_FULL]: the disk of the warehouse is full');
+    expect(result.stderr).toContain('help: free space and rerun the same command');
   });
 });

@@ -6,6 +6,7 @@ import { BIN, runCli } from '../helpers/run-cli.js';
 import { queryFile, snapshot } from '../helpers/duckdb.js';
 import { shopDate, shopProjectFiles } from '../helpers/shop-project.js';
 import { prng } from '../../bench/generated-project.js';
+import { readStatus } from '../helpers/status-json.js';
 
 /**
  * `--full-refresh` of an incremental model rebuilds its table and every window from its start
@@ -84,7 +85,7 @@ describe('--full-refresh', () => {
       expect.objectContaining({ model: 'orders', window: 'refresh 2018-02-01' }),
     ]);
     expect(await ordersOf(p)).toEqual(before);
-    const status = JSON.parse(ok(p, 'status', '-s', 'orders', '--json').stdout) as {
+    const status = readStatus(ok(p, 'status', '-s', 'orders', '--json').stdout) as {
       models: { refreshing: number; stale: string[]; failed: string[] }[];
     };
     // The old windows are still the truth of the table, stale under the new SQL.
@@ -150,7 +151,7 @@ describe('--full-refresh', () => {
       expect(written, `seed ${seed}`).toBeGreaterThanOrEqual(k);
       // Readers still see the old table, whole.
       expect(await ordersOf(p), `killed after ${k} windows (seed ${seed})`).toEqual(old);
-      const status = JSON.parse(ok(p, 'status', '-s', 'orders', '--json').stdout) as {
+      const status = readStatus(ok(p, 'status', '-s', 'orders', '--json').stdout) as {
         models: { refreshing?: number }[];
       };
       expect(status.models[0]?.refreshing).toBeGreaterThanOrEqual(k);

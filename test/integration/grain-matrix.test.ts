@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillProject, buildProject } from '../../core/api/build.js';
-import { projectStatus } from '../../core/api/status.js';
+import { projectStatus, statusWindows } from '../../core/api/status.js';
 import { openDuckDB } from '../../core/engine/duckdb.js';
 import { GRAINS } from '../../core/plan/window.js';
 import { tempProject, type TempProject } from '../helpers/temp-project.js';
@@ -112,7 +112,7 @@ describe('every grain over every grain', () => {
             expect(summary.failures).toEqual([]);
             const now = await withConnection(engine, windowHashes);
             for (const model of await projectStatus({ ...common, until: day(DAYS - 1) }))
-              for (const w of model.windows)
+              for (const w of statusWindows(model))
                 if (w.state === 'done') {
                   const key = `${model.name}@${w.window.start}`;
                   expect(now.get(key), `${key} done after ${JSON.stringify(o)}`).toBe(

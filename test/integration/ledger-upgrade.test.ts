@@ -8,6 +8,7 @@ import { loadProject } from '../../core/project/load-project.js';
 import { compileProject } from '../../core/compile/compile-project.js';
 import { parseTarget } from '../../core/engine/target.js';
 import { fileURLToPath } from 'node:url';
+import { readStatus } from '../helpers/status-json.js';
 
 /**
  * Fingerprints that etl 0.1 (wave 1, before data versions) recorded, computed by that code:
@@ -90,7 +91,7 @@ describe('a ledger from before data versions', () => {
     };
     const before = await tables();
     // Read-only commands read it as it is and change nothing.
-    const status = JSON.parse(
+    const status = readStatus(
       runCli(['status', '--json', '--until', '2024-01-08'], project.root).stdout,
     ) as { models: { name: string; done: string[]; stale: string[] }[] };
     expect(status.models.find((m) => m.name === 'daily')?.done).toHaveLength(8);
@@ -121,7 +122,7 @@ describe('a ledger from before data versions', () => {
       'seeds/events.csv',
       backfillProjectFiles(8)['seeds/events.csv']!.replace(',0.25\n', ',7.25\n'),
     );
-    const edited = JSON.parse(
+    const edited = readStatus(
       runCli(['status', '--json', '--until', '2024-01-08'], project.root).stdout,
     ) as { models: { name: string; stale: string[]; reasons: Record<string, string> }[] };
     const daily = edited.models.find((m) => m.name === 'daily')!;

@@ -3,6 +3,7 @@ import { tempProject, type TempProject } from '../helpers/temp-project.js';
 import { runCli } from '../helpers/run-cli.js';
 import { queryFile, snapshot } from '../helpers/duckdb.js';
 import { backfillProjectFiles } from '../helpers/backfill-project.js';
+import { readStatus } from '../helpers/status-json.js';
 
 let project: TempProject | undefined;
 afterEach(() => {
@@ -99,7 +100,7 @@ describe('ledger integrity', () => {
     const p = built();
     const before = await snapshot(p.warehouse);
     await queryFile(p.warehouse, 'DROP TABLE main.daily');
-    const status = JSON.parse(
+    const status = readStatus(
       runCli(['status', '--until', '2024-01-10', '--json'], p.root).stdout,
     ) as {
       models: { name: string; done: string[]; missing: string[] }[];
@@ -137,7 +138,7 @@ where day >= {{ start }} and day < {{ end }}`,
     expect(runCli(['backfill', ...RANGE, '--force', '-s', 'daily+', '--quiet'], p.root).code).toBe(
       0,
     );
-    const status = JSON.parse(
+    const status = readStatus(
       runCli(['status', '--until', '2024-01-10', '--json'], p.root).stdout,
     ) as {
       models: { name: string; stale: string[]; done: string[] }[];

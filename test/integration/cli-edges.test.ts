@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempProject, type TempProject } from '../helpers/temp-project.js';
+import { BIN, runCli } from '../helpers/run-cli.js';
+import { DEFAULT_RETRY } from '../../core/execute/retry.js';
+
+let project: TempProject | undefined;
+afterEach(() => {
+  project?.cleanup();
+  project = undefined;
+});
+
+describe('a reader that stops early', () => {
+  it('etl compile | head -1 ends quietly: exit 0, no EPIPE trace', async () => {
+    // 400 views of about 1 KB of SQL each: far more than a pipe holds.
+    const files: Record<string, string> = {};
+    const columns = Array.from({ length: 60 }, (_, i) => `${i} as column_${i}`).join(', ');
+    for (let i = 0; i < 400; i++) files[`models/m${i}.sql`] = `select ${columns}`;
+    project = tempProject(files);
+    const child = spawn(process.execPath, [BIN, 'compile'], {
+      cwd: project.root,
+      env: { ...process.env, NO_COLOR: '1', ETL_TARGET: '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [code] = (await once(child, 'close')) as [number];
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
+
+describe('the CLI at its edges', () => {
+  it('--retries says the default the code uses', () => {
+    project = tempProject({ 'models/m.sql': 'select 1 as x' });
+    expect(runCli(['build', '--help'], project.root).stdout).toMatch(
+      new RegExp(
+        `--retries <n>\\s+retries of transient errors \\(default: ${DEFAULT_RETRY.retries}\\)`,
+      ),
+    );
+  });
+
+  it('a symbolic link inside the project is read under its own name', () => {
+    project = tempProject({ 'shared/base.sql': 'select 42 as answer' });
+    mkdirSync(join(project.root, 'models'));
+    symlinkSync('../shared/base.sql', join(project.root, 'models', 'answer.sql'));
+    const result = runCli(['build', '--date', '2024-01-02', '--quiet'], project.root);
+    expect(result.code, result.stderr).toBe(0);
+    expect(runCli(['dag', '--format', 'json'], project.root).stdout).toContain('"answer"');
+  });
+
+  it('status of an hourly model from 1900 is a few ranges, not a million windows', () => {
+    project = tempProject({
+      'models/hourly.sql': `{{ config(materialized='incremental', time_column='h', grain='hour', start='1900-01-01') }}
+select {{ start }} as h, 1 as n`,
+    });
+    expect(runCli(['build', '--date', '2024-01-15', '--quiet'], project.root).code).toBe(0);
+    const status = JSON.parse(
+      runCli(['status', '--until', '2024-12-31', '--json'], project.root).stdout,
+    ) as {
+      models: {
+        counts: { done: number; missing: number };
+        ranges: { state: string; count: number }[];
+      }[];
+    };
+    const [model] = status.models;
+    expect(model!.counts.done).toBe(24);
+    expect(model!.ranges.map((r) => [r.state, r.count])).toEqual([
+      ['missing', 1_087_296],
+      ['done', 24],
+      ['missing', 8_424],
+    ]);
+  });
+});
