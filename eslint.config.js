@@ -28,4 +28,22 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
     },
   },
+  {
+    // The engine seam: only core/engine/ talks to a database driver.
+    files: ['core/**/*.ts', 'cli/**/*.ts'],
+    ignores: ['core/engine/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@duckdb/*', 'duckdb', 'pg', 'postgres'],
+              message: 'only core/engine/ imports a database driver; ask the engine adapter',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -10,7 +10,7 @@ import { parseTarget } from '../core/engine/target.js';
 import { planBackfill } from '../core/plan/plan-build.js';
 import { EMPTY_STATE } from '../core/state/warehouse-state.js';
 import { backfillProject, planBackfillProject } from '../core/api/build.js';
-import { parseDay } from '../core/plan/dates.js';
+import { parseDay } from '../core/time/dates.js';
 
 const [mode, dir = '.', from = '', to = '', threads = '1', batch = '1'] = process.argv.slice(2);
 const day = (s: string): number => {

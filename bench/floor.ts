@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { DAY_MS, formatTimestamp } from '../core/plan/window.js';
+import { DAY_MS, formatTimestamp } from '../core/time/window.js';
 
 const SELECT = 'id, ts, user_id, amount, amount * 1.2 AS gross';
 

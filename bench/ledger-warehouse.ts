@@ -7,7 +7,7 @@ import type { CompiledModel } from '../core/compile/compiled-graph.js';
 import { parseTarget } from '../core/engine/target.js';
 import { openDuckDB } from '../core/engine/duckdb.js';
 import { DataVersions } from '../core/plan/data-versions.js';
-import { windowsBetween, formatTimestamp } from '../core/plan/window.js';
+import { windowsBetween, formatTimestamp } from '../core/time/window.js';
 import { ensureLedger } from '../core/state/ledger-schema.js';
 import { recordSeedSql } from '../core/state/builds.js';
 import type { PartitionRecord } from '../core/state/ledger.js';

@@ -15,7 +15,7 @@ import { compileProject } from '../core/compile/compile-project.js';
 import { parseTarget } from '../core/engine/target.js';
 import { planBuild } from '../core/plan/plan-build.js';
 import { EMPTY_STATE } from '../core/state/warehouse-state.js';
-import { parseDay } from '../core/plan/dates.js';
+import { parseDay } from '../core/time/dates.js';
 import { child, commandMs, median, time } from './measure.js';
 import { FIRST_DAY, LAST_DAY, generateEvents } from './events-data.js';
 import { bareCtas, bareWindows, eventsModel } from './floor.js';

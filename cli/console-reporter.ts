@@ -1,4 +1,4 @@
-import type { Reporter } from '../core/report/reporter.js';
+import type { Reporter } from '../core/execute/reporter.js';
 import type { StepResult } from '../core/execute/run-summary.js';
 import type { Plan, Step } from '../core/plan/plan.js';
 import { formatCount, formatDuration, painter } from './output.js';

@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import { parseDay, SUPPORTED_DAYS, supportedDay } from '../core/plan/dates.js';
+import { parseDay, SUPPORTED_DAYS, supportedDay } from '../core/time/dates.js';
 import type { ProjectOptions } from '../core/api/open-project.js';
 
 /** Flags every command accepts. */

@@ -1,10 +1,10 @@
 import { UsageError } from '../core/errors.js';
 import type { RunOptions } from '../core/api/run-command.js';
-import { silentReporter } from '../core/report/reporter.js';
+import { silentReporter } from '../core/execute/reporter.js';
 import { projectOptions, type GlobalFlags } from './global-options.js';
 import { consoleReporter } from './console-reporter.js';
 import { useColor } from './output.js';
-import { windowLabel } from '../core/plan/window.js';
+import { windowLabel } from '../core/time/window.js';
 
 /** Flags of the commands that write: build, backfill, run, seed. */
 export interface RunFlags extends GlobalFlags {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { compileModels } from '../../core/api/compile.js';
-import { windowLabel } from '../../core/plan/window.js';
+import { windowLabel } from '../../core/time/window.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { painter, useColor } from '../output.js';
 

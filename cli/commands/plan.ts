@@ -50,7 +50,11 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
     });
   } else if (flags.until !== undefined) {
     const until = parseDateFlag(flags.until, '--until');
-    plan = await planCatchUpProject({ ...common, ...(until === undefined ? {} : { until }) });
+    plan = await planCatchUpProject({
+      ...common,
+      ...(until === undefined ? {} : { until }),
+      ...(batchSize === undefined ? {} : { batchSize }),
+    });
   } else {
     const date = parseDateFlag(flags.date, '--date');
     plan = await planBuildProject({ ...common, ...(date === undefined ? {} : { date }) });

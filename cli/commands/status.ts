@@ -7,7 +7,7 @@ import {
   formatTimestamp,
   windowLabel,
   type Window,
-} from '../../core/plan/window.js';
+} from '../../core/time/window.js';
 import { foldReasons } from '../../core/plan/reason-fold.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatCount, painter, useColor } from '../output.js';
@@ -52,7 +52,7 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
     return 0;
   }
   const color = useColor(process.stdout);
-  process.stdout.write(models.map((m) => renderModel(m, color)).join('\n') + legend(color));
+  process.stdout.write(models.map((m) => drawModel(m, color)).join('\n') + legend(color));
   return 0;
 }
 
@@ -97,7 +97,7 @@ function rowKey(m: ModelStatus, start: number): string {
 /** Windows of a long range drawn cell by cell at each of its ends; the middle is folded. */
 const DRAWN = 400;
 
-function renderModel(m: ModelStatus, color: boolean): string {
+function drawModel(m: ModelStatus, color: boolean): string {
   const paint = painter(color);
   const c = m.counts;
   const head = `${paint('bold', m.name)}  ${paint('dim', `${m.materialized}, ${m.grain}`)}  done ${formatCount(c.done)}${m.forwardOnly > 0 ? ` (${formatCount(m.forwardOnly)} forward-only)` : ''}, partial ${formatCount(c.partial)}, missing ${formatCount(c.missing)}, stale ${formatCount(c.stale)}, failed ${formatCount(c.failed)}`;

@@ -1,6 +1,6 @@
 import { verifyProject, type WindowCheck } from '../../core/api/verify.js';
 import { UsageError } from '../../core/errors.js';
-import { formatDay, windowLabel, type Window } from '../../core/plan/window.js';
+import { formatDay, windowLabel, type Window } from '../../core/time/window.js';
 import { labelRanges } from '../../core/plan/data-versions.js';
 import { foldReasons } from '../../core/plan/reason-fold.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';

@@ -1,9 +1,9 @@
 import { planBackfill, planBuild, planCatchUp } from '../plan/plan-build.js';
 import type { Plan } from '../plan/plan.js';
-import { DAY_MS, formatDay } from '../plan/window.js';
+import { DAY_MS, formatDay } from '../time/window.js';
 import { UsageError } from '../errors.js';
 import type { RunSummary } from '../execute/run-summary.js';
-import { planCommand, runCommand, type Planner, type RunOptions } from './run-command.js';
+import { planOnly, runCommand, type Planner, type RunOptions } from './run-command.js';
 
 /** Options of {@link buildProject}. */
 export interface BuildOptions extends RunOptions {
@@ -58,7 +58,7 @@ export function buildProject(options: BuildOptions): Result {
 
 /** Plan `build` without running anything (etl plan --date). */
 export function planBuildProject(options: BuildOptions): Promise<Plan> {
-  return planCommand(options, buildPlanner(options).planner);
+  return planOnly(options, buildPlanner(options).planner);
 }
 
 function backfillPlanner(options: BackfillOptions): Planner {
@@ -96,7 +96,7 @@ export function backfillProject(options: BackfillOptions): Result {
 
 /** Plan a backfill without running anything (etl plan --from --to). */
 export function planBackfillProject(options: BackfillOptions): Promise<Plan> {
-  return planCommand(options, backfillPlanner(options));
+  return planOnly(options, backfillPlanner(options));
 }
 
 function catchUpPlanner(options: CatchUpOptions): { planner: Planner; until: number } {
@@ -124,5 +124,5 @@ export function catchUpProject(options: CatchUpOptions): Result {
 
 /** Plan a catch-up without running anything. */
 export function planCatchUpProject(options: CatchUpOptions): Promise<Plan> {
-  return planCommand(options, catchUpPlanner(options).planner);
+  return planOnly(options, catchUpPlanner(options).planner);
 }

@@ -2,7 +2,7 @@ import { selectNodes } from '../compile/selection.js';
 import { renderModel } from '../compile/compile-project.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
 import { ProjectErrors, type EtlError } from '../errors.js';
-import { windowsForDay, type Window } from '../plan/window.js';
+import { windowsForDay, type Window } from '../time/window.js';
 import { defaultBuildDate } from './build.js';
 import { openProject, type ProjectOptions } from './open-project.js';
 

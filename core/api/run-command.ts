@@ -11,12 +11,12 @@ import { ensureLedger } from '../state/ledger-schema.js';
 import { finishRunSql, insertRunSql } from '../state/run-log.js';
 import { acceptSql } from '../state/accept.js';
 import { DataVersions } from '../plan/data-versions.js';
-import { findDrift, withDrift, type Drift } from '../state/ledger-integrity.js';
+import { findDrift, withDrift, type Drift } from './ledger-integrity.js';
 import { executePlan } from '../execute/execute-plan.js';
 import { summarize } from '../execute/summarize.js';
 import type { RunSummary } from '../execute/run-summary.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../execute/retry.js';
-import { silentReporter, type Reporter } from '../report/reporter.js';
+import { silentReporter, type Reporter } from '../execute/reporter.js';
 import { hashSeeds, newRunId, openProject, type ProjectOptions } from './open-project.js';
 
 /** Options shared by build, backfill, run and seed. */
@@ -68,7 +68,7 @@ export type Planner = (
 export const DEFAULT_THREADS = 4;
 
 /** Plan a command without running anything. */
-export async function planCommand(options: RunOptions, planner: Planner): Promise<Plan> {
+export async function planOnly(options: RunOptions, planner: Planner): Promise<Plan> {
   const prepared = await prepare({ ...options, readOnly: true }, planner);
   await prepared.close();
   return prepared.plan;
@@ -125,14 +125,18 @@ export async function runCommand(
         versions: prepared.versions,
       });
     } catch (error) {
-      await conn.run(
-        finishRunSql({
-          runId,
-          finishedAt: clock(),
-          status: 'error',
-          failures: [{ error: String(error) }],
-        }),
-      );
+      // Recording the outcome may fail for the same reason (a full disk): the error told is
+      // the first one.
+      await conn
+        .run(
+          finishRunSql({
+            runId,
+            finishedAt: clock(),
+            status: 'error',
+            failures: [{ error: String(error) }],
+          }),
+        )
+        .catch(() => undefined);
       throw error;
     }
     const summary = summarize(command, runId, performance.now() - started, plan, results, compiled);

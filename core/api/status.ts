@@ -14,11 +14,11 @@ import {
   windowLabel,
   type Grain,
   type Window,
-} from '../plan/window.js';
-import { DAY_MS } from '../plan/window.js';
+} from '../time/window.js';
+import { DAY_MS } from '../time/window.js';
 import { hashSeeds, openProject, type ProjectOptions } from './open-project.js';
 import { renderModel } from '../compile/compile-project.js';
-import { dayWindow } from '../plan/window.js';
+import { dayWindow } from '../time/window.js';
 
 /** The state of one window of a model. */
 export type WindowState = 'done' | 'partial' | 'stale' | 'failed' | 'missing';

@@ -7,13 +7,13 @@ import { selectNodes } from '../compile/selection.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
 import { renderModel } from '../compile/compile-project.js';
 import { planTestBuild } from '../plan/plan-build.js';
-import { dayWindow } from '../plan/window.js';
+import { dayWindow } from '../time/window.js';
 import { runDataTests } from '../testing/run-data-tests.js';
 import { runUnitTest } from '../testing/unit-test.js';
-import { relationResolver } from '../testing/verify.js';
+import { relationResolver } from '../testing/build-verifier.js';
 import type { TestResult } from '../testing/test-result.js';
 import { formatRow, sampleRows } from '../testing/run-data-tests.js';
-import { silentReporter } from '../report/reporter.js';
+import { silentReporter } from '../execute/reporter.js';
 import { defaultBuildDate } from './build.js';
 import { runCommand } from './run-command.js';
 import { openProject, type ProjectOptions } from './open-project.js';
@@ -63,7 +63,7 @@ export async function testProject(options: TestOptions): Promise<TestSummary> {
     const engine = await openEngine(compiled.target, { readOnly: true });
     const conn = await engine.connect();
     try {
-      await runQueryTests(conn, compiled, selected, report);
+      await runQueryTests(conn, compiled, selected, report, options.date ?? fallback);
     } finally {
       await conn.close();
       await engine.close();
@@ -110,7 +110,7 @@ export async function testProject(options: TestOptions): Promise<TestSummary> {
     }
     const conn = await engine.connect();
     try {
-      await runQueryTests(conn, compiled, selected, report);
+      await runQueryTests(conn, compiled, selected, report, options.date ?? fallback);
       for (const unit of compiled.unitTests) {
         if (!selected.has(unit.model)) continue;
         report(await runUnitTest(conn, compiled, unit, options.date ?? fallback));
@@ -130,6 +130,8 @@ async function runQueryTests(
   compiled: CompiledGraph,
   selected: ReadonlySet<string>,
   report: (r: TestResult) => void,
+  /** The day singular tests render with (the build date, from the injected clock). */
+  day: number,
 ): Promise<void> {
   const relationOf = relationResolver(compiled);
   for (const test of compiled.tests) {
@@ -145,7 +147,7 @@ async function runQueryTests(
         compiled,
         { template: test.template, file: test.file, relation: '' },
         {
-          window: dayWindow(defaultBuildDate(Date.now())),
+          window: dayWindow(day),
           isIncremental: false,
         },
       );

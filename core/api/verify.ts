@@ -5,7 +5,7 @@ import type { Column, Connection } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
 import { renderModel } from '../compile/compile-project.js';
-import { formatDay, formatTimestamp, windowsBetween, type Window } from '../plan/window.js';
+import { formatDay, formatTimestamp, windowsBetween, type Window } from '../time/window.js';
 import type { PartitionRecord } from '../state/ledger.js';
 import { readWarehouseState } from '../state/warehouse-state.js';
 import { DataVersions } from '../plan/data-versions.js';

@@ -11,7 +11,7 @@ import { defaultSchema, type Target } from '../engine/target.js';
 import { qualified, quoteIdent, quoteString } from '../util/sql.js';
 import { sha256 } from '../util/hash.js';
 import { didYouMean, suggest } from '../util/suggest.js';
-import { windowContaining, type Window } from '../plan/window.js';
+import { windowContaining, type Window } from '../time/window.js';
 import { Graph } from './graph.js';
 import { parseModelConfig, type ModelConfig } from './model-config.js';
 import { modelFingerprint } from './fingerprint.js';
@@ -25,9 +25,9 @@ import type {
   CompiledSeed,
   CompiledSingularTest,
 } from './compiled-graph.js';
-import { parseSchemaFiles } from '../testing/schema-file.js';
-import { checkSchema } from '../testing/check-schema.js';
-import type { ModelDoc } from '../testing/test-spec.js';
+import { parseSchemaFiles } from '../project/schema-file.js';
+import { checkSchema } from './check-schema.js';
+import type { ModelDoc } from '../project/test-spec.js';
 
 /** Options of {@link compileProject}. */
 export interface CompileOptions {

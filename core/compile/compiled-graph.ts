@@ -3,7 +3,7 @@ import type { Project } from '../project/project.js';
 import type { Target } from '../engine/target.js';
 import type { Graph } from './graph.js';
 import type { ModelConfig } from './model-config.js';
-import type { DataTestSpec, ModelDoc, UnitTestSpec } from '../testing/test-spec.js';
+import type { DataTestSpec, ModelDoc, UnitTestSpec } from '../project/test-spec.js';
 
 /** A compiled model: its template, config, dependencies and fingerprint. */
 export interface CompiledModel {

@@ -1,8 +1,8 @@
 import { isStateSchema } from '../project/reserved.js';
 import { ProjectError, type SourceLocation } from '../errors.js';
 import { NAME_PATTERN } from '../project/load-project.js';
-import { parseInstant, SUPPORTED_DAYS, supportedDay } from '../plan/dates.js';
-import { GRAINS, type Grain } from '../plan/window.js';
+import { parseInstant, SUPPORTED_DAYS, supportedDay } from '../time/dates.js';
+import { GRAINS, type Grain } from '../time/window.js';
 import { describeType } from '../project/config-check.js';
 import { didYouMean } from '../util/suggest.js';
 

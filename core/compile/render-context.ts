@@ -1,6 +1,6 @@
 import { sqlLiteral } from '../util/sql.js';
-import type { Window } from '../plan/window.js';
-import { formatDay, formatTimestamp } from '../plan/window.js';
+import type { Window } from '../time/window.js';
+import { formatDay, formatTimestamp } from '../time/window.js';
 import { TemplateCallError } from './template-error.js';
 
 /** What a model's template can see and call (DESIGN §3). */

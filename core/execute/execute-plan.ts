@@ -14,9 +14,9 @@ import type { WarehouseState } from '../state/warehouse-state.js';
 import { DataVersions } from '../plan/data-versions.js';
 import { StepInputs } from './step-inputs.js';
 import type { StepResult } from './run-summary.js';
-import type { Reporter } from '../report/reporter.js';
+import type { Reporter } from './reporter.js';
 import { runDag } from './run-dag.js';
-import { buildVerifier } from '../testing/verify.js';
+import { buildVerifier } from '../testing/build-verifier.js';
 import { DEFAULT_RETRY, RetryExhausted, withRetries, type RetryPolicy } from './retry.js';
 import { EMPTY_STATE } from '../state/warehouse-state.js';
 

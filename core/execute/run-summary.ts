@@ -1,5 +1,5 @@
 import type { Step } from '../plan/plan.js';
-import type { Window } from '../plan/window.js';
+import type { Window } from '../time/window.js';
 import type { EtlError } from '../errors.js';
 import type { TestResult } from '../testing/test-result.js';
 

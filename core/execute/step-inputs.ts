@@ -2,7 +2,7 @@ import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js'
 import { sqlVersion, type DataVersions } from '../plan/data-versions.js';
 import { windowStanding } from '../plan/window-state.js';
 import type { Step } from '../plan/plan.js';
-import { windowsOverlapping, type Window } from '../plan/window.js';
+import { windowsOverlapping, type Window } from '../time/window.js';
 import type { PartitionRecord } from '../state/ledger.js';
 import type { WarehouseState } from '../state/warehouse-state.js';
 import type { ModelWrite, WindowInputs, WriteResult } from '../materialize/write-context.js';

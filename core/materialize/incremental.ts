@@ -1,7 +1,7 @@
 import { WindowError, errorMessage } from '../errors.js';
 import type { Column, Row } from '../engine/adapter.js';
 import { REFRESHING, insertPartitionsSql, type NewPartition } from '../state/ledger.js';
-import { formatTimestamp, mergeWindows, windowLabel } from '../plan/window.js';
+import { formatTimestamp, mergeWindows, windowLabel } from '../time/window.js';
 import { quoteIdent, quoteString, subquery } from '../util/sql.js';
 import { columnList, contentHash, contentHashExpression, hashedColumns } from './stage.js';
 import { evolveColumns } from './schema-change.js';

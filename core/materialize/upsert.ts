@@ -2,7 +2,7 @@ import { WindowError, errorMessage } from '../errors.js';
 import { inTransaction } from '../engine/adapter.js';
 import { REFRESHING, insertPartitionsSql } from '../state/ledger.js';
 import { insertBuildSql } from '../state/builds.js';
-import { windowLabel } from '../plan/window.js';
+import { windowLabel } from '../time/window.js';
 import { quoteIdent, quoteString } from '../util/sql.js';
 import {
   columnList,

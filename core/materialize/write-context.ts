@@ -1,12 +1,12 @@
 import type { Column, Connection } from '../engine/adapter.js';
 import type { CompiledModel } from '../compile/compiled-graph.js';
 import type { Step } from '../plan/plan.js';
-import type { Window } from '../plan/window.js';
+import type { Window } from '../time/window.js';
 import { qualified } from '../util/sql.js';
 import { PARTITIONS, REFRESHING } from '../state/ledger.js';
 import { refreshName } from '../state/warehouse-state.js';
 import type { TestResult } from '../testing/test-result.js';
-import type { Verifier } from '../testing/verify.js';
+import type { Verifier } from '../testing/build-verifier.js';
 
 /** What a materialization needs to write one step. */
 export interface WriteContext {

@@ -3,7 +3,7 @@ import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js'
 import { normalizeSql } from '../compile/fingerprint.js';
 import type { PartitionRecord } from '../state/ledger.js';
 import type { WarehouseState } from '../state/warehouse-state.js';
-import { addGrain, floorToGrain, windowLabel, type Grain, type Window } from './window.js';
+import { addGrain, floorToGrain, windowLabel, type Grain, type Window } from '../time/window.js';
 
 /**
  * What a model reads, seen through views (which hold no data of their own): the windows of a

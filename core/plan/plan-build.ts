@@ -9,7 +9,7 @@ import {
   windowsForDay,
   windowsOverlapping,
   DAY_MS,
-} from './window.js';
+} from '../time/window.js';
 
 /**
  * Plan `build --date D`: changed or missing seeds, every selected view and table, and the

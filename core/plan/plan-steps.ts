@@ -20,7 +20,7 @@ import {
   windowLabel,
   windowsOverlapping,
   type Window,
-} from './window.js';
+} from '../time/window.js';
 
 /** Which windows a command wants of each incremental model. */
 export interface PlanScope {

@@ -1,4 +1,4 @@
-import type { Window } from './window.js';
+import type { Window } from '../time/window.js';
 
 /** What a step does to the warehouse. */
 export type StepKind = 'seed' | 'view' | 'table' | 'incremental' | 'upsert' | 'swap' | 'discard';

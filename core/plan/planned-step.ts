@@ -1,5 +1,5 @@
 import type { Step } from './plan.js';
-import type { Window } from './window.js';
+import type { Window } from '../time/window.js';
 
 /** A step of a view, table or seed: no windows, rendered when planned. */
 export function stepOf(

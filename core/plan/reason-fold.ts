@@ -1,4 +1,4 @@
-import type { Window } from './window.js';
+import type { Window } from '../time/window.js';
 
 /** A window label inside a reason: a day, an hour, a month, a week, or a range of them. */
 const LABEL =

@@ -2,7 +2,7 @@ import type { CompiledModel } from '../compile/compiled-graph.js';
 import type { PartitionRecord } from '../state/ledger.js';
 import type { BuildState } from '../state/builds.js';
 import type { RelationKind } from '../engine/adapter.js';
-import { addGrain, floorToGrain, formatDay, type Window } from './window.js';
+import { addGrain, floorToGrain, formatDay, type Window } from '../time/window.js';
 
 /**
  * Why a model's table must be rebuilt whole rather than window by window, if it must:

@@ -1,6 +1,6 @@
 import type { PartitionRecord } from '../state/ledger.js';
 import type { Step } from './plan.js';
-import type { Window } from './window.js';
+import type { Window } from '../time/window.js';
 
 /** Group windows to build into runs of consecutive windows, at most `size` each. */
 export function batch<T extends { window: Window }>(items: readonly T[], size: number): T[][] {

@@ -3,7 +3,7 @@ import { fingerprintChange } from '../compile/fingerprint.js';
 import type { PartitionRecord } from '../state/ledger.js';
 import type { WarehouseState } from '../state/warehouse-state.js';
 import type { DataVersions } from './data-versions.js';
-import type { Window } from './window.js';
+import type { Window } from '../time/window.js';
 
 /** How a window stands against today's definition and data. */
 export type WindowStanding =

@@ -1,5 +1,5 @@
 import type { Connection } from '../engine/adapter.js';
-import { formatTimestamp, type Window } from '../plan/window.js';
+import { formatTimestamp, type Window } from '../time/window.js';
 import { quoteString, sqlLiteral } from '../util/sql.js';
 
 /** The schema that holds etl's own state, next to the data so that it commits with it. */

@@ -1,5 +1,5 @@
 import type { Connection } from '../engine/adapter.js';
-import type { Window } from '../plan/window.js';
+import type { Window } from '../time/window.js';
 import { quoteString, sqlLiteral } from '../util/sql.js';
 import { NEXT_SEQ, STATE_SCHEMA, ledgerColumns, ts } from './ledger.js';
 

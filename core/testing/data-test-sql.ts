@@ -1,5 +1,5 @@
 import { quoteIdent, sqlLiteral } from '../util/sql.js';
-import type { DataTestSpec } from './test-spec.js';
+import type { DataTestSpec } from '../project/test-spec.js';
 
 /**
  * The query whose rows are a data test's failures, over `relation` limited to the rows meeting

@@ -2,7 +2,7 @@ import { errorMessage } from '../errors.js';
 import { subquery } from '../util/sql.js';
 import type { Connection } from '../engine/adapter.js';
 import { describeFailures, failingRowsSql } from './data-test-sql.js';
-import type { DataTestSpec } from './test-spec.js';
+import type { DataTestSpec } from '../project/test-spec.js';
 import type { TestResult } from './test-result.js';
 
 const SAMPLE = 3;

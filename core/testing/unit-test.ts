@@ -5,10 +5,10 @@ import { errorMessage } from '../errors.js';
 import type { Column, Connection, Row } from '../engine/adapter.js';
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
 import { renderModel } from '../compile/compile-project.js';
-import { DAY_MS, windowContaining } from '../plan/window.js';
+import { DAY_MS, windowContaining } from '../time/window.js';
 import { quoteIdent, quoteString, sqlLiteral } from '../util/sql.js';
 import { didYouMean } from '../util/suggest.js';
-import type { FixtureData, UnitTestSpec } from './test-spec.js';
+import type { FixtureData, UnitTestSpec } from '../project/test-spec.js';
 import type { TestResult } from './test-result.js';
 import { formatRow } from './run-data-tests.js';
 

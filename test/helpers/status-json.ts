@@ -1,4 +1,4 @@
-import { addGrain, type Grain } from '../../core/plan/window.js';
+import { addGrain, type Grain } from '../../core/time/window.js';
 
 /** One model of `etl status --json`, as printed: counts and ranges of windows. */
 export interface StatusModelJson {

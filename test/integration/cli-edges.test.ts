@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempProject, type TempProject } from '../helpers/temp-project.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
 import { DEFAULT_RETRY } from '../../core/execute/retry.js';
+import { backfillProjectFiles } from '../helpers/backfill-project.js';
 
 let project: TempProject | undefined;
 afterEach(() => {
@@ -73,5 +74,16 @@ select {{ start }} as h, 1 as n`,
       ['done', 24],
       ['missing', 8_424],
     ]);
+  });
+
+  it('plan --until takes --batch-size, as run does', () => {
+    project = tempProject(backfillProjectFiles(7));
+    const plan = JSON.parse(
+      runCli(
+        ['plan', '--until', '2024-01-07', '--batch-size', '7', '-s', '+daily', '--json'],
+        project.root,
+      ).stdout,
+    ) as { steps: { model: string; windows: unknown[] }[] };
+    expect(plan.steps.filter((s) => s.model === 'daily').map((s) => s.windows.length)).toEqual([7]);
   });
 });

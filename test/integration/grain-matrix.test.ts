@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillProject, buildProject } from '../../core/api/build.js';
 import { projectStatus, statusWindows } from '../../core/api/status.js';
 import { openDuckDB } from '../../core/engine/duckdb.js';
-import { GRAINS } from '../../core/plan/window.js';
+import { GRAINS } from '../../core/time/window.js';
 import { tempProject, type TempProject } from '../helpers/temp-project.js';
 import { snapshotConnection, windowHashes, withConnection } from '../helpers/duckdb.js';
 

@@ -3,7 +3,7 @@ import { backfillProject } from '../../core/api/build.js';
 import { openDuckDB } from '../../core/engine/duckdb.js';
 import type { Engine } from '../../core/engine/adapter.js';
 import type { StepResult } from '../../core/execute/run-summary.js';
-import type { Reporter } from '../../core/report/reporter.js';
+import type { Reporter } from '../../core/execute/reporter.js';
 import { tempProject, type TempProject } from '../helpers/temp-project.js';
 import { backfillProjectFiles } from '../helpers/backfill-project.js';
 

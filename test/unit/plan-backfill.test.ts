@@ -6,7 +6,7 @@ import type { PartitionRecord } from '../../core/state/ledger.js';
 import type { CompiledGraph, CompiledModel } from '../../core/compile/compiled-graph.js';
 import { DataVersions } from '../../core/plan/data-versions.js';
 import type { Plan } from '../../core/plan/plan.js';
-import { windowsBetween, type Window } from '../../core/plan/window.js';
+import { windowsBetween, type Window } from '../../core/time/window.js';
 import { compileFiles } from '../helpers/compile.js';
 
 const day = (s: string): number => Date.parse(`${s}T00:00:00Z`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { foldReasons } from '../../core/plan/reason-fold.js';
-import { dayWindow } from '../../core/plan/window.js';
+import { dayWindow } from '../../core/time/window.js';
 
 const day = (d: number) => dayWindow(Date.UTC(2024, 0, d));
 

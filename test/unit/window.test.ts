@@ -7,8 +7,8 @@ import {
   windowsBetween,
   windowsForDay,
   type Grain,
-} from '../../core/plan/window.js';
-import { parseDay, parseInstant } from '../../core/plan/dates.js';
+} from '../../core/time/window.js';
+import { parseDay, parseInstant } from '../../core/time/dates.js';
 
 const t = (s: string): number => Date.parse(`${s}Z`);
 const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 16);

@@ -1,8 +1,8 @@
 import { ProjectError, type EtlError } from '../errors.js';
 import type { Project } from '../project/project.js';
-import type { ModelConfig } from '../compile/model-config.js';
+import type { ModelConfig } from './model-config.js';
 import { didYouMean } from '../util/suggest.js';
-import type { SchemaContents } from './schema-file.js';
+import type { SchemaContents } from '../project/schema-file.js';
 
 /**
  * Check what schema files name against the project: models, relationship targets, unit test

@@ -1,7 +1,7 @@
 import { WindowError } from '../errors.js';
 import type { Connection } from '../engine/adapter.js';
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
-import type { DataTestSpec } from './test-spec.js';
+import type { DataTestSpec } from '../project/test-spec.js';
 import type { TestResult } from './test-result.js';
 import { runDataTests } from './run-data-tests.js';
 

@@ -1,5 +1,5 @@
 import type { Plan, Step } from '../plan/plan.js';
-import type { StepResult } from '../execute/run-summary.js';
+import type { StepResult } from './run-summary.js';
 
 /** Receives events while a plan runs. */
 export interface Reporter {

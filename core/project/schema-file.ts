@@ -1,8 +1,8 @@
 import { ProjectError, type EtlError, type SourceLocation } from '../errors.js';
 import { YamlFile } from '../util/yaml-file.js';
-import { describeType, isRecord } from '../project/config-check.js';
+import { describeType, isRecord } from './config-check.js';
 import { didYouMean } from '../util/suggest.js';
-import { parseDay, parseInstant } from '../plan/dates.js';
+import { parseDay, parseInstant } from '../time/dates.js';
 import {
   GENERIC_TESTS,
   type DataTestSpec,

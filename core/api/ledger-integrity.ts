@@ -1,9 +1,9 @@
 import type { Connection } from '../engine/adapter.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
 import type { Plan } from '../plan/plan.js';
-import { formatTimestamp, type Window } from '../plan/window.js';
+import { formatTimestamp, type Window } from '../time/window.js';
 import { quoteIdent } from '../util/sql.js';
-import type { WarehouseState } from './warehouse-state.js';
+import type { WarehouseState } from '../state/warehouse-state.js';
 import { currentDefinition } from '../plan/window-state.js';
 
 /** A window whose ledger row count does not match the rows its table holds. */
