@@ -38,7 +38,7 @@ export async function findDrift(
     if (done.length === 0) continue;
     const tc = quoteIdent(node.config.timeColumn);
     const rows = await conn.query(
-      `SELECT epoch_ms(date_trunc('${node.config.grain}', ${tc}::TIMESTAMP)) AS w, count(*) AS n FROM ${node.relation}
+      `SELECT ${conn.dialect.windowKey(tc, node.config.grain)} AS w, count(*) AS n FROM ${node.relation}
 WHERE ${tc} >= TIMESTAMP '${formatTimestamp(range.start)}' AND ${tc} < TIMESTAMP '${formatTimestamp(range.end)}' GROUP BY 1`,
     );
     const actual = new Map(rows.map((r) => [Number(r.w), Number(r.n)]));

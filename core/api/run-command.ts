@@ -101,7 +101,7 @@ export async function runCommand(
     await inTransaction(conn, async () => {
       await conn.run(insertRunSql({ runId, command, args, startedAt: clock() }));
       // --forward-only: windows built under an older definition take the new one.
-      for (const a of plan.accept) await conn.run(acceptSql(a, runId, clock()));
+      for (const a of plan.accept) await conn.run(acceptSql(a, runId, clock(), conn.dialect));
     });
     let results;
     try {

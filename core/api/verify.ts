@@ -10,13 +10,7 @@ import type { PartitionRecord } from '../state/ledger.js';
 import { readWarehouseState } from '../state/warehouse-state.js';
 import { DataVersions } from '../plan/data-versions.js';
 import { windowStanding } from '../plan/window-state.js';
-import {
-  columnList,
-  contentHash,
-  contentHashExpression,
-  formatContentHash,
-  hashedColumns,
-} from '../materialize/stage.js';
+import { columnList, contentHash, formatContentHash, hashedColumns } from '../materialize/stage.js';
 import { quoteIdent, quoteString, subquery } from '../util/sql.js';
 import { hashSeeds, openProject, type ProjectOptions } from './open-project.js';
 
@@ -275,8 +269,8 @@ async function hashesOf(
 ): Promise<Map<number, Hashes>> {
   const rows = await conn.query(
     `SELECT ${by ?? '0'} AS w, count(*) AS n,
-  ${contentHashExpression(`struct_pack(${hashedColumns(columns)})`)} AS h,
-  ${contentHashExpression(`struct_pack(${columnList(columns)})`)} AS l
+  ${conn.dialect.rowHashSum(`struct_pack(${hashedColumns(columns)})`)} AS h,
+  ${conn.dialect.rowHashSum(`struct_pack(${columnList(columns)})`)} AS l
 FROM ${relation} GROUP BY 1`,
   );
   return new Map(
@@ -330,6 +324,6 @@ async function storedHashes(
     conn,
     `(SELECT * FROM ${inWarehouse(model.relation)} WHERE ${tc} >= TIMESTAMP '${formatTimestamp(first.start)}' AND ${tc} < TIMESTAMP '${formatTimestamp(last.end)}')`,
     columns,
-    `epoch_ms(date_trunc('${model.config.grain}', ${tc}::TIMESTAMP))`,
+    conn.dialect.windowKey(tc, model.config.grain),
   );
 }

@@ -1,3 +1,5 @@
+import type { Dialect } from './dialect.js';
+
 /** One row of a query result, with JavaScript values (bigint for 64-bit integers). */
 export type Row = Record<string, unknown>;
 
@@ -12,6 +14,8 @@ export type RelationKind = 'table' | 'view';
 
 /** A connection to the warehouse. Statements run one at a time. */
 export interface Connection {
+  /** The SQL of its engine, for what differs between engines. */
+  readonly dialect: Dialect;
   /** Run one or more statements; rows are discarded. */
   run(sql: string): Promise<void>;
   /** Run one statement and return its rows. */
@@ -25,7 +29,7 @@ export interface Connection {
 
 /** An open warehouse: where connections come from. Drivers live behind this interface. */
 export interface Engine {
-  readonly dialect: 'duckdb' | 'postgres';
+  readonly dialect: Dialect;
   /** The target as shown to users (passwords redacted). */
   readonly display: string;
   connect(): Promise<Connection>;

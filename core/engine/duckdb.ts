@@ -1,6 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { EngineError, WarehouseInUseError, environmentError, errorMessage } from '../errors.js';
 import { quoteString } from '../util/sql.js';
+import { DUCKDB } from './dialect.js';
 import type { Column, Connection, Engine, RelationKind, Row } from './adapter.js';
 
 /** One instance per database file per process: two can silently lose a table (DESIGN §4). */
@@ -48,7 +49,7 @@ export async function openDuckDB(
   const opened = entry;
   let closed = false;
   return {
-    dialect: 'duckdb',
+    dialect: DUCKDB,
     display,
     async connect(): Promise<Connection> {
       const conn = await opened.instance.connect();
@@ -69,6 +70,7 @@ export async function openDuckDB(
 }
 
 class DuckDBConnectionAdapter implements Connection {
+  readonly dialect = DUCKDB;
   constructor(private readonly conn: DuckDBConnection) {}
 
   async run(sql: string): Promise<void> {

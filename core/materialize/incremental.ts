@@ -3,7 +3,7 @@ import type { Column, Row } from '../engine/adapter.js';
 import { REFRESHING, insertPartitionsSql, type NewPartition } from '../state/ledger.js';
 import { formatTimestamp, mergeWindows, windowLabel } from '../time/window.js';
 import { quoteIdent, quoteString, subquery } from '../util/sql.js';
-import { columnList, contentHash, contentHashExpression, hashedColumns } from './stage.js';
+import { columnList, contentHash, hashedColumns } from './stage.js';
 import { evolveColumns } from './schema-change.js';
 import {
   writeTarget,
@@ -112,7 +112,7 @@ export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Pr
       `DELETE FROM ${target.relation} WHERE ${inSpan(tc)}`,
       // A row outside the windows aborts the insert, so nothing outside is ever written.
       `INSERT INTO ${target.relation} (${cols}) SELECT ${cols} FROM ${subquery(step.sql)} AS etl_q
-WHERE CASE WHEN ${inSpan(`etl_q.${tc}`)} THEN true ELSE error('${OUTSIDE}') END`,
+WHERE ${conn.dialect.guard(inSpan(`etl_q.${tc}`), OUTSIDE)}`,
     );
     await flush();
     if (create) ctx.cache?.set(tableKey, columns);
@@ -121,10 +121,10 @@ WHERE CASE WHEN ${inSpan(`etl_q.${tc}`)} THEN true ELSE error('${OUTSIDE}') END`
     const stats: Row[] =
       step.windows.length === 1
         ? (
-            await conn.query(`SELECT count(*) AS n, ${contentHashExpression(ROW)} AS h ${rows}`)
+            await conn.query(`SELECT count(*) AS n, ${conn.dialect.rowHashSum(ROW)} AS h ${rows}`)
           ).map((r) => ({ ...r, w: span.start }))
         : await conn.query(
-            `SELECT epoch_ms(date_trunc('${model.config.grain}', ${tc}::TIMESTAMP)) AS w, count(*) AS n, ${contentHashExpression(ROW)} AS h ${rows} GROUP BY 1`,
+            `SELECT ${conn.dialect.windowKey(tc, model.config.grain)} AS w, count(*) AS n, ${conn.dialect.rowHashSum(ROW)} AS h ${rows} GROUP BY 1`,
           );
     const byWindow = new Map(stats.map((r) => [Number(r.w), r]));
     const finishedAt = ctx.now();

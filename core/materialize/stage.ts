@@ -62,16 +62,8 @@ export function hashedColumns(columns: readonly Column[]): string {
 }
 
 /**
- * The engine's sum of row hashes of `alias`, the rows of a SELECT of {@link hashedColumns}; the
- * sum is taken modulo 2^64 in {@link contentHash}, cheaper than in SQL.
- */
-export function contentHashExpression(alias: string): string {
-  return `sum(hash(${alias}))`;
-}
-
-/**
  * A content hash: an order-independent hash of rows by column name. The sum of the hashes of
- * the rows (as {@link contentHashExpression} returns it) plus a hash of the column names,
+ * the rows (as the dialect's `rowHashSum` returns it) plus a hash of the column names,
  * modulo 2^64, as hex: equal rows under other names (a renamed column) hash differently.
  */
 export function contentHash(rowSum: unknown, columns: readonly Column[]): string {

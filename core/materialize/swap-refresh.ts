@@ -18,10 +18,13 @@ export async function writeSwap(ctx: WriteContext, write: ModelWrite): Promise<W
   const name = quoteString(model.name);
   return inTransaction(conn, async () => {
     await replaceRelation(conn, model.schema, model.name, refreshName(model.name));
-    const newest = `SELECT * FROM ${REFRESHING} WHERE model = ${name}
-QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY seq DESC) = 1`;
+    const newest = conn.dialect.newestPerKey(
+      `(SELECT * FROM ${REFRESHING} WHERE model = ${name})`,
+      'window_start',
+      'seq',
+    );
     const rows = await conn.query(
-      `SELECT epoch_ms(window_start) AS s, epoch_ms(window_end) AS e, row_count, content_hash, "partial" FROM (${newest}) ORDER BY window_start`,
+      `SELECT ${conn.dialect.epochMs('window_start')} AS s, ${conn.dialect.epochMs('window_end')} AS e, row_count, content_hash, "partial" FROM (${newest}) ORDER BY window_start`,
     );
     // Windows the refresh did not write (before a start moved later, or of another grain)
     // left the table with it.

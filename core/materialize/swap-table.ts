@@ -1,6 +1,6 @@
 import type { Connection } from '../engine/adapter.js';
 import { qualified, quoteIdent } from '../util/sql.js';
-import { contentHash, contentHashExpression, hashedColumns } from './stage.js';
+import { contentHash, hashedColumns } from './stage.js';
 
 /**
  * Build `schema.name` from `select` into a new table and swap it in for whatever relation has
@@ -41,7 +41,7 @@ export async function tableStats(
 ): Promise<{ rows: number; contentHash: string }> {
   const columns = await conn.columns(relation);
   const [row] = await conn.query(
-    `SELECT count(*) AS n, ${contentHashExpression('etl_row__')} AS h FROM (SELECT ${hashedColumns(columns)} FROM ${relation}) AS etl_row__`,
+    `SELECT count(*) AS n, ${conn.dialect.rowHashSum('etl_row__')} AS h FROM (SELECT ${hashedColumns(columns)} FROM ${relation}) AS etl_row__`,
   );
   return { rows: Number(row?.n ?? 0), contentHash: contentHash(row?.h ?? 0, columns) };
 }

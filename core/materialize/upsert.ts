@@ -4,14 +4,7 @@ import { REFRESHING, insertPartitionsSql } from '../state/ledger.js';
 import { insertBuildSql } from '../state/builds.js';
 import { windowLabel } from '../time/window.js';
 import { quoteIdent, quoteString } from '../util/sql.js';
-import {
-  columnList,
-  contentHash,
-  contentHashExpression,
-  formatContentHash,
-  hashedColumns,
-  stageName,
-} from './stage.js';
+import { columnList, contentHash, formatContentHash, hashedColumns, stageName } from './stage.js';
 import { evolveColumns } from './schema-change.js';
 import { tableStats } from './swap-table.js';
 import {
@@ -78,7 +71,7 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
         `${duplicated} unique_key value${duplicated === 1 ? '' : 's'} (${keys.join(', ')}) appear more than once in the query's rows; nothing was written`,
       );
     const [stats] = await conn.query(
-      `SELECT count(*) AS n, ${contentHashExpression('etl_row__')} AS h FROM (SELECT ${hashedColumns(stagedColumns)} FROM ${stage}) AS etl_row__`,
+      `SELECT count(*) AS n, ${conn.dialect.rowHashSum('etl_row__')} AS h FROM (SELECT ${hashedColumns(stagedColumns)} FROM ${stage}) AS etl_row__`,
     );
     const create = kind === undefined || fresh;
     let reshaped = false;
@@ -106,7 +99,7 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
     // The hash of the table's rows whose key is staged: those replaced, then those inserted.
     const sumOf = async (): Promise<bigint> => {
       const [row] = await conn.query(
-        `SELECT ${contentHashExpression('etl_row__')} AS h FROM (SELECT ${hashedColumns(tableColumns)} FROM ${target.relation} AS etl_t WHERE EXISTS (SELECT 1 FROM ${stage} WHERE ${matchOn('etl_t')})) AS etl_row__`,
+        `SELECT ${conn.dialect.rowHashSum('etl_row__')} AS h FROM (SELECT ${hashedColumns(tableColumns)} FROM ${target.relation} AS etl_t WHERE EXISTS (SELECT 1 FROM ${stage} WHERE ${matchOn('etl_t')})) AS etl_row__`,
       );
       return BigInt(String(row?.h ?? 0));
     };

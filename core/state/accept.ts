@@ -1,3 +1,4 @@
+import type { Dialect } from '../engine/dialect.js';
 import { quoteString } from '../util/sql.js';
 import { NEXT_SEQ, PARTITIONS, ts } from './ledger.js';
 
@@ -14,11 +15,12 @@ export function acceptSql(
   },
   runId: string,
   now: number,
+  dialect: Dialect,
 ): string {
   const model = quoteString(accept.model);
   return `INSERT INTO ${PARTITIONS} (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at, input_version, input_start, "partial", forward_only, seq)
 SELECT model, window_start, window_end, ${quoteString(accept.fingerprint)}, row_count, content_hash, ${quoteString(runId)}, ${ts(now)}, input_version, input_start, "partial", true, ${NEXT_SEQ}
-FROM (SELECT * FROM ${PARTITIONS} WHERE model = ${model} QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY seq DESC) = 1)
+FROM (${dialect.newestPerKey(`(SELECT * FROM ${PARTITIONS} WHERE model = ${model})`, 'window_start', 'seq')})
 WHERE fingerprint IN (${accept.from.map(quoteString).join(', ')})
 ORDER BY window_start`;
 }

@@ -40,10 +40,15 @@ export async function readBuilds(conn: Connection): Promise<Map<string, BuildSta
   const columns = (await ledgerColumns(conn)).get('models');
   if (columns === undefined) return builds;
   const upgraded = columns.has('seq');
+  const newest = conn.dialect.newestPerKey(
+    `${STATE_SCHEMA}.models`,
+    'model',
+    upgraded ? 'seq' : 'built_at',
+  );
   const rows = await conn.query(
     upgraded
-      ? `SELECT model, materialized, fingerprint, row_count, content_hash, input_version, seq FROM ${STATE_SCHEMA}.models QUALIFY row_number() OVER (PARTITION BY model ORDER BY seq DESC) = 1`
-      : `SELECT model, materialized, fingerprint, row_count, NULL AS content_hash, NULL AS input_version, 0 AS seq FROM ${STATE_SCHEMA}.models QUALIFY row_number() OVER (PARTITION BY model ORDER BY built_at DESC) = 1`,
+      ? `SELECT model, materialized, fingerprint, row_count, content_hash, input_version, seq FROM (${newest}) AS b`
+      : `SELECT model, materialized, fingerprint, row_count, NULL AS content_hash, NULL AS input_version, 0 AS seq FROM (${newest}) AS b`,
   );
   for (const r of rows)
     builds.set(String(r.model), {
@@ -65,7 +70,7 @@ export async function readSeedState(conn: Connection): Promise<Map<string, SeedS
   if (columns === undefined) return state;
   const seq = columns.has('seq') ? 'seq' : '0';
   const rows = await conn.query(
-    `SELECT name, file_hash, fingerprint, ${seq} AS seq FROM ${STATE_SCHEMA}.seeds QUALIFY row_number() OVER (PARTITION BY name ORDER BY ${columns.has('seq') ? 'seq' : 'loaded_at'} DESC) = 1`,
+    `SELECT name, file_hash, fingerprint, ${seq} AS seq FROM (${conn.dialect.newestPerKey(`${STATE_SCHEMA}.seeds`, 'name', columns.has('seq') ? 'seq' : 'loaded_at')}) AS s`,
   );
   for (const r of rows)
     state.set(String(r.name), {

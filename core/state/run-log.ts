@@ -47,9 +47,9 @@ export async function readFailedWindows(conn: Connection): Promise<Map<string, W
   // A ledger from before the commit order compares clocks, as it did then.
   const order = columns.get('failures')?.has('seq') ? 'seq' : undefined;
   const rows = await conn.query(
-    `SELECT f.model, epoch_ms(f.window_start) AS s, epoch_ms(f.window_end) AS e
-FROM (SELECT model, window_start, window_end, max(${order ?? 'failed_at'}) AS o FROM ${STATE_SCHEMA}.failures GROUP BY ALL) f
-LEFT JOIN (SELECT model, window_start, max(${order ?? 'finished_at'}) AS o FROM ${STATE_SCHEMA}.partitions GROUP BY ALL) p
+    `SELECT f.model, ${conn.dialect.epochMs('f.window_start')} AS s, ${conn.dialect.epochMs('f.window_end')} AS e
+FROM (SELECT model, window_start, window_end, max(${order ?? 'failed_at'}) AS o FROM ${STATE_SCHEMA}.failures GROUP BY model, window_start, window_end) f
+LEFT JOIN (SELECT model, window_start, max(${order ?? 'finished_at'}) AS o FROM ${STATE_SCHEMA}.partitions GROUP BY model, window_start) p
   ON p.model = f.model AND p.window_start = f.window_start
 WHERE p.o IS NULL OR p.o < f.o
 ORDER BY f.model, f.window_start`,

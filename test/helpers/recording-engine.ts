@@ -9,6 +9,7 @@ export function recordingEngine(inner: Engine, log: string[]): Engine {
     async connect(): Promise<Connection> {
       const conn = await inner.connect();
       return {
+        dialect: conn.dialect,
         run: async (sql) => {
           log.push(sql);
           await conn.run(sql);

@@ -87,4 +87,42 @@ describe('the source tree', () => {
       .map(([f]) => relative(ROOT, f));
     expect(outside).toEqual([]);
   });
+
+  it('writes DuckDB-only SQL only in core/engine/ (and in the files still to move there)', () => {
+    // Fragments of SQL DuckDB has and other engines do not; core/engine/dialect.ts owns them.
+    const patterns = [
+      /\bepoch_ms\(/,
+      /\bQUALIFY\b/,
+      /\bsum\(hash\(/,
+      /\berror\('/,
+      /\bGROUP BY ALL\b/i,
+      /\bread_csv\b/,
+      /\bATTACH\b/,
+      /COLUMNS\(\*\)/,
+      /\bstring_agg\b/,
+      /\bstruct_pack\b/,
+      /\bdate_trunc\(/,
+      /\bconcat_ws\(/,
+    ];
+    // Still to move behind the dialect (issue 11); the list may only shrink. init.ts writes
+    // the starter project's own models, which are DuckDB SQL by design.
+    const pending = [
+      'core/api/init.ts',
+      'core/api/verify.ts',
+      'core/compile/compile-project.ts',
+      'core/materialize/seed.ts',
+      'core/state/ledger.ts',
+      'core/testing/run-data-tests.ts',
+      'core/testing/unit-test.ts',
+    ];
+    const found = [...text]
+      .filter(([f]) => unit(f) !== 'core/engine')
+      .filter(([, source]) => {
+        const code = source.split('\n').filter((l) => !/^\s*(\*|\/\/|\/\*)/.test(l));
+        return patterns.some((p) => code.some((l) => p.test(l)));
+      })
+      .map(([f]) => relative(ROOT, f))
+      .sort();
+    expect(found).toEqual(pending);
+  });
 });
