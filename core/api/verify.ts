@@ -11,7 +11,7 @@ import { readWarehouseState } from '../state/warehouse-state.js';
 import { DataVersions } from '../plan/data-versions.js';
 import { windowStanding } from '../plan/window-state.js';
 import { columnList, contentHash, formatContentHash, hashedColumns } from '../materialize/stage.js';
-import { quoteIdent, quoteString, subquery } from '../util/sql.js';
+import { quoteIdent, subquery } from '../util/sql.js';
 import { hashSeeds, openProject, type ProjectOptions } from './open-project.js';
 
 /** Options of {@link verifyProject}. */
@@ -88,9 +88,9 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
   const skipped: VerifySummary['skipped'] = [];
   try {
     try {
-      await conn.run(`ATTACH ${quoteString(target.path)} AS ${WH} (READ_ONLY)`);
       // The ledger and relations are read as in the warehouse itself.
-      await conn.run(`USE ${WH}`);
+      for (const statement of conn.dialect.attachReadOnly(target.path, WH))
+        await conn.run(statement);
     } catch (error) {
       const message = errorMessage(error);
       if (/lock/i.test(message))
@@ -269,8 +269,8 @@ async function hashesOf(
 ): Promise<Map<number, Hashes>> {
   const rows = await conn.query(
     `SELECT ${by ?? '0'} AS w, count(*) AS n,
-  ${conn.dialect.rowHashSum(`struct_pack(${hashedColumns(columns)})`)} AS h,
-  ${conn.dialect.rowHashSum(`struct_pack(${columnList(columns)})`)} AS l
+  ${conn.dialect.rowHashSum(conn.dialect.packRow(hashedColumns(columns)))} AS h,
+  ${conn.dialect.rowHashSum(conn.dialect.packRow(columnList(columns)))} AS l
 FROM ${relation} GROUP BY 1`,
   );
   return new Map(

@@ -8,6 +8,7 @@ import {
 } from '../errors.js';
 import type { Project } from '../project/project.js';
 import { defaultSchema, type Target } from '../engine/target.js';
+import { dialectOf } from '../engine/dialect.js';
 import { qualified, quoteIdent, quoteString } from '../util/sql.js';
 import { sha256 } from '../util/hash.js';
 import { didYouMean, suggest } from '../util/suggest.js';
@@ -89,7 +90,7 @@ export function compileProject(project: Project, options: CompileOptions): Compi
             else if (!refs.includes(ref)) refs.push(ref);
             return qualified(schemaDefault, ref);
           },
-          source: (group, source) => sourceRelation(project, group, source),
+          source: (group, source) => sourceRelation(project, group, source, options.target),
           config: (kwargs) => {
             rawConfig = { ...rawConfig, ...kwargs };
           },
@@ -292,7 +293,8 @@ export function renderModel(
           vars: compiled.vars,
           ref: (name) => overrides?.ref?.(name) ?? relationOf(name),
           source: (group, name) =>
-            overrides?.source?.(group, name) ?? sourceRelation(compiled.project, group, name),
+            overrides?.source?.(group, name) ??
+            sourceRelation(compiled.project, group, name, compiled.target),
           config: () => undefined,
         }),
       )
@@ -303,7 +305,7 @@ export function renderModel(
   }
 }
 
-function sourceRelation(project: Project, group: string, name: string): string {
+function sourceRelation(project: Project, group: string, name: string, target: Target): string {
   const groups = project.config.sources;
   const defs = groups[group];
   if (defs === undefined)
@@ -320,9 +322,13 @@ function sourceRelation(project: Project, group: string, name: string): string {
   if ('table' in def) return def.table.split('.').map(quoteIdent).join('.');
   const path = quoteString(resolve(project.root, def.path));
   const ext = extname(def.path.replace(/\*+$/, '')).toLowerCase();
-  if (ext === '.csv' || ext === '.tsv') return `read_csv(${path})`;
-  if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') return `read_json_auto(${path})`;
-  return `read_parquet(${path})`;
+  const format =
+    ext === '.csv' || ext === '.tsv'
+      ? 'csv'
+      : ext === '.json' || ext === '.jsonl' || ext === '.ndjson'
+        ? 'json'
+        : 'parquet';
+  return dialectOf(target.kind).readFile(path, format);
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { Grain } from '../time/window.js';
+import { quoteString } from '../util/sql.js';
+import { EtlError, ExitCode } from '../errors.js';
 
 /**
  * What differs in SQL from one engine to another, asked for by the rest of etl: nothing
@@ -23,6 +25,28 @@ export interface Dialect {
   guard(condition: string, message: string): string;
   /** The rows of `source` (a relation or a subquery) newest per `key` by `order`. */
   newestPerKey(source: string, key: string, order: string): string;
+  /** One value holding a row's columns (a comma-separated list), to hash as a whole. */
+  packRow(columns: string): string;
+  /** `parts` joined by `separator` (a SQL string literal), NULLs skipped. */
+  concatWs(separator: string, parts: readonly string[]): string;
+  /** The aggregate of `expr` joined by `separator` (a SQL string literal) in `order`. */
+  textAgg(expr: string, separator: string, order: string): string;
+  /** Statements that open another database file read-only under `alias`, and make it current. */
+  attachReadOnly(path: string, alias: string): string[];
+  /** A relation reading a data file (`path` as a SQL string literal), by its format. */
+  readFile(path: string, format: 'csv' | 'json' | 'parquet'): string;
+  /** A relation reading a CSV file with a header, every value as text. */
+  readCsvAsText(path: string): string;
+  /**
+   * A relation reading a seed: strict comma-separated values with a header, no row skipped;
+   * `columns` reads those columns as text without sniffing; `types` overrides sniffed types.
+   */
+  readSeed(
+    path: string,
+    options: { columns?: readonly string[]; types?: Readonly<Record<string, string>> },
+  ): string;
+  /** The first `limit` rows of a query with every column as text. */
+  sampleAsText(query: string, limit: number): string;
 }
 
 /** DuckDB's SQL. */
@@ -35,4 +59,50 @@ export const DUCKDB: Dialect = {
     `CASE WHEN ${condition} THEN true ELSE error('${message.replace(/'/g, "''")}') END`,
   newestPerKey: (source, key, order) =>
     `SELECT * FROM ${source} QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY ${order} DESC) = 1`,
+  packRow: (columns) => `struct_pack(${columns})`,
+  concatWs: (separator, parts) => `concat_ws(${separator}, ${parts.join(', ')})`,
+  textAgg: (expr, separator, order) => `string_agg(${expr}, ${separator} ORDER BY ${order})`,
+  attachReadOnly: (path, alias) => [
+    `ATTACH ${quoteString(path)} AS ${alias} (READ_ONLY)`,
+    `USE ${alias}`,
+  ],
+  readFile: (path, format) =>
+    format === 'csv'
+      ? `read_csv(${path})`
+      : format === 'json'
+        ? `read_json_auto(${path})`
+        : `read_parquet(${path})`,
+  readCsvAsText: (path) => `read_csv(${path}, header = true, all_varchar = true)`,
+  readSeed: (path, { columns, types }) => {
+    const options = [
+      'header = true',
+      // Without skip = 0 the sniffer may skip a malformed first rows instead of failing.
+      'skip = 0',
+      `delim = ','`,
+      `quote = '"'`,
+      `escape = '"'`,
+      'strict_mode = true',
+      'null_padding = false',
+    ];
+    const typed = Object.entries(types ?? {});
+    if (columns !== undefined)
+      options.push(
+        'auto_detect = false',
+        `columns = {${columns.map((c) => `${quoteString(c)}: 'VARCHAR'`).join(', ')}}`,
+      );
+    else if (typed.length > 0)
+      options.push(
+        `types = {${typed.map(([c, t]) => `${quoteString(c)}: ${quoteString(t)}`).join(', ')}}`,
+      );
+    return `read_csv(${path}, ${options.join(', ')})`;
+  },
+  sampleAsText: (query, limit) => `SELECT COLUMNS(*)::VARCHAR FROM (\n${query}\n) LIMIT ${limit}`,
 };
+
+/** The dialect of a target's engine. */
+export function dialectOf(kind: 'duckdb' | 'postgres'): Dialect {
+  if (kind === 'duckdb') return DUCKDB;
+  throw new EtlError('E_TARGET', 'PostgreSQL targets are not supported yet; use duckdb:PATH', {
+    exitCode: ExitCode.badInput,
+  });
+}

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Dialect } from '../engine/dialect.js';
 import { EtlError, ExitCode, environmentError, errorMessage } from '../errors.js';
 import { inTransaction } from '../engine/adapter.js';
 import type { CompiledSeed } from '../compile/compiled-graph.js';
@@ -13,29 +14,16 @@ export interface SeedLoad {
   readonly fileHash: string;
 }
 
-/** The `read_csv(...)` call of a seed: a strict comma-separated dialect, typed by sniffing or config. */
-export function readCsvSql(seed: CompiledSeed, columns?: readonly string[]): string {
-  const options = [
-    'header = true',
-    // Without skip = 0 the sniffer may skip a malformed first rows instead of failing.
-    'skip = 0',
-    `delim = ','`,
-    `quote = '"'`,
-    `escape = '"'`,
-    'strict_mode = true',
-    'null_padding = false',
-  ];
-  const types = Object.entries(seed.columnTypes);
-  if (columns !== undefined)
-    options.push(
-      'auto_detect = false',
-      `columns = {${columns.map((c) => `${quoteString(c)}: 'VARCHAR'`).join(', ')}}`,
-    );
-  else if (types.length > 0)
-    options.push(
-      `types = {${types.map(([c, t]) => `${quoteString(c)}: ${quoteString(t)}`).join(', ')}}`,
-    );
-  return `read_csv(${quoteString(seed.path)}, ${options.join(', ')})`;
+/** The relation reading a seed: strict comma-separated values, typed by sniffing or config. */
+export function readCsvSql(
+  dialect: Dialect,
+  seed: CompiledSeed,
+  columns?: readonly string[],
+): string {
+  return dialect.readSeed(quoteString(seed.path), {
+    ...(columns === undefined ? {} : { columns }),
+    types: seed.columnTypes,
+  });
 }
 
 /**
@@ -59,7 +47,7 @@ export async function loadSeeds(
           conn,
           seed.schema,
           seed.name,
-          `SELECT * FROM ${readCsvSql(seed)}`,
+          `SELECT * FROM ${readCsvSql(ctx.conn.dialect, seed)}`,
         );
         failed = undefined;
         counts.set(seed.name, rows);
@@ -93,7 +81,7 @@ async function diagnose(ctx: WriteContext, seed: CompiledSeed): Promise<unknown>
   }
   const columns = header.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
   try {
-    await ctx.conn.query(`SELECT count(*) FROM ${readCsvSql(seed, columns)}`);
+    await ctx.conn.query(`SELECT count(*) FROM ${readCsvSql(ctx.conn.dialect, seed, columns)}`);
     return undefined;
   } catch (error) {
     return error;

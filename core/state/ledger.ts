@@ -110,18 +110,28 @@ export async function readPartitions(
   // window function over whole rows), one text per model in time order, with values that
   // repeat left out: the fingerprint when it is the previous window's, the end and the input
   // range's start as offsets from the start, the first seq when it is the seq.
+  const d = conn.dialect;
+  const line = d.concatWs("'|'", [
+    d.epochMs('window_start'),
+    `${d.epochMs('window_end')} - ${d.epochMs('window_start')}`,
+    `CASE WHEN fingerprint IS NOT DISTINCT FROM previous THEN '' ELSE fingerprint END`,
+    'row_count',
+    `coalesce(content_hash, '')`,
+    `coalesce(input_version, '')`,
+    `coalesce((${d.epochMs('window_start')} - ${d.epochMs('input_start')})::VARCHAR, '')`,
+    `coalesce("partial", '')`,
+    'CASE WHEN forward_only THEN 1 ELSE 0 END',
+    'seq',
+    `CASE WHEN first_seq = seq THEN '' ELSE first_seq::VARCHAR END`,
+  ]);
   const rows = await conn.query(
     `WITH source AS (SELECT * FROM ${source} ${where}),
-newest AS (SELECT model, window_start, max(seq) AS seq, min(seq) AS first_seq FROM source GROUP BY ALL)
-SELECT model, string_agg(concat_ws('|', epoch_ms(window_start), epoch_ms(window_end) - epoch_ms(window_start),
-  CASE WHEN fingerprint IS NOT DISTINCT FROM previous THEN '' ELSE fingerprint END, row_count,
-  coalesce(content_hash, ''), coalesce(input_version, ''), coalesce((epoch_ms(window_start) - epoch_ms(input_start))::VARCHAR, ''),
-  coalesce("partial", ''), CASE WHEN forward_only THEN 1 ELSE 0 END, seq, CASE WHEN first_seq = seq THEN '' ELSE first_seq::VARCHAR END),
-  chr(10) ORDER BY window_start) AS rows
+newest AS (SELECT model, window_start, max(seq) AS seq, min(seq) AS first_seq FROM source GROUP BY model, window_start)
+SELECT model, ${d.textAgg(line, 'chr(10)', 'window_start')} AS rows
 FROM (
   SELECT s.*, n.first_seq, lag(s.fingerprint) OVER (PARTITION BY s.model ORDER BY s.window_start) AS previous
   FROM source s JOIN newest n USING (model, window_start, seq)
-) GROUP BY model`,
+) AS r GROUP BY model`,
   );
   for (const row of rows)
     out.set(String(row.model), parseRecords(String(row.model), String(row.rows)));

@@ -74,5 +74,5 @@ function formatValue(v: unknown): string {
 
 /** Up to three rows of a query, as text (so that decimals keep their scale). */
 export function sampleRows(conn: Connection, sql: string): Promise<Record<string, unknown>[]> {
-  return conn.query(`SELECT COLUMNS(*)::VARCHAR FROM ${subquery(sql)} LIMIT ${SAMPLE}`);
+  return conn.query(conn.dialect.sampleAsText(sql, SAMPLE));
 }

@@ -186,9 +186,7 @@ async function fixtureRows(
     if (seed?.kind !== 'seed') throw new FixtureError(`unknown seed '${data.seed}'`);
     path = seed.path;
   }
-  return conn.query(
-    `SELECT * FROM read_csv(${quoteString(path)}, header = true, all_varchar = true)`,
-  );
+  return conn.query(`SELECT * FROM ${conn.dialect.readCsvAsText(quoteString(path))}`);
 }
 
 /**
