@@ -1,6 +1,6 @@
 import type { Grain } from '../time/window.js';
 import { quoteString } from '../util/sql.js';
-import { EtlError, ExitCode } from '../errors.js';
+import { EtlError, ExitCode, errorMessage } from '../errors.js';
 
 /**
  * What differs in SQL from one engine to another, asked for by the rest of etl: nothing
@@ -47,6 +47,11 @@ export interface Dialect {
   ): string;
   /** The first `limit` rows of a query with every column as text. */
   sampleAsText(query: string, limit: number): string;
+  /**
+   * Whether an error is worth retrying: a transaction conflict, a lock, a lost connection or
+   * an I/O error, not a deterministic one (parser, binder, constraint, conversion).
+   */
+  readonly isTransient: (error: unknown) => boolean;
 }
 
 /** DuckDB's SQL. */
@@ -96,8 +101,31 @@ export const DUCKDB: Dialect = {
       );
     return `read_csv(${path}, ${options.join(', ')})`;
   },
+  isTransient: duckdbTransient,
   sampleAsText: (query, limit) => `SELECT COLUMNS(*)::VARCHAR FROM (\n${query}\n) LIMIT ${limit}`,
 };
+
+/**
+ * DuckDB's errors carry no code, only their class in the message (`Binder Error: ...`): they
+ * are told apart by it, through the chain of causes.
+ */
+function duckdbTransient(error: unknown): boolean {
+  const messages: string[] = [];
+  for (let e: unknown = error, i = 0; e !== undefined && i < 6; i++) {
+    messages.push(errorMessage(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  const text = messages.join('\n');
+  if (
+    /(Parser|Binder|Constraint|Conversion|Out of Range|Invalid Input|Not implemented) Error/i.test(
+      text,
+    )
+  )
+    return false;
+  return /TransactionContext Error|write-write conflict|Conflict on|conflict|could not serialize|deadlock|IO Error|Connection Error|could not set lock|ECONNRESET|ECONNREFUSED|EPIPE|terminating connection/i.test(
+    text,
+  );
+}
 
 /** The dialect of a target's engine. */
 export function dialectOf(kind: 'duckdb' | 'postgres'): Dialect {

@@ -157,6 +157,7 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
             }
             const { value, attempts } = await withRetries(
               options.retry ?? DEFAULT_RETRY,
+              (error) => ctx.conn.dialect.isTransient(error),
               () => writeStep(ctx, write),
               (error, attempt, delay) =>
                 reporter.retrying?.(step, attempt, delay, errorMessage(error)),

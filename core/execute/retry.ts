@@ -1,28 +1,5 @@
 import { errorMessage } from '../errors.js';
 
-/**
- * Whether an error is worth retrying: a transaction conflict, a lock, a lost connection or an
- * I/O error. Parser, binder, catalog, constraint and conversion errors are deterministic: the
- * same statement fails the same way again.
- */
-export function isTransient(error: unknown): boolean {
-  const messages: string[] = [];
-  for (let e: unknown = error, i = 0; e !== undefined && i < 6; i++) {
-    messages.push(errorMessage(e));
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  const text = messages.join('\n');
-  if (
-    /(Parser|Binder|Constraint|Conversion|Out of Range|Invalid Input|Not implemented) Error/i.test(
-      text,
-    )
-  )
-    return false;
-  return /TransactionContext Error|write-write conflict|Conflict on|conflict|could not serialize|deadlock|IO Error|Connection Error|could not set lock|ECONNRESET|ECONNREFUSED|EPIPE|terminating connection/i.test(
-    text,
-  );
-}
-
 /** Retry settings: attempts after the first, and the capped exponential backoff. */
 export interface RetryPolicy {
   readonly retries: number;
@@ -47,6 +24,8 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
  */
 export async function withRetries<T>(
   policy: RetryPolicy,
+  /** Whether an error is worth another attempt (the engine's dialect knows). */
+  isTransient: (error: unknown) => boolean,
   work: (attempt: number) => Promise<T>,
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void,
 ): Promise<{ value: T; attempts: number }> {

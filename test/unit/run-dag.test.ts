@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runDag, type DagTask } from '../../core/execute/run-dag.js';
-import { backoffMs, isTransient, withRetries } from '../../core/execute/retry.js';
+import { backoffMs, withRetries } from '../../core/execute/retry.js';
+import { DUCKDB } from '../../core/engine/dialect.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
@@ -99,7 +100,7 @@ describe('retries', () => {
     ["Conversion Error: Could not convert string 'abc' to INT32", false],
     ['Invalid Input Error: boom on purpose', false],
   ])('%s is transient: %s', (message, expected) => {
-    expect(isTransient(new Error('wrapped', { cause: new Error(message) }))).toBe(expected);
+    expect(DUCKDB.isTransient(new Error('wrapped', { cause: new Error(message) }))).toBe(expected);
   });
 
   it('backs off exponentially with jitter, capped', () => {
@@ -120,7 +121,7 @@ describe('retries', () => {
       random: () => 1,
     };
     let calls = 0;
-    const ok = await withRetries(policy, () => {
+    const ok = await withRetries(policy, DUCKDB.isTransient, () => {
       calls++;
       if (calls < 3) throw new Error('TransactionContext Error: Conflict on update');
       return Promise.resolve('done');
@@ -129,7 +130,7 @@ describe('retries', () => {
     expect(sleeps).toEqual([10, 20]);
     calls = 0;
     await expect(
-      withRetries(policy, () => {
+      withRetries(policy, DUCKDB.isTransient, () => {
         calls++;
         throw new Error('Binder Error: nope');
       }),
