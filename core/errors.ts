@@ -1,3 +1,5 @@
+import { ERROR_CODES, type ErrorCode } from './error-codes.js';
+
 /** Where in a project file something went wrong. Lines and columns are 1-based. */
 export interface SourceLocation {
   file: string;
@@ -10,15 +12,16 @@ export const ExitCode = { ok: 0, failed: 1, badInput: 2 } as const;
 
 /** The one error base of etl: a stable code, an exit code, and an optional location. */
 export class EtlError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly exitCode: number;
   readonly location: SourceLocation | undefined;
   readonly hint: string | undefined;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     options: {
+      /** Default: the catalogue's for the code. */
       exitCode?: number;
       location?: SourceLocation | undefined;
       hint?: string | undefined;
@@ -28,7 +31,7 @@ export class EtlError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.exitCode = options.exitCode ?? ExitCode.badInput;
+    this.exitCode = options.exitCode ?? ERROR_CODES[code].exit;
     this.location = options.location;
     this.hint = options.hint;
   }
@@ -37,7 +40,7 @@ export class EtlError extends Error {
 /** A mistake in a project file: etl.yml, a model, a seed, a template. Exit code 2. */
 export class ProjectError extends EtlError {
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     location?: SourceLocation,
     options: { hint?: string; cause?: unknown } = {},
@@ -106,7 +109,7 @@ export class WindowError extends EtlError {
   readonly window: string | undefined;
   readonly sql: string | undefined;
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     context: { model: string; window?: string; sql?: string; hint?: string; cause?: unknown },
   ) {

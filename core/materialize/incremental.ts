@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../error-codes.js';
 import { WindowError, errorMessage } from '../errors.js';
 import type { Column, Row } from '../engine/adapter.js';
 import { REFRESHING, insertPartitionsSql, type NewPartition } from '../state/ledger.js';
@@ -37,7 +38,7 @@ export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Pr
   const bounds = `TIMESTAMP '${formatTimestamp(span.start)}' AND`;
   const inSpan = (expr: string): string =>
     `${expr} >= ${bounds} ${expr} < TIMESTAMP '${formatTimestamp(span.end)}'`;
-  const fail = (code: string, message: string, extra: { hint?: string; cause?: unknown } = {}) =>
+  const fail = (code: ErrorCode, message: string, extra: { hint?: string; cause?: unknown } = {}) =>
     new WindowError(code, `model '${model.name}' window ${label}: ${message}`, {
       model: model.name,
       window: label,

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../error-codes.js';
 import { WindowError, errorMessage } from '../errors.js';
 import { inTransaction } from '../engine/adapter.js';
 import { REFRESHING, insertPartitionsSql } from '../state/ledger.js';
@@ -27,7 +28,7 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
   const keys = model.config.uniqueKey ?? [];
   const label = windowLabel(step.renderWindow, 'day');
   const stage = stageName(model);
-  const fail = (code: string, message: string, cause?: unknown): WindowError =>
+  const fail = (code: ErrorCode, message: string, cause?: unknown): WindowError =>
     new WindowError(code, `model '${model.name}' (${label}): ${message}`, {
       model: model.name,
       window: label,
