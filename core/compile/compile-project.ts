@@ -1,4 +1,5 @@
 import { extname, resolve } from 'node:path';
+import type nunjucks from 'nunjucks';
 import {
   CycleError,
   ProjectError,
@@ -6,7 +7,7 @@ import {
   UnknownRefError,
   type EtlError,
 } from '../errors.js';
-import type { Project } from '../project/project.js';
+import type { ModelFile, Project, SeedFile } from '../project/project.js';
 import { defaultSchema, type Target } from '../engine/target.js';
 import { dialectOf } from '../engine/dialect.js';
 import { qualified, quoteIdent, quoteString } from '../util/sql.js';
@@ -18,6 +19,7 @@ import { parseModelConfig, type ModelConfig } from './model-config.js';
 import { modelFingerprint } from './fingerprint.js';
 import { compileTemplate, createTemplateEnv } from './template-env.js';
 import { renderContext } from './render-context.js';
+import type { ProjectLoader } from './project-loader.js';
 import { TemplateCallError, locateText, toTemplateError } from './template-error.js';
 import type {
   CompiledGraph,
@@ -26,7 +28,7 @@ import type {
   CompiledSeed,
   CompiledSingularTest,
 } from './compiled-graph.js';
-import { parseSchemaFiles } from '../project/schema-file.js';
+import { parseSchemaFiles, type SchemaContents } from '../project/schema-file.js';
 import { checkSchema } from './check-schema.js';
 import type { ModelDoc } from '../project/test-spec.js';
 
@@ -43,152 +45,257 @@ export interface CompileOptions {
  */
 const COMPILE_WINDOW = windowContaining(Date.UTC(2000, 0, 1), 'day');
 
+/** What compiling one project shares: its template environment, names and problems found. */
+interface Compilation {
+  readonly project: Project;
+  readonly target: Target;
+  readonly env: nunjucks.Environment;
+  readonly loader: ProjectLoader;
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** The target's schema: seeds' and that of models that name none. */
+  readonly schemaDefault: string;
+  /** The names `ref()` accepts: every model and seed. */
+  readonly known: ReadonlySet<string>;
+  readonly fileText: (file: string) => string | undefined;
+  /** Every problem found so far: they are thrown together before the graph is built. */
+  readonly errors: EtlError[];
+}
+
+/** A model rendered once, before the graph gives it its relation and fingerprints. */
+type ModelDraft = Omit<
+  CompiledModel,
+  'fingerprint' | 'legacyFingerprint' | 'relation' | 'schema'
+> & { readonly rendered: readonly string[] };
+
 /**
  * Compile a project: render every template once to learn its config and refs, validate them,
  * build the DAG and fingerprints. Every broken model is reported at once (a ProjectErrors).
  */
 export function compileProject(project: Project, options: CompileOptions): CompiledGraph {
+  const c = startCompilation(project, options);
+  const drafts = project.models.map((m) => draftModel(c, m)).filter((d) => d !== undefined);
+  const singularTests = draftSingularTests(c);
+  const schema = readSchemaFiles(c, drafts);
+  if (c.errors.length > 0) throw new ProjectErrors(c.errors);
+
+  const upstream = new Map<string, readonly string[]>();
+  for (const seed of project.seeds) upstream.set(seed.name, []);
+  for (const draft of drafts) upstream.set(draft.name, draft.refs);
+  const graph = buildGraph(upstream, drafts);
+  return {
+    project,
+    target: options.target,
+    vars: c.vars,
+    nodes: compileNodes(c, graph, drafts),
+    graph,
+    runOrder: runOrder(graph, upstream, schema.tests),
+    fileText: c.fileText,
+    tests: schema.tests,
+    unitTests: schema.unitTests,
+    docs: modelDocs(schema.docs),
+    singularTests,
+  };
+}
+
+/** The state of one compilation; command-line vars override etl.yml's. */
+function startCompilation(project: Project, options: CompileOptions): Compilation {
   const { env, loader } = createTemplateEnv(project.root);
-  const vars = { ...project.config.vars, ...options.vars };
-  const schemaDefault = defaultSchema(options.target);
-  const known = new Set([
-    ...project.models.map((m) => m.name),
-    ...project.seeds.map((s) => s.name),
-  ]);
   const texts = new Map(
     [...project.models, ...project.schemaFiles, ...project.testFiles].map((m) => [
       m.relPath,
       m.text,
     ]),
   );
-  const fileText = (file: string): string | undefined => texts.get(file) ?? loader.text(file);
-  const errors: EtlError[] = [];
-
-  /** Render a template once to learn its refs and config; undefined when it is broken. */
-  const discover = (name: string, file: string, text: string) => {
-    let template;
-    try {
-      template = compileTemplate(env, text, file);
-    } catch (error) {
-      errors.push(toTemplateError(error, file, fileText));
-      return undefined;
-    }
-    const refs: string[] = [];
-    let rawConfig: Record<string, unknown> = {};
-    const missing: string[] = [];
-    loader.takeLoaded();
-    const self = qualified(schemaDefault, name);
-    const render = (isIncremental: boolean): string =>
-      template.render(
-        renderContext({
-          window: COMPILE_WINDOW,
-          isIncremental,
-          self,
-          vars,
-          ref: (ref) => {
-            if (!known.has(ref)) missing.push(ref);
-            else if (!refs.includes(ref)) refs.push(ref);
-            return qualified(schemaDefault, ref);
-          },
-          source: (group, source) => sourceRelation(project, group, source, options.target),
-          config: (kwargs) => {
-            rawConfig = { ...rawConfig, ...kwargs };
-          },
-        }),
-      );
-    let output: string;
-    const rendered: string[] = [];
-    try {
-      output = render(false);
-      rendered.push(output);
-      // The other branch of is_incremental() counts towards the fingerprint too.
-      if (rawConfig.materialized === 'incremental') rendered.push(render(true));
-    } catch (error) {
-      errors.push(toTemplateError(error, file, fileText));
-      return undefined;
-    }
-    for (const ref of new Set(missing)) {
-      const at = locateText(text, `ref('${ref}'`) ?? locateText(text, `ref("${ref}"`);
-      errors.push(new UnknownRefError(name, ref, suggest(ref, known), { file, ...at }));
-    }
-    if (missing.length > 0) return undefined;
-    // Also look in the text: `{{ this }}` often sits in an is_incremental() branch.
-    const readsItself = output.includes(self) || /\{[{%][^}]*\bthis\b/.test(text);
-    return { template, refs, rawConfig, readsItself, rendered, includes: loader.takeLoaded() };
+  return {
+    project,
+    target: options.target,
+    env,
+    loader,
+    vars: { ...project.config.vars, ...options.vars },
+    schemaDefault: defaultSchema(options.target),
+    known: new Set([...project.models.map((m) => m.name), ...project.seeds.map((s) => s.name)]),
+    fileText: (file) => texts.get(file) ?? loader.text(file),
+    errors: [],
   };
+}
 
-  const drafts: (Omit<
-    CompiledModel,
-    'fingerprint' | 'legacyFingerprint' | 'relation' | 'schema'
-  > & { rendered: readonly string[] })[] = [];
-  for (const model of project.models) {
-    const found = discover(model.name, model.relPath, model.text);
-    if (!found) continue;
-    if (found.refs.includes(model.name)) {
-      errors.push(
-        new ProjectError(
-          'E_SELF_REF',
-          `model '${model.name}' refs itself: use {{ this }} for its own relation`,
-          { file: model.relPath, ...locateText(model.text, `ref('${model.name}'`) },
-        ),
-      );
-      continue;
-    }
-    const configAt = { file: model.relPath, ...locateText(model.text, 'config(') };
-    const parsed = parseModelConfig(found.rawConfig, configAt);
-    errors.push(...parsed.errors);
-    drafts.push({
-      kind: 'model',
-      name: model.name,
-      file: model.relPath,
-      text: model.text,
-      template: found.template,
-      config: parsed.config,
-      refs: found.refs,
-      includes: found.includes,
-      readsItself: found.readsItself,
-      rendered: found.rendered,
-    });
+/** Render a model once and read its config; undefined when it is broken (reported). */
+function draftModel(c: Compilation, model: ModelFile): ModelDraft | undefined {
+  const found = discover(c, model.name, model.relPath, model.text);
+  if (!found) return undefined;
+  if (found.refs.includes(model.name)) {
+    c.errors.push(
+      new ProjectError(
+        'E_SELF_REF',
+        `model '${model.name}' refs itself: use {{ this }} for its own relation`,
+        { file: model.relPath, ...locateText(model.text, `ref('${model.name}'`) },
+      ),
+    );
+    return undefined;
   }
+  const configAt = { file: model.relPath, ...locateText(model.text, 'config(') };
+  const parsed = parseModelConfig(found.rawConfig, configAt);
+  c.errors.push(...parsed.errors);
+  return {
+    kind: 'model',
+    name: model.name,
+    file: model.relPath,
+    text: model.text,
+    template: found.template,
+    config: parsed.config,
+    refs: found.refs,
+    includes: found.includes,
+    readsItself: found.readsItself,
+    rendered: found.rendered,
+  };
+}
 
-  const singular: CompiledSingularTest[] = [];
-  for (const test of project.testFiles) {
+/** Render each singular test (tests/*.sql) once, for its refs; broken ones are reported. */
+function draftSingularTests(c: Compilation): CompiledSingularTest[] {
+  const tests: CompiledSingularTest[] = [];
+  for (const test of c.project.testFiles) {
     const name = test.relPath.replace(/^tests\//, '').replace(/\.sql$/, '');
-    const found = discover(name, test.relPath, test.text);
-    if (found)
-      singular.push({ name, file: test.relPath, template: found.template, refs: found.refs });
+    const found = discover(c, name, test.relPath, test.text);
+    if (found) tests.push({ name, file: test.relPath, template: found.template, refs: found.refs });
   }
-  // Tests given in config(tests=[...]) read like a schema file's model-level tests.
+  return tests;
+}
+
+/** What rendering a template once tells about it. */
+interface Discovered {
+  readonly template: nunjucks.Template;
+  readonly refs: string[];
+  readonly rawConfig: Record<string, unknown>;
+  readonly readsItself: boolean;
+  /** Its SQL: one render, or two for an incremental model (see renderToDiscover). */
+  readonly rendered: string[];
+  /** The files it included or imported. */
+  readonly includes: string[];
+}
+
+/** Render a template once to learn its refs and config; undefined when it is broken. */
+function discover(
+  c: Compilation,
+  name: string,
+  file: string,
+  text: string,
+): Discovered | undefined {
+  let template: nunjucks.Template;
+  try {
+    template = compileTemplate(c.env, text, file);
+  } catch (error) {
+    c.errors.push(toTemplateError(error, file, c.fileText));
+    return undefined;
+  }
+  c.loader.takeLoaded();
+  const self = qualified(c.schemaDefault, name);
+  let found: Rendering;
+  try {
+    found = renderToDiscover(c, template, self);
+  } catch (error) {
+    c.errors.push(toTemplateError(error, file, c.fileText));
+    return undefined;
+  }
+  for (const ref of new Set(found.missing)) {
+    const at = locateText(text, `ref('${ref}'`) ?? locateText(text, `ref("${ref}"`);
+    c.errors.push(new UnknownRefError(name, ref, suggest(ref, c.known), { file, ...at }));
+  }
+  if (found.missing.length > 0) return undefined;
+  const { refs, rawConfig, rendered } = found;
+  // Also look in the text: `{{ this }}` often sits in an is_incremental() branch.
+  const readsItself = found.output.includes(self) || /\{[{%][^}]*\bthis\b/.test(text);
+  return { template, refs, rawConfig, readsItself, rendered, includes: c.loader.takeLoaded() };
+}
+
+/** What {@link renderToDiscover} collected. */
+interface Rendering {
+  /** The first render's SQL (not incremental). */
+  readonly output: string;
+  readonly rendered: string[];
+  /** Known models and seeds it refs, in first-use order. */
+  readonly refs: string[];
+  /** Names it refs that are no model or seed. */
+  readonly missing: string[];
+  /** Its config() calls merged, last call wins. */
+  readonly rawConfig: Record<string, unknown>;
+}
+
+/**
+ * Render a template at the compile window, recording its refs and config() calls. An
+ * incremental model is rendered a second time with is_incremental() true: that branch counts
+ * towards the fingerprint too, and may ref more. Throws what the template throws.
+ */
+function renderToDiscover(c: Compilation, template: nunjucks.Template, self: string): Rendering {
+  const refs: string[] = [];
+  const missing: string[] = [];
+  let rawConfig: Record<string, unknown> = {};
+  const render = (isIncremental: boolean): string =>
+    template.render(
+      renderContext({
+        window: COMPILE_WINDOW,
+        isIncremental,
+        self,
+        vars: c.vars,
+        ref: (ref) => {
+          if (!c.known.has(ref)) missing.push(ref);
+          else if (!refs.includes(ref)) refs.push(ref);
+          return qualified(c.schemaDefault, ref);
+        },
+        source: (group, source) => sourceRelation(c.project, group, source, c.target),
+        config: (kwargs) => {
+          rawConfig = { ...rawConfig, ...kwargs };
+        },
+      }),
+    );
+  const output = render(false);
+  const rendered = [output];
+  if (rawConfig.materialized === 'incremental') rendered.push(render(true));
+  return { output, rendered, refs, missing, rawConfig };
+}
+
+/**
+ * Read the schema files, and the tests models give in config(tests=[...]) as if a schema file
+ * gave them at model level; check what they name against the project.
+ */
+function readSchemaFiles(c: Compilation, drafts: readonly ModelDraft[]): SchemaContents {
   const configTests = drafts
     .filter((d) => d.config.tests.length > 0)
     .map((d) => ({
       relPath: d.file,
       text: JSON.stringify({ models: [{ name: d.name, tests: d.config.tests }] }),
     }));
-  const schema = parseSchemaFiles([...project.schemaFiles, ...configTests], errors);
-  // A model documented in a schema file and testing in its config is not described twice.
-  const docs = new Map<string, ModelDoc>();
-  for (const doc of schema.docs)
-    if (!docs.has(doc.name) || doc.columns.length > 0) docs.set(doc.name, doc);
+  const schema = parseSchemaFiles([...c.project.schemaFiles, ...configTests], c.errors);
   const modelConfigs = new Map(drafts.map((d) => [d.name, d.config]));
   checkSchema(
     schema,
-    project,
+    c.project,
     modelConfigs,
     new Map(drafts.map((d) => [d.name, d.refs])),
-    known,
-    errors,
-    new Set(project.models.map((m) => m.name).filter((n) => !modelConfigs.has(n))),
+    c.known,
+    c.errors,
+    new Set(c.project.models.map((m) => m.name).filter((n) => !modelConfigs.has(n))),
   );
+  return schema;
+}
 
-  if (errors.length > 0) throw new ProjectErrors(errors);
+/**
+ * The models' docs by name. A model documented in a schema file and given tests in its config
+ * has two entries: the later one wins only when it describes columns.
+ */
+function modelDocs(docs: readonly ModelDoc[]): Map<string, ModelDoc> {
+  const byName = new Map<string, ModelDoc>();
+  for (const doc of docs)
+    if (!byName.has(doc.name) || doc.columns.length > 0) byName.set(doc.name, doc);
+  return byName;
+}
 
-  const upstream = new Map<string, readonly string[]>();
-  for (const seed of project.seeds) upstream.set(seed.name, []);
-  for (const draft of drafts) upstream.set(draft.name, draft.refs);
-  let graph: Graph;
+/** The DAG of seeds and models. A cycle is reported at the file of its first model. */
+function buildGraph(
+  upstream: ReadonlyMap<string, readonly string[]>,
+  drafts: readonly ModelDraft[],
+): Graph {
   try {
-    graph = new Graph(upstream);
+    return new Graph(upstream);
   } catch (error) {
     if (error instanceof CycleError) {
       const file = drafts.find((d) => d.name === error.path[0])?.file;
@@ -196,67 +303,77 @@ export function compileProject(project: Project, options: CompileOptions): Compi
     }
     throw error;
   }
+}
 
+/** Seeds, then models in DAG order: a model's fingerprints are made of its parents'. */
+function compileNodes(
+  c: Compilation,
+  graph: Graph,
+  drafts: readonly ModelDraft[],
+): Map<string, CompiledNode> {
   const nodes = new Map<string, CompiledNode>();
-  for (const seed of project.seeds) {
-    const node: CompiledSeed = {
-      kind: 'seed',
-      name: seed.name,
-      file: seed.relPath,
-      path: seed.path,
-      columnTypes: seed.columnTypes,
-      schema: schemaDefault,
-      relation: qualified(schemaDefault, seed.name),
-      fingerprint: sha256('seed', seed.name, stableJson(seed.columnTypes)),
-    };
-    nodes.set(seed.name, node);
-  }
+  for (const seed of c.project.seeds) nodes.set(seed.name, seedNode(seed, c.schemaDefault));
   const byName = new Map(drafts.map((d) => [d.name, d]));
   for (const name of graph.order) {
     const draft = byName.get(name);
-    if (!draft) continue;
-    const { rendered, ...rest } = draft;
-    const schema = draft.config.schema ?? schemaDefault;
-    const parents = draft.refs.map((r) => nodes.get(r)).filter((p) => p !== undefined);
-    const chained = draft.config.uniqueKey !== undefined || draft.readsItself;
-    const { config } = draft;
-    nodes.set(name, {
-      ...rest,
-      schema,
-      relation: qualified(schema, name),
-      fingerprint: modelFingerprint({
-        sql: [...rendered, ...parents.map((p) => `${p.name}=${p.relation}`).sort()],
-        config: stableJson({
-          materialized: config.materialized,
-          time_column: config.timeColumn,
-          grain: config.materialized === 'incremental' ? config.grain : undefined,
-          unique_key: config.uniqueKey,
-          schema,
-          start: chained ? config.start : undefined,
-        }),
-        views: parents
-          .filter((p) => p.kind === 'model' && p.config.materialized === 'view')
-          .map((p) => `${p.name}=${p.fingerprint}`),
-      }),
-      legacyFingerprint: legacyFingerprint(draft, fileText, (ref) => {
-        const node = nodes.get(ref);
-        return node?.kind === 'model' ? node.legacyFingerprint : (node?.fingerprint ?? '');
-      }),
-    });
+    if (draft) nodes.set(name, modelNode(c, draft, nodes));
   }
+  return nodes;
+}
+
+/** A seed; its fingerprint changes with its column types (its rows are tracked by hash). */
+function seedNode(seed: SeedFile, schema: string): CompiledSeed {
   return {
-    project,
-    target: options.target,
-    vars,
-    nodes,
-    graph,
-    runOrder: runOrder(graph, upstream, schema.tests),
-    fileText,
-    tests: schema.tests,
-    unitTests: schema.unitTests,
-    docs,
-    singularTests: singular,
+    kind: 'seed',
+    name: seed.name,
+    file: seed.relPath,
+    path: seed.path,
+    columnTypes: seed.columnTypes,
+    schema,
+    relation: qualified(schema, seed.name),
+    fingerprint: sha256('seed', seed.name, stableJson(seed.columnTypes)),
   };
+}
+
+/** A model with its relation and fingerprints; `nodes` holds its parents, compiled already. */
+function modelNode(
+  c: Compilation,
+  draft: ModelDraft,
+  nodes: ReadonlyMap<string, CompiledNode>,
+): CompiledModel {
+  const { rendered, ...rest } = draft;
+  const schema = draft.config.schema ?? c.schemaDefault;
+  const parents = draft.refs.map((r) => nodes.get(r)).filter((p) => p !== undefined);
+  return {
+    ...rest,
+    schema,
+    relation: qualified(schema, draft.name),
+    fingerprint: modelFingerprint({
+      sql: [...rendered, ...parents.map((p) => `${p.name}=${p.relation}`).sort()],
+      config: fingerprintConfig(draft, schema),
+      views: parents
+        .filter((p) => p.kind === 'model' && p.config.materialized === 'view')
+        .map((p) => `${p.name}=${p.fingerprint}`),
+    }),
+    legacyFingerprint: legacyFingerprint(draft, c.fileText, (ref) => {
+      const node = nodes.get(ref);
+      return node?.kind === 'model' ? node.legacyFingerprint : (node?.fingerprint ?? '');
+    }),
+  };
+}
+
+/** The config that changes what a model writes, as stable JSON (see modelFingerprint). */
+function fingerprintConfig(draft: ModelDraft, schema: string): string {
+  const { config } = draft;
+  const chained = config.uniqueKey !== undefined || draft.readsItself;
+  return stableJson({
+    materialized: config.materialized,
+    time_column: config.timeColumn,
+    grain: config.materialized === 'incremental' ? config.grain : undefined,
+    unique_key: config.uniqueKey,
+    schema,
+    start: chained ? config.start : undefined,
+  });
 }
 
 /** Inputs of one render of a compiled model. */
@@ -365,7 +482,7 @@ function legacyFingerprint(
 }
 
 /** JSON with object keys sorted, so equal values hash equally. */
-export function stableJson(value: unknown): string {
+function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(

@@ -8,7 +8,10 @@ import { isAbsolute, normalize } from 'node:path';
 
 const KEYS = ['name', 'target', 'models_dir', 'seeds_dir', 'vars', 'sources', 'seeds'] as const;
 
-/** Parse and validate the text of etl.yml. `file` is used in messages. */
+/**
+ * Parse and validate the text of etl.yml. `file` is used in messages. The first problem is
+ * thrown, at its line.
+ */
 export function parseProjectConfig(
   text: string,
   file: string,
@@ -23,44 +26,9 @@ export function parseProjectConfig(
       line: 1,
     });
   rejectUnknownKeys(raw, KEYS, file, (k) => yaml.locate([k], true));
+  const keys = new TopKeys(yaml, raw);
 
-  const str = (key: string): string | undefined => {
-    const v = raw[key];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string' || v.trim() === '')
-      throw new ProjectError(
-        'E_CONFIG',
-        `'${key}' must be a non-empty string, got ${describeType(v)}`,
-        yaml.locate([key]),
-      );
-    return v;
-  };
-  const mapping = (key: string): Record<string, unknown> => {
-    const v = raw[key];
-    if (v === undefined || v === null) return {};
-    if (!isRecord(v))
-      throw new ProjectError(
-        'E_CONFIG',
-        `'${key}' must be a mapping, got ${describeType(v)}`,
-        yaml.locate([key]),
-      );
-    return v;
-  };
-
-  // One rule for folders: relative to the project, and inside it.
-  const folder = (key: string): string | undefined => {
-    const v = str(key);
-    if (v !== undefined && (isAbsolute(v) || normalize(v).split(/[\\/]/)[0] === '..'))
-      throw new ProjectError(
-        'E_CONFIG',
-        `'${key}' must be a folder inside the project, relative to it: got '${v}'`,
-        yaml.locate([key]),
-        { hint: 'etl reads project files from inside the project only; link or copy them in' },
-      );
-    return v;
-  };
-
-  const target = str('target');
+  const target = keys.string('target');
   if (target !== undefined) {
     try {
       parseTarget(target, root, `target in ${file}`);
@@ -68,9 +36,71 @@ export function parseProjectConfig(
       throw new ProjectError('E_TARGET', (error as Error).message, yaml.locate(['target']));
     }
   }
+  const sources = parseSources(yaml, keys.mapping('sources'));
+  const seeds = parseSeeds(yaml, keys.mapping('seeds'));
+  return {
+    name: keys.string('name') ?? defaultName,
+    target,
+    modelsDir: keys.folder('models_dir') ?? 'models',
+    seedsDir: keys.folder('seeds_dir') ?? 'seeds',
+    vars: keys.mapping('vars'),
+    sources,
+    seeds,
+  };
+}
 
+/** The values of etl.yml's top-level keys, each checked for its type. */
+class TopKeys {
+  constructor(
+    private readonly yaml: YamlFile,
+    private readonly raw: Record<string, unknown>,
+  ) {}
+
+  string(key: string): string | undefined {
+    const v = this.raw[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new ProjectError(
+        'E_CONFIG',
+        `'${key}' must be a non-empty string, got ${describeType(v)}`,
+        this.yaml.locate([key]),
+      );
+    return v;
+  }
+
+  mapping(key: string): Record<string, unknown> {
+    const v = this.raw[key];
+    if (v === undefined || v === null) return {};
+    if (!isRecord(v))
+      throw new ProjectError(
+        'E_CONFIG',
+        `'${key}' must be a mapping, got ${describeType(v)}`,
+        this.yaml.locate([key]),
+      );
+    return v;
+  }
+
+  /** One rule for folders: relative to the project, and inside it. */
+  folder(key: string): string | undefined {
+    const v = this.string(key);
+    if (v !== undefined && (isAbsolute(v) || normalize(v).split(/[\\/]/)[0] === '..'))
+      throw new ProjectError(
+        'E_CONFIG',
+        `'${key}' must be a folder inside the project, relative to it: got '${v}'`,
+        this.yaml.locate([key]),
+        { hint: 'etl reads project files from inside the project only; link or copy them in' },
+      );
+    return v;
+  }
+}
+
+/** `sources:`: groups, each a mapping of source names to their definitions. */
+function parseSources(
+  yaml: YamlFile,
+  groups: Record<string, unknown>,
+): Record<string, Record<string, SourceDef>> {
   const sources: Record<string, Record<string, SourceDef>> = {};
-  for (const [group, tables] of Object.entries(mapping('sources'))) {
+  for (const [group, tables] of Object.entries(groups)) {
     if (!isRecord(tables))
       throw new ProjectError(
         'E_CONFIG',
@@ -78,38 +108,45 @@ export function parseProjectConfig(
         yaml.locate(['sources', group]),
       );
     const defs: Record<string, SourceDef> = {};
-    for (const [name, def] of Object.entries(tables)) {
-      const at = ['sources', group, name];
-      if (!isRecord(def))
-        throw new ProjectError(
-          'E_CONFIG',
-          `source '${group}.${name}' must be a mapping with 'table' or 'path'`,
-          yaml.locate(at),
-        );
-      rejectUnknownKeys(def, ['table', 'path', 'description'], `source '${group}.${name}'`, (k) =>
-        yaml.locate([...at, k], true),
-      );
-      const { table, path } = def;
-      if (typeof table === 'string' && table.split('.').slice(0, -1).some(isStateSchema))
-        throw new ProjectError(
-          'E_CONFIG',
-          `source '${group}.${name}' names '${table}', in etl's own schema (its ledger): etl's ledger is not a source (read it with etl status --json)`,
-          yaml.locate([...at, 'table']),
-        );
-      if (typeof table === 'string' && path === undefined) defs[name] = { table };
-      else if (typeof path === 'string' && table === undefined) defs[name] = { path };
-      else
-        throw new ProjectError(
-          'E_CONFIG',
-          `source '${group}.${name}' needs exactly one of 'table' (a string) or 'path' (a string)`,
-          yaml.locate(at),
-        );
-    }
+    for (const [name, def] of Object.entries(tables))
+      defs[name] = parseSource(yaml, group, name, def);
     sources[group] = defs;
   }
+  return sources;
+}
 
+/** One source: a `table` or a `path`, exactly one; etl's own schema (its ledger) is no source. */
+function parseSource(yaml: YamlFile, group: string, name: string, def: unknown): SourceDef {
+  const at = ['sources', group, name];
+  if (!isRecord(def))
+    throw new ProjectError(
+      'E_CONFIG',
+      `source '${group}.${name}' must be a mapping with 'table' or 'path'`,
+      yaml.locate(at),
+    );
+  rejectUnknownKeys(def, ['table', 'path', 'description'], `source '${group}.${name}'`, (k) =>
+    yaml.locate([...at, k], true),
+  );
+  const { table, path } = def;
+  if (typeof table === 'string' && table.split('.').slice(0, -1).some(isStateSchema))
+    throw new ProjectError(
+      'E_CONFIG',
+      `source '${group}.${name}' names '${table}', in etl's own schema (its ledger): etl's ledger is not a source (read it with etl status --json)`,
+      yaml.locate([...at, 'table']),
+    );
+  if (typeof table === 'string' && path === undefined) return { table };
+  if (typeof path === 'string' && table === undefined) return { path };
+  throw new ProjectError(
+    'E_CONFIG',
+    `source '${group}.${name}' needs exactly one of 'table' (a string) or 'path' (a string)`,
+    yaml.locate(at),
+  );
+}
+
+/** `seeds:`: each seed's settings (its column types). */
+function parseSeeds(yaml: YamlFile, entries: Record<string, unknown>): Record<string, SeedConfig> {
   const seeds: Record<string, SeedConfig> = {};
-  for (const [name, def] of Object.entries(mapping('seeds'))) {
+  for (const [name, def] of Object.entries(entries)) {
     const at = ['seeds', name];
     if (!isRecord(def))
       throw new ProjectError('E_CONFIG', `seed '${name}' must be a mapping`, yaml.locate(at));
@@ -125,14 +162,5 @@ export function parseProjectConfig(
       );
     seeds[name] = { columnTypes: types as Record<string, string> };
   }
-
-  return {
-    name: str('name') ?? defaultName,
-    target,
-    modelsDir: folder('models_dir') ?? 'models',
-    seedsDir: folder('seeds_dir') ?? 'seeds',
-    vars: mapping('vars'),
-    sources,
-    seeds,
-  };
+  return seeds;
 }

@@ -23,6 +23,9 @@ export interface SchemaContents {
 
 type Path = (string | number)[];
 
+/** What a data test's kind adds to it. */
+type TestArgs = Partial<Pick<DataTestSpec, 'columns' | 'values' | 'to' | 'field' | 'expression'>>;
+
 /**
  * Parse dbt-style schema files (`models:` and `unit_tests:`). Every problem in every file is
  * collected, each at its file and line; unknown keys are named with a "did you mean".
@@ -160,6 +163,47 @@ class SchemaReader {
   }
 
   private test(value: unknown, path: Path, model: string, column: string | undefined): void {
+    const call = this.testCall(value, path);
+    if (!call) return;
+    const { kind, argPath } = call;
+    const a = this.mapping(
+      call.args,
+      argPath,
+      ['severity', 'where', 'config', ...testKeys(kind, column)],
+      `test '${kind}'`,
+    );
+    if (!a) return;
+    const config = isRecord(a.config) ? a.config : {};
+    const severity = this.severity(a.severity ?? config.severity ?? 'error', argPath);
+    const where = this.string(a.where ?? config.where, [...argPath, 'where'], "'where'");
+    const tested = column ?? (typeof a.column === 'string' ? a.column : undefined);
+    const args = this.testArgs(kind, a, tested, path, argPath);
+    if (!args) return;
+    const spec = {
+      kind,
+      model,
+      column: tested,
+      columns: undefined,
+      values: undefined,
+      to: undefined,
+      field: undefined,
+      expression: undefined,
+      severity,
+      where,
+      location: this.at(path),
+      ...args,
+    };
+    this.out.tests.push({ ...spec, name: testName(spec) });
+  }
+
+  /**
+   * A test entry's kind and arguments: a name alone, or a mapping of one name to its arguments
+   * (a string for an expression). Undefined when it is neither or the name is unknown.
+   */
+  private testCall(
+    value: unknown,
+    path: Path,
+  ): { kind: GenericTestKind; args: unknown; argPath: Path } | undefined {
     let kind: string;
     let args: unknown;
     if (typeof value === 'string') [kind, args] = [value, {}];
@@ -170,7 +214,7 @@ class SchemaReader {
         `a test must be a name (e.g. not_null) or a mapping of one name to its arguments`,
         path,
       );
-      return;
+      return undefined;
     }
     const argPath = typeof value === 'string' ? path : [...path, kind];
     if (!(GENERIC_TESTS as readonly string[]).includes(kind)) {
@@ -178,89 +222,50 @@ class SchemaReader {
         `unknown test '${kind}'${didYouMean(kind, GENERIC_TESTS)}; generic tests are ${GENERIC_TESTS.join(', ')}`,
         path,
       );
-      return;
+      return undefined;
     }
     if (kind === 'expression' && typeof args === 'string') args = { expression: args };
     if (args === null) args = {};
-    const common = ['severity', 'where', 'config'];
-    const extra: Record<GenericTestKind, string[]> = {
-      not_null: column ? [] : ['column'],
-      unique: column ? [] : ['columns'],
-      accepted_values: ['values', 'quote'],
-      relationships: ['to', 'field'],
-      expression: ['expression'],
-    };
-    const a = this.mapping(
-      args,
-      argPath,
-      [...common, ...extra[kind as GenericTestKind]],
-      `test '${kind}'`,
-    );
-    if (!a) return;
-    const config = isRecord(a.config) ? a.config : {};
-    const severityRaw = a.severity ?? config.severity ?? 'error';
-    let severity: Severity = 'error';
-    if (severityRaw === 'warn' || severityRaw === 'error') severity = severityRaw;
-    else
-      this.fail(`severity must be 'warn' or 'error', got ${JSON.stringify(severityRaw)}`, [
-        ...argPath,
-        'severity',
-      ]);
-    const where = this.string(a.where ?? config.where, [...argPath, 'where'], "'where'");
-    const spec = {
-      kind: kind as GenericTestKind,
-      model,
-      column: column ?? (typeof a.column === 'string' ? a.column : undefined),
-      columns: undefined as string[] | undefined,
-      values: undefined as unknown[] | undefined,
-      to: undefined as string | undefined,
-      field: undefined as string | undefined,
-      expression: undefined as string | undefined,
-      severity,
-      where,
-      location: this.at(path),
-    };
-    switch (kind as GenericTestKind) {
+    return { kind: kind as GenericTestKind, args, argPath };
+  }
+
+  private severity(value: unknown, argPath: Path): Severity {
+    if (value === 'warn' || value === 'error') return value;
+    this.fail(`severity must be 'warn' or 'error', got ${JSON.stringify(value)}`, [
+      ...argPath,
+      'severity',
+    ]);
+    return 'error';
+  }
+
+  /**
+   * What a test takes from its arguments `a`, by kind; `column` is the column it tests, if any.
+   * Undefined when they are wrong (reported).
+   */
+  private testArgs(
+    kind: GenericTestKind,
+    a: Record<string, unknown>,
+    column: string | undefined,
+    path: Path,
+    argPath: Path,
+  ): TestArgs | undefined {
+    switch (kind) {
       case 'not_null':
-        if (spec.column === undefined)
-          return this.fail(
-            `not_null needs a column: put it under the column, or give 'column'`,
-            path,
-          );
-        break;
+        if (column !== undefined) return {};
+        this.fail(`not_null needs a column: put it under the column, or give 'column'`, path);
+        return undefined;
       case 'unique':
-        if (spec.column === undefined) {
-          const cols = a.columns;
-          if (
-            !Array.isArray(cols) ||
-            cols.length === 0 ||
-            !cols.every((c) => typeof c === 'string')
-          )
-            return this.fail(
-              `unique needs a column: put it under the column, or give 'columns' (a list)`,
-              path,
-            );
-          spec.columns = cols;
-        }
-        break;
+        return column !== undefined ? {} : this.uniqueColumns(a.columns, path);
       case 'accepted_values':
-        if (spec.column === undefined)
-          return this.fail(`accepted_values belongs under a column`, path);
-        if (!Array.isArray(a.values) || a.values.length === 0)
-          return this.fail(`accepted_values needs 'values', a non-empty list`, argPath);
-        spec.values = a.values as unknown[];
-        break;
-      case 'relationships': {
-        if (spec.column === undefined)
-          return this.fail(`relationships belongs under a column`, path);
-        const to = this.string(a.to, [...argPath, 'to'], "relationships 'to'", true);
-        const field = this.string(a.field, [...argPath, 'field'], "relationships 'field'", true);
-        if (to === undefined || field === undefined) return;
-        const ref = /^ref\(\s*['"]([^'"]+)['"]\s*\)$/.exec(to.trim());
-        spec.to = ref ? ref[1] : to.trim();
-        spec.field = field;
-        break;
-      }
+        if (column === undefined) this.fail(`accepted_values belongs under a column`, path);
+        else if (!Array.isArray(a.values) || a.values.length === 0)
+          this.fail(`accepted_values needs 'values', a non-empty list`, argPath);
+        else return { values: a.values as unknown[] };
+        return undefined;
+      case 'relationships':
+        if (column !== undefined) return this.relationshipsArgs(a, argPath);
+        this.fail(`relationships belongs under a column`, path);
+        return undefined;
       case 'expression': {
         const expression = this.string(
           a.expression,
@@ -268,17 +273,26 @@ class SchemaReader {
           "'expression'",
           true,
         );
-        if (expression === undefined) return;
-        spec.expression = expression;
-        break;
+        return expression === undefined ? undefined : { expression };
       }
     }
-    const target = spec.column ?? spec.columns?.join(', ');
-    const detail = `${spec.kind === 'expression' ? `: ${spec.expression ?? ''}` : ''}${spec.where ? ` where ${spec.where}` : ''}`;
-    this.out.tests.push({
-      ...spec,
-      name: `${spec.kind}(${model}${target ? `.${target}` : ''}${detail})`,
-    });
+  }
+
+  /** A model-level `unique`: the columns whose combination must be unique. */
+  private uniqueColumns(cols: unknown, path: Path): TestArgs | undefined {
+    if (Array.isArray(cols) && cols.length > 0 && cols.every((c) => typeof c === 'string'))
+      return { columns: cols };
+    this.fail(`unique needs a column: put it under the column, or give 'columns' (a list)`, path);
+    return undefined;
+  }
+
+  /** `to` (a model or seed, also as `ref('name')`) and `field`, its column. */
+  private relationshipsArgs(a: Record<string, unknown>, argPath: Path): TestArgs | undefined {
+    const to = this.string(a.to, [...argPath, 'to'], "relationships 'to'", true);
+    const field = this.string(a.field, [...argPath, 'field'], "relationships 'field'", true);
+    if (to === undefined || field === undefined) return undefined;
+    const ref = /^ref\(\s*['"]([^'"]+)['"]\s*\)$/.exec(to.trim());
+    return { to: ref ? ref[1] : to.trim(), field };
   }
 
   private unitTest(value: unknown, path: Path): void {
@@ -297,51 +311,10 @@ class SchemaReader {
       true,
     );
     if (name === undefined || model === undefined) return;
-    let at: number | undefined;
-    if (u.window !== undefined) {
-      const w = this.mapping(
-        u.window,
-        [...path, 'window'],
-        ['date', 'start'],
-        `unit test '${name}': window`,
-      );
-      if (w) {
-        const raw = w.date ?? w.start;
-        const text = raw instanceof Date ? raw.toISOString().slice(0, 10) : String(raw);
-        at = w.date !== undefined ? parseDay(text, 0) : parseInstant(text);
-        if (at === undefined || (w.date === undefined && w.start === undefined))
-          this.fail(
-            `unit test '${name}': window needs date: YYYY-MM-DD or start: 'YYYY-MM-DD HH:MM'`,
-            [...path, 'window'],
-          );
-      }
-    }
-    const given: FixtureInput[] = [];
-    this.list(u.given, [...path, 'given'], `unit test '${name}': given`).forEach((g, i) => {
-      const gp = [...path, 'given', i];
-      const entry = this.mapping(
-        g,
-        gp,
-        ['input', 'rows', 'csv', 'seed', 'format'],
-        `an input of unit test '${name}'`,
-      );
-      if (!entry) return;
-      const input = this.input(
-        this.string(entry.input, [...gp, 'input'], "an input's 'input'", true),
-        [...gp, 'input'],
-      );
-      const data = this.data(entry, gp, `input ${i + 1} of unit test '${name}'`, true);
-      if (input && data) given.push({ input, data, location: this.at(gp) });
-    });
-    const expectRaw = this.mapping(
-      u.expect,
-      [...path, 'expect'],
-      ['rows', 'csv', 'format'],
-      `unit test '${name}': expect`,
-    );
-    const expected = expectRaw
-      ? this.data(expectRaw, [...path, 'expect'], `expect of unit test '${name}'`, false)
-      : undefined;
+    const at =
+      u.window === undefined ? undefined : this.unitWindow(u.window, [...path, 'window'], name);
+    const given = this.fixtureInputs(u.given, [...path, 'given'], name);
+    const expected = this.expected(u.expect, [...path, 'expect'], name);
     if (!expected) return;
     const isIncremental = u.is_incremental === true;
     if (u.is_incremental !== undefined && typeof u.is_incremental !== 'boolean')
@@ -359,6 +332,54 @@ class SchemaReader {
       description: this.string(u.description, [...path, 'description'], 'description'),
       location: this.at(path),
     });
+  }
+
+  /** A unit test's `window`: an instant inside the window to render (a day or a start). */
+  private unitWindow(value: unknown, path: Path, name: string): number | undefined {
+    const w = this.mapping(value, path, ['date', 'start'], `unit test '${name}': window`);
+    if (!w) return undefined;
+    const raw = w.date ?? w.start;
+    const text = raw instanceof Date ? raw.toISOString().slice(0, 10) : String(raw);
+    const at = w.date !== undefined ? parseDay(text, 0) : parseInstant(text);
+    if (at === undefined || (w.date === undefined && w.start === undefined))
+      this.fail(
+        `unit test '${name}': window needs date: YYYY-MM-DD or start: 'YYYY-MM-DD HH:MM'`,
+        path,
+      );
+    return at;
+  }
+
+  /** A unit test's `given`: its inputs, each with its fixture; broken ones are left out. */
+  private fixtureInputs(value: unknown, path: Path, name: string): FixtureInput[] {
+    const given: FixtureInput[] = [];
+    this.list(value, path, `unit test '${name}': given`).forEach((g, i) => {
+      const gp = [...path, i];
+      const entry = this.mapping(
+        g,
+        gp,
+        ['input', 'rows', 'csv', 'seed', 'format'],
+        `an input of unit test '${name}'`,
+      );
+      if (!entry) return;
+      const input = this.input(
+        this.string(entry.input, [...gp, 'input'], "an input's 'input'", true),
+        [...gp, 'input'],
+      );
+      const data = this.data(entry, gp, `input ${i + 1} of unit test '${name}'`, true);
+      if (input && data) given.push({ input, data, location: this.at(gp) });
+    });
+    return given;
+  }
+
+  /** A unit test's `expect`: rows or CSV (not a seed). */
+  private expected(value: unknown, path: Path, name: string): FixtureData | undefined {
+    const entry = this.mapping(
+      value,
+      path,
+      ['rows', 'csv', 'format'],
+      `unit test '${name}': expect`,
+    );
+    return entry ? this.data(entry, path, `expect of unit test '${name}'`, false) : undefined;
   }
 
   private input(text: string | undefined, path: Path): FixtureInput['input'] | undefined {
@@ -404,6 +425,25 @@ class SchemaReader {
     const seed = this.string(entry.seed, [...path, 'seed'], `${what}: seed`);
     return seed === undefined ? undefined : { seed };
   }
+}
+
+/** The arguments a kind of test takes besides severity, where and config. */
+function testKeys(kind: GenericTestKind, column: string | undefined): string[] {
+  const extra: Record<GenericTestKind, string[]> = {
+    not_null: column ? [] : ['column'],
+    unique: column ? [] : ['columns'],
+    accepted_values: ['values', 'quote'],
+    relationships: ['to', 'field'],
+    expression: ['expression'],
+  };
+  return extra[kind];
+}
+
+/** A data test's name, e.g. `not_null(orders.id)` or `expression(orders: amount > 0)`. */
+function testName(spec: Omit<DataTestSpec, 'name'>): string {
+  const target = spec.column ?? spec.columns?.join(', ');
+  const detail = `${spec.kind === 'expression' ? `: ${spec.expression ?? ''}` : ''}${spec.where ? ` where ${spec.where}` : ''}`;
+  return `${spec.kind}(${spec.model}${target ? `.${target}` : ''}${detail})`;
 }
 
 /** YAML may give Date objects for timestamps; keep them as ISO text for SQL casts. */
