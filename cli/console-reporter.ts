@@ -7,22 +7,20 @@ import { formatCount, formatDuration, painter } from './output.js';
  * Reports a run on stderr. On a TTY: failures as lines and one live progress line (windows
  * done/total, rows/s, ETA, failures). Otherwise (a pipe, CI): one plain line per step.
  */
-export function consoleReporter(options: {
-  color: boolean;
-  tty: boolean;
-  quiet: boolean;
-  verbose: boolean;
-}): Reporter {
+export function consoleReporter(options: ReporterOptions): Reporter {
   const paint = painter(options.color);
   const live = options.tty && !options.quiet;
-  let total = 0;
-  let done = 0;
-  let failed = 0;
-  let rows = 0;
-  let started = 0;
+  // Progress counts windows; a plan with none (views and tables only) counts steps.
+  const progress: Progress = {
+    total: 0,
+    done: 0,
+    failed: 0,
+    rows: 0,
+    started: 0,
+    byWindows: true,
+  };
   let lastDraw = 0;
   let drawn = false;
-
   const clear = (): void => {
     if (drawn) process.stderr.write('\r\u001b[2K');
     drawn = false;
@@ -32,34 +30,19 @@ export function consoleReporter(options: {
     process.stderr.write(`${line}\n`);
   };
   const draw = (force = false): void => {
-    if (!live || total === 0) return;
+    if (!live || progress.total === 0) return;
     const now = performance.now();
     if (!force && now - lastDraw < 100) return;
     lastDraw = now;
-    const elapsed = (now - started) / 1000;
-    const rate = elapsed > 0 ? rows / elapsed : 0;
-    const eta = done > 0 && done < total ? ((now - started) / done) * (total - done) : 0;
-    const width = 24;
-    const filled = Math.round((done / total) * width);
-    const bar = `${paint('green', '#'.repeat(filled))}${paint('dim', '-'.repeat(width - filled))}`;
-    const parts = [
-      `${bar} ${formatCount(done)}/${formatCount(total)} ${byWindows ? 'windows' : 'steps'}`,
-      `${formatCount(Math.round(rate))} rows/s`,
-      eta > 0 ? `ETA ${formatDuration(eta)}` : '',
-      failed > 0 ? paint('red', `${failed} failed`) : '',
-    ].filter((p) => p !== '');
-    process.stderr.write(`\r\u001b[2K${parts.join('  ')}`);
+    process.stderr.write(`\r\u001b[2K${progressLine(progress, now, paint)}`);
     drawn = true;
   };
-  // Progress counts windows; a plan with none (views and tables only) counts steps.
-  let byWindows = true;
-  const units = (step: Step): number => (byWindows ? step.windows.length : 1);
-
+  const units = (step: Step): number => (progress.byWindows ? step.windows.length : 1);
   return {
     planned: (plan: Plan) => {
-      byWindows = plan.steps.some((s) => s.windows.length > 0);
-      total = plan.steps.reduce((n, s) => n + units(s), 0);
-      started = performance.now();
+      progress.byWindows = plan.steps.some((s) => s.windows.length > 0);
+      progress.total = plan.steps.reduce((n, s) => n + units(s), 0);
+      progress.started = performance.now();
       draw(true);
     },
     stepStarted: (step) => {
@@ -72,20 +55,11 @@ export function consoleReporter(options: {
         );
     },
     stepFinished: (result: StepResult) => {
-      done += units(result.step);
-      rows += result.rows;
-      if (result.status === 'failed') failed += units(result.step);
-      const print = result.status === 'failed' || options.verbose || (!live && !options.quiet);
-      if (print && !(options.quiet && result.status !== 'failed'))
-        write(line(result, paint, options.verbose));
-      for (const t of result.tests ?? []) {
-        if (t.status === 'warn')
-          write(`  ${paint('yellow', 'WARN')} ${t.name}: ${t.message ?? ''}`);
-        else if (options.verbose) write(paint('dim', `       test ${t.name}: ${t.status}`));
-      }
-      if (result.status === 'failed' && result.error?.hint)
-        write(`       ${paint('cyan', 'help')}: ${result.error.hint}`);
-      draw(done === total);
+      progress.done += units(result.step);
+      progress.rows += result.rows;
+      if (result.status === 'failed') progress.failed += units(result.step);
+      for (const l of stepLines(result, paint, options, live)) write(l);
+      draw(progress.done === progress.total);
     },
     finished: () => clear(),
     info: (message) => {
@@ -94,7 +68,72 @@ export function consoleReporter(options: {
   };
 }
 
-function line(result: StepResult, paint: ReturnType<typeof painter>, verbose: boolean): string {
+/** Options of {@link consoleReporter}. */
+interface ReporterOptions {
+  color: boolean;
+  tty: boolean;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+/** How far a run is, in windows (or steps, for a plan without windows). */
+interface Progress {
+  total: number;
+  done: number;
+  failed: number;
+  rows: number;
+  /** When the plan came (performance.now()). */
+  started: number;
+  byWindows: boolean;
+}
+
+/** The live progress line: a bar, done/total, rows/s, ETA, failures. */
+function progressLine(progress: Progress, now: number, paint: Paint): string {
+  const { total, done, failed, rows, started } = progress;
+  const elapsed = (now - started) / 1000;
+  const rate = elapsed > 0 ? rows / elapsed : 0;
+  const eta = done > 0 && done < total ? ((now - started) / done) * (total - done) : 0;
+  const width = 24;
+  const filled = Math.round((done / total) * width);
+  const bar = `${paint('green', '#'.repeat(filled))}${paint('dim', '-'.repeat(width - filled))}`;
+  const parts = [
+    `${bar} ${formatCount(done)}/${formatCount(total)} ${progress.byWindows ? 'windows' : 'steps'}`,
+    `${formatCount(Math.round(rate))} rows/s`,
+    eta > 0 ? `ETA ${formatDuration(eta)}` : '',
+    failed > 0 ? paint('red', `${failed} failed`) : '',
+  ].filter((p) => p !== '');
+  return parts.join('  ');
+}
+
+/**
+ * The lines a finished step prints: its own (always if it failed; otherwise when verbose or
+ * without a live line, unless quiet), its tests' warnings, and a failure's hint.
+ */
+function stepLines(
+  result: StepResult,
+  paint: Paint,
+  options: ReporterOptions,
+  live: boolean,
+): string[] {
+  const lines: string[] = [];
+  const print = result.status === 'failed' || options.verbose || (!live && !options.quiet);
+  if (print && !(options.quiet && result.status !== 'failed'))
+    lines.push(line(result, paint, options.verbose));
+  for (const t of result.tests ?? []) {
+    if (t.status === 'warn')
+      lines.push(`  ${paint('yellow', 'WARN')} ${t.name}: ${t.message ?? ''}`);
+    else if (options.verbose) lines.push(paint('dim', `       test ${t.name}: ${t.status}`));
+  }
+  if (result.status === 'failed' && result.error?.hint)
+    lines.push(`       ${paint('cyan', 'help')}: ${result.error.hint}`);
+  return lines;
+}
+
+/** Paints text when the output takes colour. */
+type Paint = ReturnType<typeof painter>;
+
+/** A finished step's own line: OK, SAME, FAIL or SKIP, with what it did. */
+function line(result: StepResult, paint: Paint, verbose: boolean): string {
   const { step } = result;
   const what = step.id.replace('@', '  ');
   if (result.status === 'success') {

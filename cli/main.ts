@@ -15,10 +15,28 @@ function version(): string {
   return pkg.version;
 }
 
+/** Runs a command: loads its action (only then is the command's module imported). */
+type Runner = (action: () => Promise<Action>, cmd: Command) => Promise<void>;
+
 /** Build the commander program; commands are imported only when they run. */
-export function createProgram(
-  run: (action: () => Promise<Action>, cmd: Command) => Promise<void>,
-): Command {
+function createProgram(run: Runner): Command {
+  const program = rootCommand();
+  addInit(program, run);
+  addCompile(program, run);
+  addDag(program, run);
+  addPlan(program, run);
+  addSeed(program, run);
+  addBuild(program, run);
+  addBackfill(program, run);
+  addRun(program, run);
+  addTest(program, run);
+  addVerify(program, run);
+  addStatus(program, run);
+  return program;
+}
+
+/** `etl` and its global options; commands added later inherit its error handling. */
+function rootCommand(): Command {
   const program = new Command('etl')
     .description('Batch ETL inside a SQL warehouse: SQL models, windowed idempotent writes.')
     .version(version(), '-V, --version')
@@ -35,16 +53,32 @@ export function createProgram(
     .exitOverride();
   // Commander's own errors are reported by main() in etl's format.
   program.configureOutput({ outputError: () => undefined });
+  return program;
+}
 
-  const select = (c: Command): Command =>
-    c
-      .option(
-        '-s, --select <selectors...>',
-        'models: name, name+, +name, tag:x, path:dir',
-        collectAll,
-      )
-      .option('--exclude <selectors...>', 'models to leave out (same syntax)', collectAll);
+/** The selection options of commands that act on models. */
+function withSelect(c: Command): Command {
+  return c
+    .option('-s, --select <selectors...>', 'models: name, name+, +name, tag:x, path:dir', collect)
+    .option('--exclude <selectors...>', 'models to leave out (same syntax)', collect);
+}
 
+/** The options of commands that write to the warehouse: selection, then how they run. */
+function withWriter(c: Command): Command {
+  return withSelect(c)
+    .option('--threads <n>', 'windows written at once, one connection each (default: 4)')
+    .option('--retries <n>', `retries of transient errors (default: ${DEFAULT_RETRY.retries})`)
+    .option('--fail-fast', 'stop at the first failure')
+    .option('--no-test', "skip the models' data tests")
+    .option('--wait [seconds]', 'wait for another etl process to release the warehouse')
+    .option(
+      '--forward-only',
+      'accept a changed definition for windows already built; only new windows use it',
+    );
+}
+
+/** `etl init [dir]` */
+function addInit(program: Command, run: Runner): void {
   program
     .command('init')
     .description('write a starter project')
@@ -53,14 +87,20 @@ export function createProgram(
       if (dir !== undefined) cmd.setOptionValue('dir', dir);
       await run(async () => (await import('./commands/init.js')).initCommand, cmd);
     });
+}
 
-  select(program.command('compile').description('render models and print formatted SQL'))
+/** `etl compile` */
+function addCompile(program: Command, run: Runner): void {
+  withSelect(program.command('compile').description('render models and print formatted SQL'))
     .option('--date <date>', 'the window templates see (default: yesterday)')
     .option('--out <dir>', 'write one .sql file per model under DIR')
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/compile.js')).compileCommand, cmd),
     );
+}
 
+/** `etl dag` */
+function addDag(program: Command, run: Runner): void {
   program
     .command('dag')
     .description('print the dependency graph')
@@ -72,8 +112,11 @@ export function createProgram(
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/dag.js')).dagCommand, cmd),
     );
+}
 
-  select(
+/** `etl plan` */
+function addPlan(program: Command, run: Runner): void {
+  withSelect(
     program.command('plan').description('show what build, backfill or run would do; runs nothing'),
   )
     .option('--date <date>', 'plan build for this day (default: yesterday)')
@@ -87,20 +130,11 @@ export function createProgram(
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/plan.js')).planCommand, cmd),
     );
+}
 
-  const writer = (c: Command): Command =>
-    select(c)
-      .option('--threads <n>', 'windows written at once, one connection each (default: 4)')
-      .option('--retries <n>', `retries of transient errors (default: ${DEFAULT_RETRY.retries})`)
-      .option('--fail-fast', 'stop at the first failure')
-      .option('--no-test', "skip the models' data tests")
-      .option('--wait [seconds]', 'wait for another etl process to release the warehouse')
-      .option(
-        '--forward-only',
-        'accept a changed definition for windows already built; only new windows use it',
-      );
-
-  writer(
+/** `etl seed` */
+function addSeed(program: Command, run: Runner): void {
+  withWriter(
     program
       .command('seed')
       .description('(re)load seeds whose file changed or whose table is missing'),
@@ -109,8 +143,11 @@ export function createProgram(
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/seed.js')).seedCommand, cmd),
     );
+}
 
-  writer(program.command('build').description('build the selected models for a date'))
+/** `etl build` */
+function addBuild(program: Command, run: Runner): void {
+  withWriter(program.command('build').description('build the selected models for a date'))
     .option(
       '--date <date>',
       'the day to build: YYYY-MM-DD, today, yesterday (default: yesterday, UTC)',
@@ -122,8 +159,13 @@ export function createProgram(
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/build.js')).buildCommand, cmd),
     );
+}
 
-  writer(program.command('backfill').description('build every missing or stale window in a range'))
+/** `etl backfill` */
+function addBackfill(program: Command, run: Runner): void {
+  withWriter(
+    program.command('backfill').description('build every missing or stale window in a range'),
+  )
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
     .requiredOption('--to <date>', 'last day, inclusive')
     .option('--batch-size <n>', 'merge up to N consecutive windows into one transaction')
@@ -135,8 +177,11 @@ export function createProgram(
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/build.js')).backfillCommand, cmd),
     );
+}
 
-  writer(
+/** `etl run` */
+function addRun(program: Command, run: Runner): void {
+  withWriter(
     program
       .command('run')
       .description('catch incremental models up from their start to the last closed window'),
@@ -146,8 +191,11 @@ export function createProgram(
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/build.js')).runCatchUpCommand, cmd),
     );
+}
 
-  select(
+/** `etl test` */
+function addTest(program: Command, run: Runner): void {
+  withSelect(
     program.command('test').description('run data tests and unit tests in a throwaway database'),
   )
     .option('--date <date>', 'the day to build for the tests (default: each model start)')
@@ -155,8 +203,11 @@ export function createProgram(
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/test.js')).testCommand, cmd),
     );
+}
 
-  select(
+/** `etl verify` */
+function addVerify(program: Command, run: Runner): void {
+  withSelect(
     program
       .command('verify')
       .description('rebuild windows in a scratch database and compare content hashes'),
@@ -166,18 +217,17 @@ export function createProgram(
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/verify.js')).verifyCommand, cmd),
     );
+}
 
-  select(program.command('status').description('per model: windows done, missing, stale, failed'))
+/** `etl status` */
+function addStatus(program: Command, run: Runner): void {
+  withSelect(
+    program.command('status').description('per model: windows done, missing, stale, failed'),
+  )
     .option('--until <date>', 'show windows up to this day (default: now)')
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/status.js')).statusCommand, cmd),
     );
-
-  return program;
-}
-
-function collectAll(value: string, previous: string[] | undefined): string[] {
-  return collect(value, previous);
 }
 
 /** Run the CLI; resolves to the exit code. The one place errors become messages. */

@@ -97,14 +97,33 @@ function rowKey(m: ModelStatus, start: number): string {
 /** Windows of a long range drawn cell by cell at each of its ends; the middle is folded. */
 const DRAWN = 400;
 
+/** A model: a head line with its counts, its grid (the latest rows), why windows are not done. */
 function drawModel(m: ModelStatus, color: boolean): string {
   const paint = painter(color);
-  const c = m.counts;
-  const head = `${paint('bold', m.name)}  ${paint('dim', `${m.materialized}, ${m.grain}`)}  done ${formatCount(c.done)}${m.forwardOnly > 0 ? ` (${formatCount(m.forwardOnly)} forward-only)` : ''}, partial ${formatCount(c.partial)}, missing ${formatCount(c.missing)}, stale ${formatCount(c.stale)}, failed ${formatCount(c.failed)}`;
+  const head = modelHead(m, paint);
   if (m.ranges.length === 0)
     return `${head}\n  ${paint('dim', 'no start in its config and nothing built yet')}\n`;
-  // Rows of cells; a long range draws its first and last windows and folds the rest.
-  type Row = { key: string; cells: string[] } | { key: string; fold: string };
+  const lines = gridLines(gridRows(m, color), m, color, paint);
+  const shown = lines.slice(m.grain === 'hour' ? -8 : -24);
+  const lastRange = m.ranges.at(-1)!;
+  if (lines.length > shown.length)
+    shown.unshift(
+      `  ${paint('dim', `(${lines.length - shown.length} earlier rows not shown; last window ${formatTimestamp(addGrain(lastRange.to, m.grain, -1))})`)}`,
+    );
+  return `${head}\n${shown.join('\n')}\n${explain(m, paint)}`;
+}
+
+/** The model's name, kind and grain, and its windows counted by state. */
+function modelHead(m: ModelStatus, paint: Paint): string {
+  const c = m.counts;
+  return `${paint('bold', m.name)}  ${paint('dim', `${m.materialized}, ${m.grain}`)}  done ${formatCount(c.done)}${m.forwardOnly > 0 ? ` (${formatCount(m.forwardOnly)} forward-only)` : ''}, partial ${formatCount(c.partial)}, missing ${formatCount(c.missing)}, stale ${formatCount(c.stale)}, failed ${formatCount(c.failed)}`;
+}
+
+/** A row of the grid: its cells, or a fold standing for the middle of a long range. */
+type Row = { key: string; cells: string[] } | { key: string; fold: string };
+
+/** Rows of cells; a long range draws its first and last windows and folds the rest. */
+function gridRows(m: ModelStatus, color: boolean): Row[] {
   const rows: Row[] = [];
   const push = (start: number, state: WindowState): void => {
     const key = rowKey(m, start);
@@ -138,7 +157,14 @@ function drawModel(m: ModelStatus, color: boolean): string {
     });
     for (s = tail; s < r.to; s = addGrain(s, m.grain, 1)) push(s, r.state);
   }
-  // Runs of rows where nothing is built yet fold into one line, so that what is built shows.
+  return rows;
+}
+
+/**
+ * The rows as lines. Runs of rows where nothing is built yet fold into one line, so that what
+ * is built shows.
+ */
+function gridLines(rows: readonly Row[], m: ModelStatus, color: boolean, paint: Paint): string[] {
   const empty = (row: Row) =>
     'fold' in row
       ? row.fold.endsWith(FOLDED.missing)
@@ -163,14 +189,11 @@ function drawModel(m: ModelStatus, color: boolean): string {
     );
     i++;
   }
-  const shown = lines.slice(m.grain === 'hour' ? -8 : -24);
-  const lastRange = m.ranges.at(-1)!;
-  if (lines.length > shown.length)
-    shown.unshift(
-      `  ${paint('dim', `(${lines.length - shown.length} earlier rows not shown; last window ${formatTimestamp(addGrain(lastRange.to, m.grain, -1))})`)}`,
-    );
-  return `${head}\n${shown.join('\n')}\n${explain(m, paint)}`;
+  return lines;
 }
+
+/** Paints text when the output takes colour. */
+type Paint = ReturnType<typeof painter>;
 
 const FOLDED: Record<WindowState, string> = {
   done: 'done',
@@ -213,7 +236,7 @@ function keyStart(key: string, m: ModelStatus): number {
 const REASONS = 8;
 
 /** Why windows are stale or partial: one line per reason, with its windows as ranges. */
-function explain(m: ModelStatus, paint: ReturnType<typeof painter>): string {
+function explain(m: ModelStatus, paint: Paint): string {
   const byReason = new Map<string, Window[]>();
   for (const r of m.ranges) {
     if (r.reason === undefined) continue;

@@ -1,10 +1,13 @@
-import { verifyProject, type WindowCheck } from '../../core/api/verify.js';
+import { verifyProject, type VerifySummary, type WindowCheck } from '../../core/api/verify.js';
 import { UsageError } from '../../core/errors.js';
 import { formatDay, windowLabel, type Window } from '../../core/time/window.js';
 import { labelRanges } from '../../core/plan/data-versions.js';
 import { foldReasons } from '../../core/plan/reason-fold.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatCount, painter, useColor } from '../output.js';
+
+/** Paints text when the output takes colour. */
+type Paint = ReturnType<typeof painter>;
 
 interface VerifyFlags extends GlobalFlags {
   from?: string;
@@ -36,80 +39,90 @@ export async function verifyCommand(flags: VerifyFlags): Promise<number> {
     },
   });
   const ok = summary.mismatched === 0 && summary.stale === 0;
-  if (flags.json) {
-    const iso = (ms: number) => new Date(ms).toISOString();
-    process.stdout.write(
-      `${JSON.stringify({
-        status: ok ? 'success' : 'failed',
-        matched: summary.matched,
-        mismatched: summary.mismatched,
-        stale: summary.stale,
-        accepted: summary.accepted,
-        unverified: summary.unverified,
-        missing: summary.missing,
-        mismatches: summary.checks
-          .filter((c) => c.status === 'mismatch')
-          .map((c) => ({
-            model: c.model,
-            window: iso(c.window.start),
-            ledger: c.ledger,
-            rebuilt: c.rebuilt,
-            stored: c.stored,
-            reason: c.reason,
-            fix: c.fix,
-          })),
-        stale_windows: staleGroups(summary.checks).map((g) => ({
-          model: g.model,
-          from: iso(g.windows[0]!.start),
-          to: iso(g.windows[g.windows.length - 1]!.start),
-          count: g.windows.length,
-          reason: g.reason,
-          fix: g.fix,
-        })),
-        skipped: summary.skipped,
-      })}\n`,
-    );
-  } else {
-    for (const s of summary.skipped)
-      process.stdout.write(`${paint('dim', `skip ${s.model}: ${s.reason}`)}\n`);
-    const stale = staleGroups(summary.checks);
-    for (const g of stale)
-      process.stdout.write(
-        `${paint('yellow', 'STALE')} ${g.model} ${labelRanges(g.windows)}: ${g.reason}\n  ${paint('cyan', 'fix')}: ${g.fix}\n`,
-      );
-    if (stale.length > 1) {
-      // One command for all of them: the span of every group, every seed and model.
-      const from = Math.min(...stale.map((g) => g.windows[0]!.start));
-      const to = Math.max(...stale.map((g) => g.windows[g.windows.length - 1]!.end)) - 1;
-      const selectors = new Set(stale.flatMap((g) => [...g.seeds, `${g.model}+`]));
-      process.stdout.write(
-        `${paint('cyan', 'fix all')}: etl backfill --from ${formatDay(from)} --to ${formatDay(to)} -s ${[...selectors].join(' ')}\n`,
-      );
-    }
-    const parts = [
-      `${formatCount(summary.matched)} windows match`,
-      `${formatCount(summary.mismatched)} mismatched`,
-    ];
-    if (summary.stale > 0)
-      parts.push(`${formatCount(summary.stale)} stale (to rebuild, not compared)`);
-    if (summary.accepted > 0)
-      parts.push(`${formatCount(summary.accepted)} accepted with --forward-only (not compared)`);
-    if (summary.unverified > 0)
-      parts.push(
-        `${formatCount(summary.unverified)} current but not rebuilt (they build on earlier windows)`,
-      );
-    if (summary.missing > 0) parts.push(`${formatCount(summary.missing)} not built`);
-    process.stdout.write(
-      `${ok ? paint('green', 'Verified') : paint('red', summary.mismatched > 0 ? 'Mismatches' : 'Stale windows')}: ${parts.join(', ')}\n`,
-    );
-  }
+  process.stdout.write(flags.json ? summaryJson(summary, ok) : summaryText(summary, ok, paint));
   return ok ? 0 : 1;
 }
 
+/** `--json`: the counts, each mismatch, and stale windows grouped with their fix. */
+function summaryJson(summary: VerifySummary, ok: boolean): string {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return `${JSON.stringify({
+    status: ok ? 'success' : 'failed',
+    matched: summary.matched,
+    mismatched: summary.mismatched,
+    stale: summary.stale,
+    accepted: summary.accepted,
+    unverified: summary.unverified,
+    missing: summary.missing,
+    mismatches: summary.checks
+      .filter((c) => c.status === 'mismatch')
+      .map((c) => ({
+        model: c.model,
+        window: iso(c.window.start),
+        ledger: c.ledger,
+        rebuilt: c.rebuilt,
+        stored: c.stored,
+        reason: c.reason,
+        fix: c.fix,
+      })),
+    stale_windows: staleGroups(summary.checks).map((g) => ({
+      model: g.model,
+      from: iso(g.windows[0]!.start),
+      to: iso(g.windows[g.windows.length - 1]!.start),
+      count: g.windows.length,
+      reason: g.reason,
+      fix: g.fix,
+    })),
+    skipped: summary.skipped,
+  })}\n`;
+}
+
+/**
+ * The text report after the mismatches (printed as found): models skipped, stale windows with
+ * their fix, and a closing line with the counts.
+ */
+function summaryText(summary: VerifySummary, ok: boolean, paint: Paint): string {
+  let out = '';
+  for (const s of summary.skipped) out += `${paint('dim', `skip ${s.model}: ${s.reason}`)}\n`;
+  const stale = staleGroups(summary.checks);
+  for (const g of stale)
+    out += `${paint('yellow', 'STALE')} ${g.model} ${labelRanges(g.windows)}: ${g.reason}\n  ${paint('cyan', 'fix')}: ${g.fix}\n`;
+  if (stale.length > 1) out += fixAll(stale, paint);
+  const parts = [
+    `${formatCount(summary.matched)} windows match`,
+    `${formatCount(summary.mismatched)} mismatched`,
+  ];
+  if (summary.stale > 0)
+    parts.push(`${formatCount(summary.stale)} stale (to rebuild, not compared)`);
+  if (summary.accepted > 0)
+    parts.push(`${formatCount(summary.accepted)} accepted with --forward-only (not compared)`);
+  if (summary.unverified > 0)
+    parts.push(
+      `${formatCount(summary.unverified)} current but not rebuilt (they build on earlier windows)`,
+    );
+  if (summary.missing > 0) parts.push(`${formatCount(summary.missing)} not built`);
+  return `${out}${ok ? paint('green', 'Verified') : paint('red', summary.mismatched > 0 ? 'Mismatches' : 'Stale windows')}: ${parts.join(', ')}\n`;
+}
+
+/** One command for all stale groups: the span of every group, every seed and model. */
+function fixAll(stale: readonly StaleGroup[], paint: Paint): string {
+  const from = Math.min(...stale.map((g) => g.windows[0]!.start));
+  const to = Math.max(...stale.map((g) => g.windows[g.windows.length - 1]!.end)) - 1;
+  const selectors = new Set(stale.flatMap((g) => [...g.seeds, `${g.model}+`]));
+  return `${paint('cyan', 'fix all')}: etl backfill --from ${formatDay(from)} --to ${formatDay(to)} -s ${[...selectors].join(' ')}\n`;
+}
+
+/** Stale windows of a model for one reason, with the command that rebuilds them. */
+interface StaleGroup {
+  model: string;
+  reason: string;
+  windows: Window[];
+  seeds: string[];
+  fix: string;
+}
+
 /** Stale windows by model and reason, with one command for each group. */
-function staleGroups(
-  checks: readonly WindowCheck[],
-): { model: string; reason: string; windows: Window[]; seeds: string[]; fix: string }[] {
+function staleGroups(checks: readonly WindowCheck[]): StaleGroup[] {
   const groups = new Map<string, { model: string; reason: string; windows: Window[] }>();
   for (const c of checks) {
     if (c.status !== 'stale') continue;

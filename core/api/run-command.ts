@@ -1,6 +1,6 @@
 import { UsageError, WarehouseInUseError, errorMessage } from '../errors.js';
 import { openEngine } from '../engine/open-engine.js';
-import { isMissingFile } from '../engine/target.js';
+import { isMissingFile, type Target } from '../engine/target.js';
 import { inTransaction, type Connection, type Engine } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
@@ -14,7 +14,7 @@ import { DataVersions } from '../plan/data-versions.js';
 import { findDrift, withDrift, type Drift } from './ledger-integrity.js';
 import { executePlan } from '../execute/execute-plan.js';
 import { summarize } from '../execute/summarize.js';
-import type { RunSummary } from '../execute/run-summary.js';
+import type { RunSummary, StepResult } from '../execute/run-summary.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../execute/retry.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
 import { hashSeeds, newRunId, openProject, type ProjectOptions } from './open-project.js';
@@ -65,7 +65,7 @@ export type Planner = (
  * 2 cores): 1 thread 6.1 s, 2 4.2-4.9 s, 3 3.6-4.1 s, 4 3.5-3.8 s, 6 3.5-3.9 s. DuckDB
  * overlaps one window's commit with another's query, so 4 wins even on 2 cores.
  */
-export const DEFAULT_THREADS = 4;
+const DEFAULT_THREADS = 4;
 
 /** Plan a command without running anything. */
 export async function planOnly(options: RunOptions, planner: Planner): Promise<Plan> {
@@ -87,80 +87,115 @@ export async function runCommand(
   const clock = options.clock ?? Date.now;
   const started = performance.now();
   const prepared = await prepare(options, planner);
-  const { plan, compiled, seedHashes, conn, engine } = prepared;
+  const { plan, compiled, conn, engine } = prepared;
   try {
     if (conn === undefined || engine === undefined) throw new Error(`${command} needs a warehouse`);
     const runId = (options.runId ?? (() => newRunId(clock())))();
     options.onPlan?.(plan);
     for (const note of plan.notes ?? []) options.onNotice?.(note);
-    const upgrade = await ensureLedger(conn);
-    if (upgrade !== undefined)
-      options.onNotice?.(
-        `upgraded the ledger (etl_state) to record data versions: ${upgrade.legacyWindows.toLocaleString('en-US')} window${upgrade.legacyWindows === 1 ? '' : 's'} built before it do not say what they read and are trusted as current; rebuild any you doubt with etl backfill --force`,
-      );
-    await inTransaction(conn, async () => {
-      await conn.run(insertRunSql({ runId, command, args, startedAt: clock() }));
-      // --forward-only: windows built under an older definition take the new one.
-      for (const a of plan.accept) await conn.run(acceptSql(a, runId, clock(), conn.dialect));
-    });
-    let results;
-    try {
-      results = await executePlan(plan, {
-        compiled,
-        engine,
-        conn,
-        runId,
-        now: clock,
-        reporter: options.reporter ?? silentReporter,
-        seedHashes,
-        threads: options.threads ?? DEFAULT_THREADS,
-        retry: {
-          ...DEFAULT_RETRY,
-          ...options.retryPolicy,
-          retries: options.retries ?? DEFAULT_RETRY.retries,
-        },
-        failFast: options.failFast ?? false,
-        runTests: options.runTests ?? true,
-        state: prepared.state,
-        versions: prepared.versions,
-      });
-    } catch (error) {
-      // Recording the outcome may fail for the same reason (a full disk): the error told is
-      // the first one.
-      await conn
-        .run(
-          finishRunSql({
-            runId,
-            finishedAt: clock(),
-            status: 'error',
-            failures: [{ error: String(error) }],
-          }),
-        )
-        .catch(() => undefined);
-      throw error;
-    }
+    await upgradeLedger(conn, options.onNotice);
+    await recordStart(conn, plan, { runId, command, args }, clock);
+    const results = await executeRecorded(prepared, { conn, engine, runId }, options);
     const summary = summarize(command, runId, performance.now() - started, plan, results, compiled);
-    try {
-      await conn.run(
-        finishRunSql({
-          runId,
-          finishedAt: clock(),
-          status: summary.status,
-          failures: summary.failures,
-        }),
-      );
-    } catch (error) {
-      // The windows are committed (or not) whatever happens here: the summary is still told.
-      options.onNotice?.(
-        `the outcome of run ${runId} could not be recorded in etl_state.runs: ${errorMessage(error).split('\n')[0]}`,
-      );
-    }
+    await recordOutcome(conn, runId, summary, clock, options.onNotice);
     return { plan, summary };
   } finally {
     await prepared.close();
   }
 }
 
+/** Bring an older ledger up to date, and say once what that means for the windows in it. */
+async function upgradeLedger(conn: Connection, onNotice: RunOptions['onNotice']): Promise<void> {
+  const upgrade = await ensureLedger(conn);
+  if (upgrade !== undefined)
+    onNotice?.(
+      `upgraded the ledger (etl_state) to record data versions: ${upgrade.legacyWindows.toLocaleString('en-US')} window${upgrade.legacyWindows === 1 ? '' : 's'} built before it do not say what they read and are trusted as current; rebuild any you doubt with etl backfill --force`,
+    );
+}
+
+/** Record the run as started, with the windows it accepts, in one transaction. */
+async function recordStart(
+  conn: Connection,
+  plan: Plan,
+  run: { readonly runId: string; readonly command: string; readonly args: unknown },
+  clock: () => number,
+): Promise<void> {
+  await inTransaction(conn, async () => {
+    await conn.run(insertRunSql({ ...run, startedAt: clock() }));
+    // --forward-only: windows built under an older definition take the new one.
+    for (const a of plan.accept) await conn.run(acceptSql(a, run.runId, clock(), conn.dialect));
+  });
+}
+
+/** Execute the plan; a run that throws is recorded as an error before the error goes on. */
+async function executeRecorded(
+  prepared: Prepared,
+  run: { readonly conn: Connection; readonly engine: Engine; readonly runId: string },
+  options: RunOptions,
+): Promise<StepResult[]> {
+  const { conn, runId } = run;
+  const clock = options.clock ?? Date.now;
+  try {
+    return await executePlan(prepared.plan, {
+      ...run,
+      compiled: prepared.compiled,
+      now: clock,
+      reporter: options.reporter ?? silentReporter,
+      seedHashes: prepared.seedHashes,
+      threads: options.threads ?? DEFAULT_THREADS,
+      retry: {
+        ...DEFAULT_RETRY,
+        ...options.retryPolicy,
+        retries: options.retries ?? DEFAULT_RETRY.retries,
+      },
+      failFast: options.failFast ?? false,
+      runTests: options.runTests ?? true,
+      state: prepared.state,
+      versions: prepared.versions,
+    });
+  } catch (error) {
+    // Recording the outcome may fail for the same reason (a full disk): the error told is
+    // the first one.
+    await conn
+      .run(
+        finishRunSql({
+          runId,
+          finishedAt: clock(),
+          status: 'error',
+          failures: [{ error: String(error) }],
+        }),
+      )
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Record the run's outcome; failing that is said, not thrown. */
+async function recordOutcome(
+  conn: Connection,
+  runId: string,
+  summary: RunSummary,
+  clock: () => number,
+  onNotice: RunOptions['onNotice'],
+): Promise<void> {
+  try {
+    await conn.run(
+      finishRunSql({
+        runId,
+        finishedAt: clock(),
+        status: summary.status,
+        failures: summary.failures,
+      }),
+    );
+  } catch (error) {
+    // The windows are committed (or not) whatever happens here: the summary is still told.
+    onNotice?.(
+      `the outcome of run ${runId} could not be recorded in etl_state.runs: ${errorMessage(error).split('\n')[0]}`,
+    );
+  }
+}
+
+/** A planned command, with the connection it runs on (none when planned from no warehouse). */
 interface Prepared {
   readonly plan: Plan;
   readonly state: WarehouseState;
@@ -172,27 +207,27 @@ interface Prepared {
   readonly close: () => Promise<void>;
 }
 
+/**
+ * Compile, select and plan against the warehouse. A plan-only command on a warehouse file not
+ * created yet plans from an empty one, and opens nothing.
+ */
 async function prepare(options: RunOptions, planner: Planner): Promise<Prepared> {
   const compiled = options.compiled ?? openProject(options).compiled;
-  const selected = selectNodes(compiled, options.select, options.exclude);
-  if (options.seedsOnly)
-    for (const name of selected)
-      if (compiled.nodes.get(name)?.kind !== 'seed') selected.delete(name);
-  if (selected.size === 0) throw new UsageError('the selection matches nothing', '--select');
+  const selected = selectForRun(compiled, options);
   const seedHashes = hashSeeds(compiled, selected);
-  const planOptions = (versions: DataVersions): PlanOptions => ({
-    selected,
-    fullRefresh: options.fullRefresh ?? false,
-    forwardOnly: options.forwardOnly ?? false,
-    forceSeeds: (options.seedsOnly?.force ?? false) || (options.fullRefresh ?? false),
-    seedHashes,
-    versions,
-    now: (options.clock ?? Date.now)(),
-  });
-  const { target } = compiled;
-  if (options.readOnly && isMissingFile(target)) {
+  const planFor = (state: WarehouseState, versions: DataVersions): Plan =>
+    planner(compiled, state, {
+      selected,
+      fullRefresh: options.fullRefresh ?? false,
+      forwardOnly: options.forwardOnly ?? false,
+      forceSeeds: (options.seedsOnly?.force ?? false) || (options.fullRefresh ?? false),
+      seedHashes,
+      versions,
+      now: (options.clock ?? Date.now)(),
+    });
+  if (options.readOnly && isMissingFile(compiled.target)) {
     const versions = new DataVersions(compiled, EMPTY_STATE, seedHashes);
-    const plan = planner(compiled, EMPTY_STATE, planOptions(versions));
+    const plan = planFor(EMPTY_STATE, versions);
     return {
       plan,
       state: EMPTY_STATE,
@@ -204,6 +239,46 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
       close: () => Promise.resolve(),
     };
   }
+  const { engine, conn, close } = await connect(compiled.target, options);
+  try {
+    const { plan, state, versions } = await planFromLedger(
+      conn,
+      compiled,
+      seedHashes,
+      planFor,
+      options.onDrift,
+    );
+    const notes = [
+      ...(plan.notes ?? []),
+      ...missingTableNotes(compiled, selected, state),
+      ...unselectedSeedNotes(compiled, selected, state),
+    ];
+    const noted = notes.length > 0 ? { ...plan, notes } : plan;
+    return { plan: noted, state, versions, compiled, seedHashes, engine, conn, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The nodes the command runs: the selection, only its seeds for `etl seed`; never none. */
+function selectForRun(compiled: CompiledGraph, options: RunOptions): Set<string> {
+  const selected = selectNodes(compiled, options.select, options.exclude);
+  if (options.seedsOnly)
+    for (const name of selected)
+      if (compiled.nodes.get(name)?.kind !== 'seed') selected.delete(name);
+  if (selected.size === 0) throw new UsageError('the selection matches nothing', '--select');
+  return selected;
+}
+
+/**
+ * Open the target (or use the engine given, which the caller closes) and connect; `close`
+ * closes what was opened here.
+ */
+async function connect(
+  target: Target,
+  options: RunOptions,
+): Promise<{ engine: Engine; conn: Connection; close: () => Promise<void> }> {
   const engine =
     options.engine ??
     (await openWaiting(
@@ -222,29 +297,30 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
     await conn.close();
     await closeEngine();
   };
-  try {
-    let state = await readWarehouseState(conn, compiled);
-    const versions = new DataVersions(compiled, state, seedHashes);
-    let plan = planner(compiled, state, planOptions(versions));
-    // The ledger is checked against the tables before it is trusted: windows changed by hand
-    // are reported and rebuilt.
-    const drift = await findDrift(conn, compiled, plan, state);
-    if (drift.length > 0) {
-      options.onDrift?.(drift);
-      state = withDrift(state, drift);
-      plan = planner(compiled, state, planOptions(versions));
-    }
-    const notes = [
-      ...(plan.notes ?? []),
-      ...missingTableNotes(compiled, selected, state),
-      ...unselectedSeedNotes(compiled, selected, state),
-    ];
-    if (notes.length > 0) plan = { ...plan, notes };
-    return { plan, state, versions, compiled, seedHashes, engine, conn, close };
-  } catch (error) {
-    await close();
-    throw error;
+  return { engine, conn, close };
+}
+
+/**
+ * Plan from the warehouse's ledger. The ledger is checked against the tables before it is
+ * trusted: windows changed by hand are reported and rebuilt.
+ */
+async function planFromLedger(
+  conn: Connection,
+  compiled: CompiledGraph,
+  seedHashes: ReadonlyMap<string, string>,
+  planFor: (state: WarehouseState, versions: DataVersions) => Plan,
+  onDrift: RunOptions['onDrift'],
+): Promise<{ plan: Plan; state: WarehouseState; versions: DataVersions }> {
+  let state = await readWarehouseState(conn, compiled);
+  const versions = new DataVersions(compiled, state, seedHashes);
+  let plan = planFor(state, versions);
+  const drift = await findDrift(conn, compiled, plan, state);
+  if (drift.length > 0) {
+    onDrift?.(drift);
+    state = withDrift(state, drift);
+    plan = planFor(state, versions);
   }
+  return { plan, state, versions };
 }
 
 /**

@@ -2,23 +2,24 @@ import { openEngine } from '../engine/open-engine.js';
 import { isMissingFile } from '../engine/target.js';
 import type { Engine } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
+import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
+import { renderModel } from '../compile/compile-project.js';
 import { readFailedWindows } from '../state/run-log.js';
+import type { PartitionRecord } from '../state/ledger.js';
 import { EMPTY_STATE, readWarehouseState, type WarehouseState } from '../state/warehouse-state.js';
-import { DataVersions } from '../plan/data-versions.js';
+import { DataVersions, labelRanges } from '../plan/data-versions.js';
 import { currentDefinition, windowStanding } from '../plan/window-state.js';
-import { labelRanges } from '../plan/data-versions.js';
 import {
   addGrain,
   countWindows,
+  DAY_MS,
+  dayWindow,
   floorToGrain,
   windowLabel,
   type Grain,
   type Window,
 } from '../time/window.js';
-import { DAY_MS } from '../time/window.js';
 import { hashSeeds, openProject, type ProjectOptions } from './open-project.js';
-import { renderModel } from '../compile/compile-project.js';
-import { dayWindow } from '../time/window.js';
 
 /** The state of one window of a model. */
 export type WindowState = 'done' | 'partial' | 'stale' | 'failed' | 'missing';
@@ -100,160 +101,253 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
   const selected = selectNodes(compiled, options.select, options.exclude);
   const now = (options.clock ?? Date.now)();
   const until = options.until === undefined ? now : options.until + DAY_MS;
-  let state: WarehouseState = EMPTY_STATE;
-  let failed = new Map<string, Window[]>();
-  const { target } = compiled;
-  if (!isMissingFile(target) || options.engine) {
-    const engine = options.engine ?? (await openEngine(target, { readOnly: true }));
-    const conn = await engine.connect();
-    try {
-      state = await readWarehouseState(conn, compiled);
-      failed = await readFailedWindows(conn);
-    } finally {
-      await conn.close();
-      if (!options.engine) await engine.close();
-    }
-  }
-  // Seeds as they are on disk: a seed edited since it was loaded makes its readers stale.
-  const versions = new DataVersions(
+  const { state, failed } = await readLedger(compiled, options.engine);
+  const context: StatusContext = {
     compiled,
     state,
-    hashSeeds(compiled, new Set(compiled.nodes.keys())),
-  );
-  // Tables are rendered for the day `run` would render them with: the last closed one.
-  const runDay = dayWindow(Math.floor((until - 1) / DAY_MS) * DAY_MS);
+    failed,
+    // Seeds as they are on disk: a seed edited since it was loaded makes its readers stale.
+    versions: new DataVersions(
+      compiled,
+      state,
+      hashSeeds(compiled, new Set(compiled.nodes.keys())),
+    ),
+    now,
+    until,
+    // Tables are rendered for the day `run` would render them with: the last closed one.
+    runDay: dayWindow(Math.floor((until - 1) / DAY_MS) * DAY_MS),
+    staleWindows: new Map(),
+    staleWhole: new Set(),
+  };
   const out: ModelStatus[] = [];
-  // What is stale, by model (window starts) or as a whole (tables): a window that reads a
-  // stale part is stale too, though its own inputs did not change yet.
-  const staleWindows = new Map<string, Set<number>>();
-  const staleWhole = new Set<string>();
+  // Models in DAG order: a model's staleness is known before its readers are looked at.
   for (const name of compiled.graph.order) {
     const node = compiled.nodes.get(name);
     if (node?.kind !== 'model') continue;
     if (node.config.materialized === 'table') {
-      const build = state.builds.get(name);
-      const upstreamStale = versions
-        .inputsOf(name)
-        .some((i) => staleWhole.has(i.name) || (staleWindows.get(i.name)?.size ?? 0) > 0);
-      if (
-        build !== undefined &&
-        (!currentDefinition(node, build) ||
-          (build.inputVersion !== undefined &&
-            build.inputVersion !==
-              versions.versionOfWhole(
-                node,
-                renderModel(compiled, node, { window: runDay, isIncremental: false }),
-              ).version) ||
-          upstreamStale)
-      )
-        staleWhole.add(name);
+      if (tableIsStale(context, node)) context.staleWhole.add(name);
       continue;
     }
     if (node.config.materialized !== 'incremental') continue;
-    const stale = new Set<number>();
-    staleWindows.set(name, stale);
-    const upstreamStale = (window: Window): string | undefined => {
-      for (const input of versions.inputsOf(name)) {
-        if (input.kind === 'whole') {
-          if (staleWhole.has(input.name)) return `upstream ${input.name} must be rebuilt first`;
-          continue;
-        }
-        const starts = staleWindows.get(input.name);
-        if (starts === undefined || starts.size === 0) continue;
-        const hit = versions
-          .inputWindows(input, versions.inputStart(node, window), window.end)
-          .filter((w) => starts.has(w.start));
-        if (hit.length > 0)
-          return `upstream ${input.name} ${labelRanges(hit, input.grain)} must be rebuilt first`;
-      }
-      return undefined;
-    };
-    const grain: Grain = node.config.uniqueKey !== undefined ? 'day' : node.config.grain;
-    const records = state.partitions.get(name) ?? [];
-    const first = node.config.start ?? records[0]?.window.start;
-    const entries: Entry[] = [];
-    if (first !== undefined) {
-      const byStart = new Map(records.map((r) => [r.window.start, r]));
-      const failedStarts = new Set((failed.get(name) ?? []).map((w) => w.start));
-      // The first window starts at or after the model's start (a start inside a week or a
-      // month leaves that window out, as every command does).
-      const from =
-        floorToGrain(first, grain) < first ? addGrain(floorToGrain(first, grain), grain, 1) : first;
-      const last = Math.max(floorToGrain(until, grain), records.at(-1)?.window.end ?? 0);
-      const lastEnd =
-        floorToGrain(last, grain) < last ? addGrain(floorToGrain(last, grain), grain, 1) : last;
-      // Only windows with a ledger row or a failure need a look: between them, none is built.
-      const looked = [...new Set([...byStart.keys(), ...failedStarts])]
-        .filter((s) => s >= from && s < lastEnd && floorToGrain(s, grain) === s)
-        .sort((a, b) => a - b);
-      let cursor = from;
-      const gap = (to: number): void => {
-        if (to > cursor)
-          entries.push({
-            window: { start: cursor, end: to },
-            state: 'missing',
-            count: countWindows(cursor, to, grain),
-          });
-      };
-      for (const start of looked) {
-        gap(start);
-        const window = { start, end: addGrain(start, grain, 1) };
-        cursor = window.end;
-        const record = byStart.get(start);
-        const seq = record?.seq;
-        if (failedStarts.has(start)) {
-          stale.add(start);
-          entries.push({ window, state: 'failed', count: 1, seq });
-          continue;
-        }
-        const standing = windowStanding(node, window, record, { versions, state, now });
-        const upstream = standing.state === 'done' ? upstreamStale(window) : undefined;
-        if (standing.state === 'missing') entries.push({ window, state: 'missing', count: 1, seq });
-        else if (standing.state === 'stale' || upstream !== undefined) {
-          stale.add(start);
-          entries.push({
-            window,
-            state: 'stale',
-            reason: standing.state === 'stale' ? standing.reason : (upstream ?? ''),
-            count: 1,
-            seq,
-          });
-        } else
-          entries.push({
-            window,
-            state: standing.partial === undefined ? 'done' : 'partial',
-            ...(standing.partial === undefined ? {} : { reason: standing.partial }),
-            ...(record?.forwardOnly ? { forwardOnly: true } : {}),
-            count: 1,
-            seq,
-          });
-      }
-      gap(lastEnd);
-    }
-    if (node.config.uniqueKey !== undefined || node.readsItself)
-      chainStaleness(entries, stale, grain);
-    // An upsert model is read as a whole.
-    if (node.config.uniqueKey !== undefined && stale.size > 0) staleWhole.add(name);
-    if (!selected.has(name)) continue;
-    const refreshing = state.refreshing?.get(name);
-    const ranges = toRanges(entries);
-    const counts = { done: 0, partial: 0, stale: 0, failed: 0, missing: 0 };
-    let forwardOnly = 0;
-    for (const r of ranges) {
-      counts[r.state] += r.count;
-      if (r.forwardOnly) forwardOnly += r.count;
-    }
-    out.push({
-      name,
-      materialized: node.config.uniqueKey ? 'incremental (unique_key)' : 'incremental',
-      grain,
-      ranges,
-      counts,
-      forwardOnly,
-      ...(refreshing === undefined ? {} : { refreshing: refreshing.length }),
-    });
+    const entries = incrementalEntries(context, node);
+    if (selected.has(name)) out.push(modelStatus(node, entries, state));
   }
   return out;
+}
+
+/** What status reads, and what it has found stale so far as it walks the models. */
+interface StatusContext {
+  readonly compiled: CompiledGraph;
+  readonly state: WarehouseState;
+  /** Windows whose newest attempt failed, by model. */
+  readonly failed: ReadonlyMap<string, Window[]>;
+  readonly versions: DataVersions;
+  readonly now: number;
+  /** Windows closed by then are shown (epoch ms). */
+  readonly until: number;
+  /** The day tables are rendered for. */
+  readonly runDay: Window;
+  /**
+   * What is stale, by model (window starts) or as a whole (tables): a window that reads a
+   * stale part is stale too, though its own inputs did not change yet.
+   */
+  readonly staleWindows: Map<string, Set<number>>;
+  readonly staleWhole: Set<string>;
+}
+
+/** The ledger and the failed windows; a warehouse file not created yet reads as empty. */
+async function readLedger(
+  compiled: CompiledGraph,
+  given: Engine | undefined,
+): Promise<{ state: WarehouseState; failed: Map<string, Window[]> }> {
+  const { target } = compiled;
+  if (isMissingFile(target) && !given) return { state: EMPTY_STATE, failed: new Map() };
+  const engine = given ?? (await openEngine(target, { readOnly: true }));
+  const conn = await engine.connect();
+  try {
+    const state = await readWarehouseState(conn, compiled);
+    const failed = await readFailedWindows(conn);
+    return { state, failed };
+  } finally {
+    await conn.close();
+    if (!given) await engine.close();
+  }
+}
+
+/**
+ * A table is stale when it was built under another definition, from inputs that changed
+ * since, or from an upstream part that is stale itself.
+ */
+function tableIsStale(context: StatusContext, node: CompiledModel): boolean {
+  const { compiled, state, versions, staleWhole, staleWindows } = context;
+  const build = state.builds.get(node.name);
+  const upstreamStale = versions
+    .inputsOf(node.name)
+    .some((i) => staleWhole.has(i.name) || (staleWindows.get(i.name)?.size ?? 0) > 0);
+  return (
+    build !== undefined &&
+    (!currentDefinition(node, build) ||
+      (build.inputVersion !== undefined &&
+        build.inputVersion !==
+          versions.versionOfWhole(
+            node,
+            renderModel(compiled, node, { window: context.runDay, isIncremental: false }),
+          ).version) ||
+      upstreamStale)
+  );
+}
+
+/** The grain status counts a model's windows in: days for an upsert model. */
+function statusGrain(node: CompiledModel): Grain {
+  return node.config.uniqueKey !== undefined ? 'day' : node.config.grain;
+}
+
+/**
+ * The entries of an incremental model, with the windows found stale recorded for its readers.
+ */
+function incrementalEntries(context: StatusContext, node: CompiledModel): Entry[] {
+  const stale = new Set<number>();
+  context.staleWindows.set(node.name, stale);
+  const grain = statusGrain(node);
+  const entries = windowEntries(context, node, grain, stale);
+  if (node.config.uniqueKey !== undefined || node.readsItself)
+    chainStaleness(entries, stale, grain);
+  // An upsert model is read as a whole.
+  if (node.config.uniqueKey !== undefined && stale.size > 0) context.staleWhole.add(node.name);
+  return entries;
+}
+
+/**
+ * A model's windows from its start to the last closed one (none without a start or a built
+ * window). Only windows with a ledger row or a failure need a look: between them, none is
+ * built, and each gap is one entry however many windows it spans.
+ */
+function windowEntries(
+  context: StatusContext,
+  node: CompiledModel,
+  grain: Grain,
+  stale: Set<number>,
+): Entry[] {
+  const records = context.state.partitions.get(node.name) ?? [];
+  const first = node.config.start ?? records[0]?.window.start;
+  if (first === undefined) return [];
+  const byStart = new Map(records.map((r) => [r.window.start, r]));
+  const failedStarts = new Set((context.failed.get(node.name) ?? []).map((w) => w.start));
+  // A start inside a week or a month leaves that window out, as every command does.
+  const from = grainStartAtOrAfter(first, grain);
+  const lastEnd = grainStartAtOrAfter(
+    Math.max(floorToGrain(context.until, grain), records.at(-1)?.window.end ?? 0),
+    grain,
+  );
+  const looked = [...new Set([...byStart.keys(), ...failedStarts])]
+    .filter((s) => s >= from && s < lastEnd && floorToGrain(s, grain) === s)
+    .sort((a, b) => a - b);
+  const entries: Entry[] = [];
+  let cursor = from;
+  for (const start of looked) {
+    if (start > cursor) entries.push(missingRun(cursor, start, grain));
+    const window = { start, end: addGrain(start, grain, 1) };
+    cursor = window.end;
+    const entry = windowEntry(context, node, window, byStart.get(start), failedStarts.has(start));
+    if (entry.state === 'failed' || entry.state === 'stale') stale.add(start);
+    entries.push(entry);
+  }
+  if (lastEnd > cursor) entries.push(missingRun(cursor, lastEnd, grain));
+  return entries;
+}
+
+/** The start of the first window at or after `time`. */
+function grainStartAtOrAfter(time: number, grain: Grain): number {
+  return floorToGrain(time, grain) < time ? addGrain(floorToGrain(time, grain), grain, 1) : time;
+}
+
+/** A run of windows never built, as one entry. */
+function missingRun(from: number, to: number, grain: Grain): Entry {
+  return {
+    window: { start: from, end: to },
+    state: 'missing',
+    count: countWindows(from, to, grain),
+  };
+}
+
+/** How one window with a ledger row or a failure stands. */
+function windowEntry(
+  context: StatusContext,
+  node: CompiledModel,
+  window: Window,
+  record: PartitionRecord | undefined,
+  failed: boolean,
+): Entry {
+  const seq = record?.seq;
+  if (failed) return { window, state: 'failed', count: 1, seq };
+  const { versions, state, now } = context;
+  const standing = windowStanding(node, window, record, { versions, state, now });
+  const upstream = standing.state === 'done' ? upstreamStale(context, node, window) : undefined;
+  if (standing.state === 'missing') return { window, state: 'missing', count: 1, seq };
+  if (standing.state === 'stale' || upstream !== undefined)
+    return {
+      window,
+      state: 'stale',
+      reason: standing.state === 'stale' ? standing.reason : (upstream ?? ''),
+      count: 1,
+      seq,
+    };
+  return {
+    window,
+    state: standing.partial === undefined ? 'done' : 'partial',
+    ...(standing.partial === undefined ? {} : { reason: standing.partial }),
+    ...(record?.forwardOnly ? { forwardOnly: true } : {}),
+    count: 1,
+    seq,
+  };
+}
+
+/** Why a window is stale through what it reads (a stale table or stale windows), if it is. */
+function upstreamStale(
+  context: StatusContext,
+  node: CompiledModel,
+  window: Window,
+): string | undefined {
+  const { versions, staleWhole, staleWindows } = context;
+  for (const input of versions.inputsOf(node.name)) {
+    if (input.kind === 'whole') {
+      if (staleWhole.has(input.name)) return `upstream ${input.name} must be rebuilt first`;
+      continue;
+    }
+    const starts = staleWindows.get(input.name);
+    if (starts === undefined || starts.size === 0) continue;
+    const hit = versions
+      .inputWindows(input, versions.inputStart(node, window), window.end)
+      .filter((w) => starts.has(w.start));
+    if (hit.length > 0)
+      return `upstream ${input.name} ${labelRanges(hit, input.grain)} must be rebuilt first`;
+  }
+  return undefined;
+}
+
+/** A model's status from its entries: runs of windows in one state, and counts per state. */
+function modelStatus(
+  node: CompiledModel,
+  entries: readonly Entry[],
+  state: WarehouseState,
+): ModelStatus {
+  const refreshing = state.refreshing?.get(node.name);
+  const ranges = toRanges(entries);
+  const counts = { done: 0, partial: 0, stale: 0, failed: 0, missing: 0 };
+  let forwardOnly = 0;
+  for (const r of ranges) {
+    counts[r.state] += r.count;
+    if (r.forwardOnly) forwardOnly += r.count;
+  }
+  return {
+    name: node.name,
+    materialized: node.config.uniqueKey ? 'incremental (unique_key)' : 'incremental',
+    grain: statusGrain(node),
+    ranges,
+    counts,
+    forwardOnly,
+    ...(refreshing === undefined ? {} : { refreshing: refreshing.length }),
+  };
 }
 
 /** A window (or a run of windows never built) of a model, as status works them out. */

@@ -2,7 +2,7 @@ import { errorMessage } from '../errors.js';
 import { subquery } from '../util/sql.js';
 import { openEngine } from '../engine/open-engine.js';
 import { openDuckDB } from '../engine/duckdb.js';
-import type { Connection } from '../engine/adapter.js';
+import type { Connection, Engine } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
 import { renderModel } from '../compile/compile-project.js';
@@ -58,62 +58,45 @@ export async function testProject(options: TestOptions): Promise<TestSummary> {
     options.onResult?.(r);
   };
   const fallback = defaultBuildDate((options.clock ?? Date.now)());
+  const run: TestRun = { compiled, selected, report, day: options.date ?? fallback };
+  if (options.warehouse) await testWarehouse(run);
+  else await testThrowaway(run, options, fallback);
+  return tally(results);
+}
 
-  if (options.warehouse) {
-    const engine = await openEngine(compiled.target, { readOnly: true });
-    const conn = await engine.connect();
-    try {
-      await runQueryTests(conn, compiled, selected, report, options.date ?? fallback);
-    } finally {
-      await conn.close();
-      await engine.close();
-    }
-    return tally(results);
+/** What a test run needs: the project, the models tested, where results go, the test day. */
+interface TestRun {
+  readonly compiled: CompiledGraph;
+  readonly selected: ReadonlySet<string>;
+  readonly report: (r: TestResult) => void;
+  /** The day tests render with: `date`, else the build date (from the injected clock). */
+  readonly day: number;
+}
+
+/** The data and singular tests against the real warehouse, read only. */
+async function testWarehouse(run: TestRun): Promise<void> {
+  const engine = await openEngine(run.compiled.target, { readOnly: true });
+  const conn = await engine.connect();
+  try {
+    await runQueryTests(conn, run.compiled, run.selected, run.report, run.day);
+  } finally {
+    await conn.close();
+    await engine.close();
   }
+}
 
+/** Build what the tests read in a throwaway database, then run every test there. */
+async function testThrowaway(run: TestRun, options: TestOptions, fallback: number): Promise<void> {
+  const { compiled, selected, report, day } = run;
   const engine = await openDuckDB(':memory:', 'duckdb::memory: (etl test)');
   try {
-    // What the tests read must exist too: relationship targets and singular tests' refs.
-    const read = new Set(selected);
-    for (const t of compiled.tests) if (selected.has(t.model) && t.to !== undefined) read.add(t.to);
-    for (const t of compiled.singularTests)
-      if (t.refs.length === 0 || t.refs.some((r) => selected.has(r)))
-        for (const r of t.refs) read.add(r);
-    const upstream = new Set([...read, ...compiled.graph.ancestors(read)]);
-    if (upstream.size > 0) {
-      const { summary } = await runCommand(
-        'test',
-        {},
-        {
-          ...options,
-          target: 'duckdb::memory:',
-          compiled,
-          engine,
-          select: [...upstream],
-          exclude: [],
-          runTests: false,
-          threads: 1,
-          reporter: silentReporter,
-        },
-        (c, s, o) => planTestBuild(c, s, { ...o, date: options.date, fallback }),
-      );
-      for (const f of summary.failures)
-        report({
-          name: `build(${f.model}${f.window ? `@${f.window}` : ''})`,
-          type: 'data',
-          model: f.model,
-          status: 'error',
-          failures: 0,
-          message: f.error.split('\n')[0],
-          durationMs: 0,
-        });
-    }
+    await buildForTests(engine, run, options, fallback);
     const conn = await engine.connect();
     try {
-      await runQueryTests(conn, compiled, selected, report, options.date ?? fallback);
+      await runQueryTests(conn, compiled, selected, report, day);
       for (const unit of compiled.unitTests) {
         if (!selected.has(unit.model)) continue;
-        report(await runUnitTest(conn, compiled, unit, options.date ?? fallback));
+        report(await runUnitTest(conn, compiled, unit, day));
       }
     } finally {
       await conn.close();
@@ -121,7 +104,60 @@ export async function testProject(options: TestOptions): Promise<TestSummary> {
   } finally {
     await engine.close();
   }
-  return tally(results);
+}
+
+/**
+ * Load the seeds and build, for the test window, what the tests read and its upstream; a
+ * step that fails is reported as a failed test.
+ */
+async function buildForTests(
+  engine: Engine,
+  run: TestRun,
+  options: TestOptions,
+  fallback: number,
+): Promise<void> {
+  const { compiled } = run;
+  const upstream = testedRelations(compiled, run.selected);
+  if (upstream.size === 0) return;
+  const { summary } = await runCommand(
+    'test',
+    {},
+    {
+      ...options,
+      target: 'duckdb::memory:',
+      compiled,
+      engine,
+      select: [...upstream],
+      exclude: [],
+      runTests: false,
+      threads: 1,
+      reporter: silentReporter,
+    },
+    (c, s, o) => planTestBuild(c, s, { ...o, date: options.date, fallback }),
+  );
+  for (const f of summary.failures)
+    run.report({
+      name: `build(${f.model}${f.window ? `@${f.window}` : ''})`,
+      type: 'data',
+      model: f.model,
+      status: 'error',
+      failures: 0,
+      message: f.error.split('\n')[0],
+      durationMs: 0,
+    });
+}
+
+/**
+ * The selected models, what their tests read (relationship targets and singular tests' refs)
+ * and all their upstream: what must exist for the tests to run.
+ */
+function testedRelations(compiled: CompiledGraph, selected: ReadonlySet<string>): Set<string> {
+  const read = new Set(selected);
+  for (const t of compiled.tests) if (selected.has(t.model) && t.to !== undefined) read.add(t.to);
+  for (const t of compiled.singularTests)
+    if (t.refs.length === 0 || t.refs.some((r) => selected.has(r)))
+      for (const r of t.refs) read.add(r);
+  return new Set([...read, ...compiled.graph.ancestors(read)]);
 }
 
 /** Generic data tests and singular tests of the selected models. */
@@ -176,6 +212,7 @@ async function runQueryTests(
   }
 }
 
+/** The results, counted by status. */
 function tally(results: TestResult[]): TestSummary {
   return {
     results,

@@ -4,10 +4,11 @@ import { openDuckDB } from '../engine/duckdb.js';
 import type { Column, Connection } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
+import type { Target } from '../engine/target.js';
 import { renderModel } from '../compile/compile-project.js';
 import { formatDay, formatTimestamp, windowsBetween, type Window } from '../time/window.js';
 import type { PartitionRecord } from '../state/ledger.js';
-import { readWarehouseState } from '../state/warehouse-state.js';
+import { readWarehouseState, type WarehouseState } from '../state/warehouse-state.js';
 import { DataVersions } from '../plan/data-versions.js';
 import { windowStanding } from '../plan/window-state.js';
 import { columnList, contentHash, formatContentHash, hashedColumns } from '../materialize/stage.js';
@@ -72,45 +73,31 @@ const WH = 'etl_verify_wh';
 export async function verifyProject(options: VerifyOptions): Promise<VerifySummary> {
   if (options.from > options.to) throw new UsageError('--from is after --to', '--from');
   const { compiled } = openProject(options);
-  const { target } = compiled;
-  if (target.kind !== 'duckdb' || target.path === ':memory:')
-    throw new EtlError('E_TARGET', 'etl verify needs a DuckDB file target', {
-      exitCode: ExitCode.badInput,
-    });
-  if (!existsSync(target.path))
-    throw new EtlError('E_TARGET', `no warehouse at ${target.path}: build it first`, {
-      exitCode: ExitCode.failed,
-    });
+  const warehouse = warehouseFile(compiled.target);
   const selected = selectNodes(compiled, options.select, options.exclude);
   const engine = await openDuckDB(':memory:', 'duckdb::memory: (etl verify)');
   const conn = await engine.connect();
   const checks: WindowCheck[] = [];
   const skipped: VerifySummary['skipped'] = [];
+  const report = (check: WindowCheck): void => {
+    checks.push(check);
+    options.onWindow?.(check);
+  };
   try {
-    try {
-      // The ledger and relations are read as in the warehouse itself.
-      for (const statement of conn.dialect.attachReadOnly(target.path, WH))
-        await conn.run(statement);
-    } catch (error) {
-      const message = errorMessage(error);
-      if (/lock/i.test(message))
-        throw new WarehouseInUseError(
-          target.url,
-          Number(/PID (\d+)/.exec(message)?.[1]) || undefined,
-          error,
-        );
-      throw new EtlError('E_ENGINE', `cannot open ${target.url}: ${message}`, {
-        exitCode: ExitCode.failed,
-        cause: error,
-      });
-    }
+    await attachWarehouse(conn, warehouse);
     const state = await readWarehouseState(conn, compiled);
     const versions = new DataVersions(
       compiled,
       state,
       hashSeeds(compiled, new Set(compiled.nodes.keys())),
     );
-    const now = (options.clock ?? Date.now)();
+    const scratch: Scratch = {
+      conn,
+      compiled,
+      state,
+      versions,
+      now: (options.clock ?? Date.now)(),
+    };
     for (const name of compiled.graph.order) {
       const model = compiled.nodes.get(name);
       if (
@@ -119,101 +106,194 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
         model.config.materialized !== 'incremental'
       )
         continue;
-      // Windows that build on earlier ones cannot be rebuilt alone to compare: their standing
-      // (stale, missing) is still checked.
-      const comparable = model.config.timeColumn !== undefined && !model.readsItself;
-      if (!comparable)
-        skipped.push({
-          model: name,
-          reason: `${model.readsItself ? 'it reads itself' : 'unique_key models depend on the order of their runs'}: its windows are checked for staleness, not rebuilt to compare`,
-        });
-      const records = new Map((state.partitions.get(name) ?? []).map((r) => [r.window.start, r]));
-      const grain = model.config.uniqueKey !== undefined ? 'day' : model.config.grain;
-      const windows = windowsBetween(options.from, options.to, grain).filter(
-        (w) => model.config.start === undefined || w.start >= model.config.start,
-      );
-      const columns =
-        windows.length > 0 && comparable
-          ? await conn.columns(subquery(windowSql(compiled, model, windows[0]!)))
-          : [];
-      const stored =
-        windows.length > 0 && comparable
-          ? await storedHashes(conn, model, windows, columns)
-          : new Map<number, Hashes>();
-      for (const window of windows) {
-        const check = await checkWindow(window, records.get(window.start));
-        checks.push(check);
-        options.onWindow?.(check);
-      }
-
-      async function checkWindow(
-        window: Window,
-        record: PartitionRecord | undefined,
-      ): Promise<WindowCheck> {
-        const m = model as CompiledModel;
-        const day = formatDay(window.start);
-        const last = formatDay(window.end - 1);
-        const rebuild = `etl backfill --from ${day} --to ${last} -s ${name}+`;
-        const standing = windowStanding(m, window, record, { versions, state, now });
-        if (record === undefined || standing.state === 'missing')
-          return { model: name, window, status: 'missing', fix: rebuild };
-        const ledger = { rows: record.rowCount, hash: record.contentHash ?? '' };
-        if (standing.state === 'stale')
-          return {
-            model: name,
-            window,
-            status: 'stale',
-            ledger,
-            reason: standing.reason,
-            fix: rebuild,
-          };
-        if (!comparable) return { model: name, window, status: 'unverified', ledger };
-        if (record.forwardOnly)
-          return {
-            model: name,
-            window,
-            status: 'accepted',
-            ledger,
-            reason: 'its rows come from an older definition, accepted with --forward-only',
-            fix: `${rebuild} --force`,
-          };
-        // Rows from before data versions were hashed without column names.
-        const pick = (h: Hashes) => ({
-          rows: h.rows,
-          hash: record.inputVersion === undefined ? h.legacy : h.hash,
-        });
-        const rebuilt = pick(await rebuildWindow(conn, compiled, m, window));
-        const held = pick(stored.get(window.start) ?? empty(columns));
-        const reasons: string[] = [];
-        let fix = rebuild;
-        if (rebuilt.rows !== ledger.rows || rebuilt.hash !== ledger.hash) {
-          reasons.push(
-            `a rebuild gives ${rebuilt.rows} rows (hash ${rebuilt.hash}) where the ledger has ${ledger.rows} (hash ${ledger.hash}), from the same inputs as the ledger records them: an upstream table changed outside etl, a source changed (etl cannot see sources) or the model is not deterministic`,
-          );
-          fix = `${rebuild} --force`;
-        }
-        if (held.rows !== ledger.rows || held.hash !== ledger.hash) {
-          reasons.push(
-            `the table holds ${held.rows} rows (hash ${held.hash}) where the ledger has ${ledger.rows} (hash ${ledger.hash}): rows changed outside etl`,
-          );
-          // Writing commands find changed row counts by themselves; other edits need --force.
-          if (held.rows === ledger.rows) fix = `${rebuild} --force`;
-        }
-        return {
-          model: name,
-          window,
-          status: reasons.length === 0 ? 'match' : 'mismatch',
-          ledger,
-          rebuilt,
-          stored: held,
-          ...(reasons.length === 0 ? {} : { reason: reasons.join('; '), fix }),
-        };
-      }
+      const reason = notComparable(model);
+      if (reason !== undefined) skipped.push({ model: name, reason });
+      await verifyModel({ ...scratch, model, comparable: reason === undefined }, options, report);
     }
   } finally {
     await conn.close();
     await engine.close();
   }
+  return tally(checks, skipped);
+}
+
+/** The warehouse file to attach: verify reads a DuckDB file, and one that exists. */
+function warehouseFile(target: Target): { readonly path: string; readonly url: string } {
+  if (target.kind !== 'duckdb' || target.path === ':memory:')
+    throw new EtlError('E_TARGET', 'etl verify needs a DuckDB file target', {
+      exitCode: ExitCode.badInput,
+    });
+  if (!existsSync(target.path))
+    throw new EtlError('E_TARGET', `no warehouse at ${target.path}: build it first`, {
+      exitCode: ExitCode.failed,
+    });
+  return target;
+}
+
+/**
+ * Attach the warehouse read-only to the scratch database, so that the ledger and relations
+ * are read as in the warehouse itself. A lock held by another process is told as such.
+ */
+async function attachWarehouse(
+  conn: Connection,
+  warehouse: { readonly path: string; readonly url: string },
+): Promise<void> {
+  try {
+    for (const statement of conn.dialect.attachReadOnly(warehouse.path, WH))
+      await conn.run(statement);
+  } catch (error) {
+    const message = errorMessage(error);
+    if (/lock/i.test(message))
+      throw new WarehouseInUseError(
+        warehouse.url,
+        Number(/PID (\d+)/.exec(message)?.[1]) || undefined,
+        error,
+      );
+    throw new EtlError('E_ENGINE', `cannot open ${warehouse.url}: ${message}`, {
+      exitCode: ExitCode.failed,
+      cause: error,
+    });
+  }
+}
+
+/** The scratch database, and what it read from the attached warehouse. */
+interface Scratch {
+  readonly conn: Connection;
+  readonly compiled: CompiledGraph;
+  readonly state: WarehouseState;
+  readonly versions: DataVersions;
+  readonly now: number;
+}
+
+/** A model being verified, and whether its windows are rebuilt to compare. */
+interface ModelScratch extends Scratch {
+  readonly model: CompiledModel;
+  readonly comparable: boolean;
+}
+
+/** A model whose windows are compared, with the columns and rows its table holds now. */
+interface WindowScratch extends ModelScratch {
+  readonly columns: readonly Column[];
+  readonly stored: ReadonlyMap<number, Hashes>;
+}
+
+/**
+ * Why a model's windows cannot be rebuilt alone to compare, if so: they build on earlier ones.
+ * Their standing (stale, missing) is still checked.
+ */
+function notComparable(model: CompiledModel): string | undefined {
+  if (model.config.timeColumn !== undefined && !model.readsItself) return undefined;
+  return `${model.readsItself ? 'it reads itself' : 'unique_key models depend on the order of their runs'}: its windows are checked for staleness, not rebuilt to compare`;
+}
+
+/** Check each window of a model in the range; the table is scanned once for all of them. */
+async function verifyModel(
+  scratch: ModelScratch,
+  range: { readonly from: number; readonly to: number },
+  report: (check: WindowCheck) => void,
+): Promise<void> {
+  const { conn, compiled, state, model, comparable } = scratch;
+  const records = new Map((state.partitions.get(model.name) ?? []).map((r) => [r.window.start, r]));
+  const grain = model.config.uniqueKey !== undefined ? 'day' : model.config.grain;
+  const windows = windowsBetween(range.from, range.to, grain).filter(
+    (w) => model.config.start === undefined || w.start >= model.config.start,
+  );
+  const columns =
+    windows.length > 0 && comparable
+      ? await conn.columns(subquery(windowSql(compiled, model, windows[0]!)))
+      : [];
+  const stored =
+    windows.length > 0 && comparable
+      ? await storedHashes(conn, model, windows, columns)
+      : new Map<number, Hashes>();
+  for (const window of windows)
+    report(await checkWindow({ ...scratch, columns, stored }, window, records.get(window.start)));
+}
+
+/** How one window stands; a current window of a comparable model is also compared. */
+async function checkWindow(
+  scratch: WindowScratch,
+  window: Window,
+  record: PartitionRecord | undefined,
+): Promise<WindowCheck> {
+  const { model, versions, state, now } = scratch;
+  const name = model.name;
+  const day = formatDay(window.start);
+  const last = formatDay(window.end - 1);
+  const rebuild = `etl backfill --from ${day} --to ${last} -s ${name}+`;
+  const standing = windowStanding(model, window, record, { versions, state, now });
+  if (record === undefined || standing.state === 'missing')
+    return { model: name, window, status: 'missing', fix: rebuild };
+  const ledger = { rows: record.rowCount, hash: record.contentHash ?? '' };
+  if (standing.state === 'stale')
+    return {
+      model: name,
+      window,
+      status: 'stale',
+      ledger,
+      reason: standing.reason,
+      fix: rebuild,
+    };
+  if (!scratch.comparable) return { model: name, window, status: 'unverified', ledger };
+  if (record.forwardOnly)
+    return {
+      model: name,
+      window,
+      status: 'accepted',
+      ledger,
+      reason: 'its rows come from an older definition, accepted with --forward-only',
+      fix: `${rebuild} --force`,
+    };
+  return compareWindow(scratch, window, record, ledger, rebuild);
+}
+
+/**
+ * Compare a window's rebuild and the rows its table holds with its ledger row. The fix forces
+ * the rebuild unless a writing command would find the difference by itself.
+ */
+async function compareWindow(
+  scratch: WindowScratch,
+  window: Window,
+  record: PartitionRecord,
+  ledger: { readonly rows: number; readonly hash: string },
+  rebuild: string,
+): Promise<WindowCheck> {
+  const { conn, compiled, model } = scratch;
+  // Rows from before data versions were hashed without column names.
+  const pick = (h: Hashes) => ({
+    rows: h.rows,
+    hash: record.inputVersion === undefined ? h.legacy : h.hash,
+  });
+  const rebuilt = pick(await rebuildWindow(conn, compiled, model, window));
+  const held = pick(scratch.stored.get(window.start) ?? empty(scratch.columns));
+  const reasons: string[] = [];
+  let fix = rebuild;
+  if (rebuilt.rows !== ledger.rows || rebuilt.hash !== ledger.hash) {
+    reasons.push(
+      `a rebuild gives ${rebuilt.rows} rows (hash ${rebuilt.hash}) where the ledger has ${ledger.rows} (hash ${ledger.hash}), from the same inputs as the ledger records them: an upstream table changed outside etl, a source changed (etl cannot see sources) or the model is not deterministic`,
+    );
+    fix = `${rebuild} --force`;
+  }
+  if (held.rows !== ledger.rows || held.hash !== ledger.hash) {
+    reasons.push(
+      `the table holds ${held.rows} rows (hash ${held.hash}) where the ledger has ${ledger.rows} (hash ${ledger.hash}): rows changed outside etl`,
+    );
+    // Writing commands find changed row counts by themselves; other edits need --force.
+    if (held.rows === ledger.rows) fix = `${rebuild} --force`;
+  }
+  return {
+    model: model.name,
+    window,
+    status: reasons.length === 0 ? 'match' : 'mismatch',
+    ledger,
+    rebuilt,
+    stored: held,
+    ...(reasons.length === 0 ? {} : { reason: reasons.join('; '), fix }),
+  };
+}
+
+/** The checks, counted by status. */
+function tally(checks: WindowCheck[], skipped: VerifySummary['skipped']): VerifySummary {
   const count = (s: WindowCheck['status']) => checks.filter((c) => c.status === s).length;
   return {
     checks,
