@@ -90,7 +90,6 @@ export function planJson(plan: Plan, withSql: boolean): unknown {
       is_incremental: s.isIncremental,
       refresh: s.refresh ?? null,
       depends_on: s.dependsOn,
-      ...(withSql ? { sql: s.sql } : {}),
     })),
     skipped: plan.skipped,
     notes: plan.notes ?? [],
@@ -146,14 +145,6 @@ export function formatPlan(plan: Plan, color: boolean, withSql: boolean): string
       `  ${paint('green', first.kind.padEnd(11))} ${model.padEnd(width)}  ${paint('dim', detail)}`,
       ...reasons,
     );
-    if (withSql)
-      for (const s of steps)
-        lines.push(
-          s.sql
-            .split('\n')
-            .map((l) => `      ${l}`)
-            .join('\n'),
-        );
   }
   for (const s of plan.skipped) {
     lines.push(

@@ -20,10 +20,19 @@ export interface Connection {
   run(sql: string): Promise<void>;
   /** Run one statement and return its rows. */
   query(sql: string): Promise<Row[]>;
+  /**
+   * Run statements in order, in as few round trips as the engine allows, and return the rows
+   * of the last one. A failure stops the batch at the failing statement.
+   */
+  batch(statements: readonly string[]): Promise<Row[]>;
   /** Whether a table or view exists, and which. */
   relationKind(schema: string, name: string): Promise<RelationKind | undefined>;
   /** The columns of a relation given as SQL (e.g. `"main"."orders"`), in order. */
   columns(relation: string): Promise<Column[]>;
+  /** Every table and view of the database. */
+  relations(): Promise<{ schema: string; name: string; kind: RelationKind }[]>;
+  /** The column names of every table of a schema. */
+  schemaColumns(schema: string): Promise<{ table: string; column: string }[]>;
   close(): Promise<void>;
 }
 

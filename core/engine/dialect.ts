@@ -19,6 +19,11 @@ export interface Dialect {
    */
   rowHashSum(alias: string): string;
   /**
+   * The 16 hex digits of the integer expression `value` modulo 2^64: a content hash as text,
+   * from a sum of row hashes (which may exceed 64 bits or, less a part, fall below zero).
+   */
+  hashHex(value: string): string;
+  /**
    * A boolean expression that is true when `condition` holds and otherwise aborts the statement
    * with an error whose message starts with `message`.
    */
@@ -45,6 +50,15 @@ export interface Dialect {
     path: string,
     options: { columns?: readonly string[]; types?: Readonly<Record<string, string>> },
   ): string;
+  /**
+   * What an error reading a CSV file says: the line it names (1-based, the header is line 1),
+   * if any, and the reason in a few words, without the engine's class prefix.
+   */
+  csvError(message: string): { line: number | undefined; reason: string };
+  /** A query returning a row when the sequence `schema.name` exists. */
+  sequenceExists(schema: string, name: string): string;
+  /** The column that identifies a row of a table physically (ordering an upgrade's rows). */
+  readonly rowId: string;
   /** The first `limit` rows of a query with every column as text. */
   sampleAsText(query: string, limit: number): string;
   /**
@@ -54,12 +68,16 @@ export interface Dialect {
   readonly isTransient: (error: unknown) => boolean;
 }
 
+const TWO_64 = '18446744073709551616::HUGEINT';
+
 /** DuckDB's SQL. */
 export const DUCKDB: Dialect = {
   name: 'duckdb',
   epochMs: (timestamp) => `epoch_ms(${timestamp})`,
   windowKey: (expr, grain) => `epoch_ms(date_trunc('${grain}', ${expr}::TIMESTAMP))`,
   rowHashSum: (alias) => `sum(hash(${alias}))`,
+  hashHex: (value) =>
+    `lower(lpad(to_hex(((((${value})::HUGEINT % ${TWO_64}) + ${TWO_64}) % ${TWO_64})::UBIGINT), 16, '0'))`,
   guard: (condition, message) =>
     `CASE WHEN ${condition} THEN true ELSE error('${message.replace(/'/g, "''")}') END`,
   newestPerKey: (source, key, order) =>
@@ -102,8 +120,31 @@ export const DUCKDB: Dialect = {
     return `read_csv(${path}, ${options.join(', ')})`;
   },
   isTransient: duckdbTransient,
+  csvError: duckdbCsvError,
+  sequenceExists: (schema, name) =>
+    `SELECT 1 FROM duckdb_sequences() WHERE schema_name = ${quoteString(schema)} AND sequence_name = ${quoteString(name)}`,
+  rowId: 'rowid',
   sampleAsText: (query, limit) => `SELECT COLUMNS(*)::VARCHAR FROM (\n${query}\n) LIMIT ${limit}`,
 };
+
+/** DuckDB's CSV reader names the line as `CSV Error on Line: N` and the reason below it. */
+function duckdbCsvError(message: string): { line: number | undefined; reason: string } {
+  const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];
+  const lines = message.split('\n').map((l) => l.trim());
+  const reason =
+    lines.find((l) =>
+      /invalid unicode|not utf-8|expected number|unterminated|does not exist|could not convert/i.test(
+        l,
+      ),
+    ) ??
+    (line !== undefined ? 'malformed row (check its quoting)' : undefined) ??
+    lines[0] ??
+    message;
+  return {
+    line: line === undefined ? undefined : Number(line),
+    reason: reason.replace(/^(Invalid Input|Binder|Conversion) Error: /, ''),
+  };
+}
 
 /**
  * DuckDB's errors carry no code, only their class in the message (`Binder Error: ...`): they

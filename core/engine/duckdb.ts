@@ -82,6 +82,12 @@ class DuckDBConnectionAdapter implements Connection {
     return reader.getRowObjectsJS();
   }
 
+  /** DuckDB runs statements joined by `;` in one call and returns the last one's rows. */
+  async batch(statements: readonly string[]): Promise<Row[]> {
+    if (statements.length === 0) return [];
+    return this.query(statements.join(';\n'));
+  }
+
   async relationKind(schema: string, name: string): Promise<RelationKind | undefined> {
     const rows = await this.query(
       `SELECT table_type FROM information_schema.tables WHERE table_schema = ${quoteString(schema)} AND table_name = ${quoteString(name)}`,
@@ -89,6 +95,24 @@ class DuckDBConnectionAdapter implements Connection {
     const type = rows[0]?.table_type;
     if (type === undefined) return undefined;
     return type === 'VIEW' ? 'view' : 'table';
+  }
+
+  async relations(): Promise<{ schema: string; name: string; kind: RelationKind }[]> {
+    const rows = await this.query(
+      `SELECT table_schema, table_name, table_type FROM information_schema.tables`,
+    );
+    return rows.map((r) => ({
+      schema: String(r.table_schema),
+      name: String(r.table_name),
+      kind: r.table_type === 'VIEW' ? 'view' : 'table',
+    }));
+  }
+
+  async schemaColumns(schema: string): Promise<{ table: string; column: string }[]> {
+    const rows = await this.query(
+      `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ${quoteString(schema)}`,
+    );
+    return rows.map((r) => ({ table: String(r.table_name), column: String(r.column_name) }));
   }
 
   async columns(relation: string): Promise<Column[]> {

@@ -16,7 +16,7 @@ import { StepInputs } from './step-inputs.js';
 import type { StepResult } from './run-summary.js';
 import type { Reporter } from './reporter.js';
 import { runDag } from './run-dag.js';
-import { buildVerifier } from '../testing/build-verifier.js';
+import { dataTestsOf } from '../materialize/test-statements.js';
 import { DEFAULT_RETRY, RetryExhausted, withRetries, type RetryPolicy } from './retry.js';
 import { EMPTY_STATE } from '../state/warehouse-state.js';
 
@@ -112,9 +112,7 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
       );
       return next;
     };
-    const verifiers = connections.map((c) =>
-      options.runTests === false ? undefined : buildVerifier(compiled, c),
-    );
+    const tests = options.runTests === false ? undefined : dataTestsOf(compiled);
     await runDag(
       work.map((step) => ({
         id: step.id,
@@ -126,20 +124,21 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
         failFast: options.failFast ?? false,
         exclusive: (a, b) => a.step.model === b.step.model && overlaps(a.step, b.step),
         run: async ({ step }, worker) => {
-          const verify = verifiers[worker];
           const ctx: WriteContext = {
             conn: connections[worker]!,
             runId: options.runId,
             now: options.now,
             cache,
             exclusively,
-            ...(verify === undefined ? {} : { verify }),
+            ...(tests === undefined ? {} : { tests }),
           };
           reporter.stepStarted(step);
           const started = performance.now();
           let result: StepResult;
+          let sql: string | undefined;
           try {
             const write = inputs.of(step);
+            sql = write?.sql;
             if (write === undefined) {
               // A conditional step whose inputs did not change: its windows stay as they are.
               result = {
@@ -179,7 +178,7 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
               status: 'failed',
               rows: 0,
               windows: [],
-              error: asStepError(step, cause),
+              error: asStepError(step, cause, sql),
               durationMs: performance.now() - started,
               attempts,
             };
@@ -258,7 +257,7 @@ async function recordFailure(ctx: WriteContext, step: Step, error: EtlError): Pr
   }
 }
 
-function asStepError(step: Step, error: unknown): EtlError {
+function asStepError(step: Step, error: unknown, sql: string | undefined): EtlError {
   // A template error met only in a later window (rendered when it runs): its place in the
   // file is part of the message, as the summary prints messages.
   if (error instanceof EtlError && error.location?.file !== undefined) {
@@ -279,7 +278,7 @@ function asStepError(step: Step, error: unknown): EtlError {
   return new WindowError('E_SQL', `model '${step.model}': ${errorMessage(error)}`, {
     model: step.model,
     window: step.windows.length > 0 ? step.id.split('@')[1] : undefined,
-    sql: step.sql,
+    sql,
     cause: error,
   });
 }

@@ -2,6 +2,7 @@ import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js'
 import { sqlVersion, type DataVersions } from '../plan/data-versions.js';
 import { windowStanding } from '../plan/window-state.js';
 import type { Step } from '../plan/plan.js';
+import { renderStep } from '../plan/render-step.js';
 import { windowsOverlapping, type Window } from '../time/window.js';
 import type { PartitionRecord } from '../state/ledger.js';
 import type { WarehouseState } from '../state/warehouse-state.js';
@@ -24,14 +25,19 @@ export class StepInputs {
     private readonly now: () => number,
   ) {}
 
-  /** The write of `step`, or undefined when it is conditional and its inputs did not change. */
-  of(step: Step): ModelWrite | undefined {
+  /**
+   * The write of `step`, or undefined when it is conditional and its inputs did not change
+   * (unless `always`: what it would write if it ran).
+   */
+  of(step: Step, always = false): ModelWrite | undefined {
     const model = this.compiled.nodes.get(step.model);
     if (model?.kind !== 'model') throw new Error(`no model named ${step.model}`);
+    // Rendered when its turn comes: a template error of a later window fails that step only.
+    const sql = renderStep(this.compiled, step);
     switch (step.kind) {
       case 'incremental':
       case 'upsert': {
-        if (step.conditional && step.windows.every((w) => this.unchanged(model, w)))
+        if (!always && step.conditional && step.windows.every((w) => this.unchanged(model, w)))
           return undefined;
         const inputs = new Map(
           step.windows.map((w) => [w.start, this.windowInputs(model, w, step)]),
@@ -41,18 +47,18 @@ export class StepInputs {
           step.kind === 'upsert' && step.refresh === undefined && table !== 'unknown'
             ? table
             : undefined;
-        return { step, model, inputs, ...(tableHash === undefined ? {} : { tableHash }) };
+        return { step, model, sql, inputs, ...(tableHash === undefined ? {} : { tableHash }) };
       }
       case 'table': {
-        const inputVersion = this.versions.versionOfWhole(model, step.sql).version;
+        const inputVersion = this.versions.versionOfWhole(model, sql).version;
         const build = this.state.builds.get(model.name);
-        if (step.conditional && build?.inputVersion === inputVersion) return undefined;
-        return { step, model, inputVersion };
+        if (!always && step.conditional && build?.inputVersion === inputVersion) return undefined;
+        return { step, model, sql, inputVersion };
       }
       case 'view':
-        return { step, model, inputVersion: sqlVersion(step.sql) };
+        return { step, model, sql, inputVersion: sqlVersion(sql) };
       default:
-        return { step, model };
+        return { step, model, sql };
     }
   }
 

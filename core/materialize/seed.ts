@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Dialect } from '../engine/dialect.js';
 import { EtlError, ExitCode, environmentError, errorMessage } from '../errors.js';
-import { inTransaction } from '../engine/adapter.js';
+import type { RelationKind } from '../engine/adapter.js';
 import type { CompiledSeed } from '../compile/compiled-graph.js';
-import { recordSeedSql } from '../state/builds.js';
-import { buildAndSwap } from './swap-table.js';
+import { NEXT_SEQ, STATE_SCHEMA, ts } from '../state/ledger.js';
 import { quoteString } from '../util/sql.js';
+import { rowsOf, runStatements } from './run-statements.js';
+import type { Statement } from './statement.js';
+import { buildAndSwapStatements } from './swap-table.js';
 import type { WriteContext } from './write-context.js';
 
 /** A seed to load and the hash of its file's bytes. */
@@ -26,6 +28,9 @@ export function readCsvSql(
   });
 }
 
+/** What has each seed's name now. */
+export type SeedFacts = ReadonlyMap<string, RelationKind | undefined>;
+
 /**
  * Load seeds, all in one transaction: each into a new table swapped in for the old one, with its
  * record in etl_state.seeds. A malformed CSV rolls back every seed of the batch and is an
@@ -38,38 +43,66 @@ export async function loadSeeds(
   const { conn } = ctx;
   const counts = new Map<string, number>();
   if (loads.length === 0) return counts;
-  let failed: CompiledSeed | undefined;
-  try {
-    await inTransaction(conn, async () => {
-      for (const { seed, fileHash } of loads) {
-        failed = seed;
-        const { rows } = await buildAndSwap(
-          conn,
-          seed.schema,
-          seed.name,
-          `SELECT * FROM ${readCsvSql(ctx.conn.dialect, seed)}`,
-        );
-        failed = undefined;
-        counts.set(seed.name, rows);
-        await conn.run(
-          recordSeedSql({
-            name: seed.name,
-            fileHash,
-            fingerprint: seed.fingerprint,
-            rowCount: rows,
-            runId: ctx.runId,
-            loadedAt: ctx.now(),
-          }),
-        );
-      }
-    });
-  } catch (error) {
-    if (failed === undefined) throw error;
-    // After the rollback: DuckDB's sniffer says only that it failed; reading the file again
-    // with the header's columns as text finds the offending line.
-    throw seedError(failed, error, await diagnose(ctx, failed));
+  const facts = new Map<string, RelationKind | undefined>();
+  for (const { seed } of loads)
+    facts.set(seed.name, await conn.relationKind(seed.schema, seed.name));
+  const meta = { runId: ctx.runId, now: ctx.now() };
+  await conn.run('BEGIN TRANSACTION');
+  for (const load of loads) {
+    try {
+      const results = await runStatements(conn, seedStatements(conn.dialect, load, facts, meta));
+      counts.set(load.seed.name, Number(rowsOf(results, 'record')[0]?.row_count ?? 0));
+    } catch (error) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      // After the rollback: DuckDB's sniffer says only that it failed; reading the file again
+      // with the header's columns as text finds the offending line.
+      throw seedError(conn.dialect, load.seed, error, await diagnose(ctx, load.seed));
+    }
   }
+  await conn.run('COMMIT');
   return counts;
+}
+
+/** The statements that load seeds, in order: one transaction for all. */
+export function seedsStatements(
+  dialect: Dialect,
+  loads: readonly SeedLoad[],
+  facts: SeedFacts,
+  meta: { runId: string; now: number },
+): Statement[] {
+  return [
+    { purpose: 'begin', sql: 'BEGIN TRANSACTION' },
+    ...loads.flatMap((load) => seedStatements(dialect, load, facts, meta)),
+    { purpose: 'commit', sql: 'COMMIT' },
+  ];
+}
+
+/** The statements that load one seed, inside the seeds' transaction. */
+export function seedStatements(
+  dialect: Dialect,
+  { seed, fileHash }: SeedLoad,
+  facts: SeedFacts,
+  meta: { runId: string; now: number },
+): Statement[] {
+  return [
+    ...buildAndSwapStatements(
+      seed.schema,
+      seed.name,
+      `SELECT * FROM ${readCsvSql(dialect, seed)}`,
+      facts.get(seed.name),
+    ),
+    {
+      purpose: 'record',
+      sql: `DELETE FROM ${STATE_SCHEMA}.seeds WHERE name = ${quoteString(seed.name)}`,
+    },
+    {
+      purpose: 'record',
+      returns: true,
+      sql: `INSERT INTO ${STATE_SCHEMA}.seeds (name, file_hash, fingerprint, row_count, run_id, loaded_at, seq)
+SELECT ${quoteString(seed.name)}, ${quoteString(fileHash)}, ${quoteString(seed.fingerprint)}, etl_s.n, ${quoteString(meta.runId)}, ${ts(meta.now)}, ${NEXT_SEQ} FROM (SELECT count(*) AS n FROM ${seed.relation}) AS etl_s
+RETURNING row_count`,
+    },
+  ];
 }
 
 async function diagnose(ctx: WriteContext, seed: CompiledSeed): Promise<unknown> {
@@ -88,31 +121,23 @@ async function diagnose(ctx: WriteContext, seed: CompiledSeed): Promise<unknown>
   }
 }
 
-function seedError(seed: CompiledSeed, error: unknown, diagnosis: unknown): EtlError {
+function seedError(
+  dialect: Dialect,
+  seed: CompiledSeed,
+  error: unknown,
+  diagnosis: unknown,
+): EtlError {
   // A full disk or a file etl may not write is the machine's, not the CSV's.
   const environment = environmentError(error, 'the warehouse');
   if (environment !== undefined) return environment;
-  const first = errorMessage(error);
-  const raw =
-    /CSV Error on Line/.test(first) || diagnosis === undefined ? first : errorMessage(diagnosis);
-  const line = /CSV Error on Line: (\d+)/.exec(raw)?.[1];
-  const lines = raw.split('\n').map((l) => l.trim());
-  const reason =
-    lines.find((l) =>
-      /invalid unicode|not utf-8|expected number|unterminated|does not exist|could not convert/i.test(
-        l,
-      ),
-    ) ??
-    (line !== undefined ? 'malformed row (check its quoting)' : undefined) ??
-    lines[0] ??
-    raw;
-  return new EtlError(
-    'E_SEED',
-    `cannot load seed '${seed.name}': ${reason.replace(/^(Invalid Input|Binder|Conversion) Error: /, '')}`,
-    {
-      exitCode: ExitCode.badInput,
-      location: { file: seed.file, line: line === undefined ? undefined : Number(line) },
-      cause: error,
-    },
-  );
+  const first = dialect.csvError(errorMessage(error));
+  const { line, reason } =
+    first.line !== undefined || diagnosis === undefined
+      ? first
+      : dialect.csvError(errorMessage(diagnosis));
+  return new EtlError('E_SEED', `cannot load seed '${seed.name}': ${reason}`, {
+    exitCode: ExitCode.badInput,
+    location: { file: seed.file, line },
+    cause: error,
+  });
 }

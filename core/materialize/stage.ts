@@ -67,6 +67,11 @@ export function hashedColumns(columns: readonly Column[]): string {
  * modulo 2^64, as hex: equal rows under other names (a renamed column) hash differently.
  */
 export function contentHash(rowSum: unknown, columns: readonly Column[]): string {
+  return formatContentHash(toBigInt(rowSum) + contentSalt(columns));
+}
+
+/** The part of a content hash that comes from the column names. */
+export function contentSalt(columns: readonly Column[]): bigint {
   const names = columns.map((c) => c.name).sort();
   const key = names.join('\u0000');
   let salt = saltOf.get(key);
@@ -74,7 +79,7 @@ export function contentHash(rowSum: unknown, columns: readonly Column[]): string
     salt = BigInt(`0x${sha256(...names).slice(0, 16)}`);
     saltOf.set(key, salt);
   }
-  return formatContentHash(toBigInt(rowSum) + salt);
+  return salt;
 }
 
 const saltOf = new Map<string, bigint>();

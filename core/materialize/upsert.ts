@@ -1,19 +1,36 @@
 import type { ErrorCode } from '../error-codes.js';
 import { WindowError, errorMessage } from '../errors.js';
-import { inTransaction } from '../engine/adapter.js';
-import { REFRESHING, insertPartitionsSql } from '../state/ledger.js';
-import { insertBuildSql } from '../state/builds.js';
+import type { Column, RelationKind } from '../engine/adapter.js';
+import type { Dialect } from '../engine/dialect.js';
+import { REFRESHING } from '../state/ledger.js';
 import { windowLabel } from '../time/window.js';
-import { quoteIdent, quoteString } from '../util/sql.js';
-import { columnList, contentHash, formatContentHash, hashedColumns, stageName } from './stage.js';
+import { quoteIdent, quoteString, subquery } from '../util/sql.js';
+import { buildRecordFromSql, contentHashSql } from './build-record.js';
+import { ledgerRowsSql } from './ledger-rows.js';
+import { CheckFailed, rowsOf, runStatements } from './run-statements.js';
 import { evolveColumns } from './schema-change.js';
-import { tableStats } from './swap-table.js';
+import { columnList, hashedColumns, stageName } from './stage.js';
+import type { Statement } from './statement.js';
+import { testStatements } from './test-statements.js';
 import {
   writeTarget,
   type ModelWrite,
+  type StepMeta,
   type WriteContext,
   type WriteResult,
 } from './write-context.js';
+
+/** What the engine says before an upsert's transaction. */
+export interface UpsertFacts {
+  /** The query's columns (those staged). */
+  readonly columns: readonly Column[];
+  /** What has the model's name now. */
+  readonly existing: RelationKind | undefined;
+  /** The table's columns once the step's schema change (if any) is made. */
+  readonly tableColumns: readonly Column[];
+  /** Whether the table just took new columns: its running content hash no longer holds. */
+  readonly reshaped: boolean;
+}
 
 /**
  * `incremental` with `unique_key`: in one transaction, stage the query, refuse duplicate keys,
@@ -22,146 +39,262 @@ import {
  * inserted: hashes are sums, so the whole table is not read again).
  */
 export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
+  const facts = await upsertFacts(ctx, write);
+  const meta = { runId: ctx.runId, now: ctx.now(), tests: ctx.tests };
+  let results;
+  try {
+    results = await runStatements(ctx.conn, upsertStatements(write, ctx.conn.dialect, facts, meta));
+  } catch (error) {
+    if (error instanceof CheckFailed)
+      throw upsertError(
+        write,
+        'E_DUPLICATE_KEY',
+        `${error.n} unique_key value${error.n === 1 ? '' : 's'} (${keysOf(write).join(', ')}) appear more than once in the query's rows; nothing was written`,
+      );
+    if (error instanceof WindowError) throw error;
+    throw upsertError(write, 'E_SQL', errorMessage(error), error);
+  }
+  const [ledger] = rowsOf(results, 'ledger');
+  const [record] = rowsOf(results, 'record');
+  const rows = Number(ledger?.row_count ?? 0);
+  const partial = write.inputs?.get(write.step.renderWindow.start)?.partial;
+  return {
+    rows,
+    windows: [
+      {
+        window: write.step.renderWindow,
+        rows,
+        contentHash: String(ledger?.content_hash ?? ''),
+        partial,
+      },
+    ],
+    contentHash: String(record?.content_hash ?? ''),
+    tests: results.tests,
+  };
+}
+
+/** The statements of an upsert, in order. */
+export function upsertStatements(
+  write: ModelWrite,
+  dialect: Dialect,
+  facts: UpsertFacts,
+  meta: StepMeta,
+): Statement[] {
+  const { step, model } = write;
+  const target = writeTarget(step, model);
+  const stage = stageName(model);
+  const sums = quoteIdent(`etl_hash__${model.name}`);
+  const keyList = keysOf(write).map(quoteIdent).join(', ');
+  const cols = columnList(facts.columns);
+  const create = facts.existing === undefined || step.refresh === 'start';
+  const inputs = write.inputs?.get(step.renderWindow.start);
+  const matched = matchedRowsSql(write, facts, target.relation);
+  const running = runningHash(write, facts);
+  const statements: Statement[] = [
+    { purpose: 'begin', sql: 'BEGIN TRANSACTION' },
+    { purpose: 'stage', sql: `CREATE TEMP TABLE ${stage} AS\n${write.sql}` },
+    {
+      purpose: 'check',
+      returns: true,
+      failure: 'E_DUPLICATE_KEY',
+      sql: `SELECT count(*) AS n FROM (SELECT ${keyList} FROM ${stage} GROUP BY ${keyList} HAVING count(*) > 1) AS etl_d`,
+    },
+    ...(create ? createStatements(write, facts) : []),
+    {
+      // Before anything is deleted: the rows staged, and the hash of the rows they replace.
+      purpose: 'hash',
+      sql: `CREATE TEMP TABLE ${sums} AS SELECT (SELECT count(*) FROM ${stage}) AS n, ${running ? `(SELECT ${dialect.rowHashSum('etl_row__')} FROM (${matched}) AS etl_row__)` : 'NULL'} AS replaced`,
+    },
+    {
+      purpose: 'delete',
+      sql: `DELETE FROM ${target.relation} USING ${stage} WHERE ${matchOn(write, target.relation, stage)}`,
+    },
+    {
+      purpose: 'insert',
+      sql: `INSERT INTO ${target.relation} (${cols}) SELECT ${cols} FROM ${stage}`,
+    },
+    {
+      purpose: 'ledger',
+      returns: true,
+      sql: ledgerRowsSql(dialect, {
+        table: target.ledger,
+        windows: [
+          {
+            model: model.name,
+            window: step.renderWindow,
+            fingerprint: model.fingerprint,
+            inputVersion: inputs?.version,
+            inputStart: inputs?.inputStart,
+            partial: inputs?.partial,
+            runId: meta.runId,
+            finishedAt: meta.now,
+          },
+        ],
+        rows: `SELECT ${hashedColumns(facts.columns)} FROM ${stage}`,
+        columns: facts.columns,
+        windowKey: '',
+      }),
+    },
+  ];
+  if (step.refresh === undefined) {
+    statements.push({
+      purpose: 'record',
+      returns: true,
+      sql: buildRecordFromSql(
+        {
+          model: model.name,
+          materialized: 'incremental',
+          fingerprint: model.fingerprint,
+          inputVersion: undefined,
+          runId: meta.runId,
+          builtAt: meta.now,
+        },
+        'etl_h.n',
+        tableHashSql(write, dialect, facts, running, matched),
+        `${sums} AS etl_h`,
+      ),
+    });
+    if (meta.tests !== undefined)
+      statements.push(
+        ...testStatements(meta.tests, model, `(${keyList}) IN (SELECT (${keyList}) FROM ${stage})`),
+      );
+  }
+  statements.push(
+    { purpose: 'cleanup', sql: `DROP TABLE ${stage}` },
+    { purpose: 'cleanup', sql: `DROP TABLE ${sums}` },
+    { purpose: 'commit', sql: 'COMMIT' },
+  );
+  return statements;
+}
+
+/** A new table for the upsert: dropping what had the name, or what a refresh left. */
+function createStatements(write: ModelWrite, facts: UpsertFacts): Statement[] {
+  const target = writeTarget(write.step, write.model);
+  const statements: Statement[] = [];
+  if (facts.existing !== undefined)
+    statements.push({
+      purpose: 'drop',
+      sql: `DROP ${facts.existing === 'view' ? 'VIEW' : 'TABLE'} ${target.relation}`,
+    });
+  if (write.step.refresh === 'start')
+    statements.push({
+      purpose: 'drop',
+      sql: `DELETE FROM ${REFRESHING} WHERE model = ${quoteString(write.model.name)}`,
+    });
+  statements.push(
+    { purpose: 'schema', sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}` },
+    {
+      purpose: 'create',
+      sql: `CREATE TABLE ${target.relation} AS SELECT * FROM ${stageName(write.model)} WITH NO DATA`,
+    },
+  );
+  return statements;
+}
+
+/**
+ * The table's content hash after the upsert: its hash before, less the rows replaced, plus the
+ * rows inserted, while the table keeps its columns and its hash is known; else read whole.
+ */
+function tableHashSql(
+  write: ModelWrite,
+  dialect: Dialect,
+  facts: UpsertFacts,
+  running: boolean,
+  matched: string,
+): string {
+  const whole = `(SELECT ${dialect.rowHashSum('etl_row__')} FROM (SELECT ${hashedColumns(facts.tableColumns)} FROM ${writeTarget(write.step, write.model).relation}) AS etl_row__)`;
+  if (!running || write.tableHash === undefined)
+    return contentHashSql(dialect, whole, facts.tableColumns);
+  const after = `(SELECT ${dialect.rowHashSum('etl_row__')} FROM (${matched}) AS etl_row__)`;
+  return dialect.hashHex(
+    `${BigInt(`0x${write.tableHash}`).toString()} - coalesce(etl_h.replaced, 0) + coalesce(${after}, 0)`,
+  );
+}
+
+/** Whether the table's hash after the step follows from its hash before: see tableHashSql. */
+function runningHash(write: ModelWrite, facts: UpsertFacts): boolean {
+  const create = facts.existing === undefined || write.step.refresh === 'start';
+  return (
+    write.step.refresh === undefined && write.tableHash !== undefined && !create && !facts.reshaped
+  );
+}
+
+/** The table's rows whose key is staged, with the hashed columns. */
+function matchedRowsSql(write: ModelWrite, facts: UpsertFacts, relation: string): string {
+  return `SELECT ${hashedColumns(facts.tableColumns)} FROM ${relation} AS etl_t WHERE EXISTS (SELECT 1 FROM ${stageName(write.model)} WHERE ${matchOn(write, 'etl_t', stageName(write.model))})`;
+}
+
+function matchOn(write: ModelWrite, relation: string, stage: string): string {
+  return keysOf(write)
+    .map((k) => `${relation}.${quoteIdent(k)} IS NOT DISTINCT FROM ${stage}.${quoteIdent(k)}`)
+    .join(' AND ');
+}
+
+/**
+ * Before the transaction: the query's columns, what has the model's name, and the table's
+ * columns once `on_schema_change` has had its say.
+ */
+async function upsertFacts(ctx: WriteContext, write: ModelWrite): Promise<UpsertFacts> {
   const { conn } = ctx;
   const { step, model } = write;
   const target = writeTarget(step, model);
-  const keys = model.config.uniqueKey ?? [];
-  const label = windowLabel(step.renderWindow, 'day');
-  const stage = stageName(model);
-  const fail = (code: ErrorCode, message: string, cause?: unknown): WindowError =>
-    new WindowError(code, `model '${model.name}' (${label}): ${message}`, {
-      model: model.name,
-      window: label,
-      sql: step.sql,
-      ...(cause === undefined ? {} : { cause }),
-    });
   const fresh = step.refresh === 'start';
-  const kind = await conn.relationKind(target.schema, target.name);
-  if (kind === 'view' && !fresh)
+  const existing = await conn.relationKind(target.schema, target.name);
+  if (existing === 'view' && !fresh)
     throw new WindowError(
       'E_NOT_A_TABLE',
       `model '${model.name}' is incremental but ${target.relation} is a view`,
       {
         model: model.name,
-        window: label,
+        window: labelOf(write),
         hint: 'rerun with --full-refresh to replace it',
       },
     );
-  return inTransaction(conn, async () => {
-    try {
-      await conn.run(`CREATE TEMP TABLE ${stage} AS\n${step.sql}`);
-    } catch (error) {
-      throw fail('E_SQL', errorMessage(error), error);
-    }
-    const stagedColumns = await conn.columns(stage);
-    const staged = new Set(stagedColumns.map((c) => c.name.toLowerCase()));
-    const missing = keys.filter((k) => !staged.has(k.toLowerCase()));
-    if (missing.length > 0)
-      throw fail(
-        'E_UNIQUE_KEY',
-        `unique_key column ${missing.join(', ')} is not a column of the query`,
-      );
-    const keyList = keys.map(quoteIdent).join(', ');
-    const [dupes] = await conn.query(
-      `SELECT count(*) AS n FROM (SELECT ${keyList} FROM ${stage} GROUP BY ${keyList} HAVING count(*) > 1)`,
+  let columns: Column[];
+  try {
+    columns = await conn.columns(subquery(write.sql));
+  } catch (error) {
+    throw upsertError(write, 'E_SQL', errorMessage(error), error);
+  }
+  const names = new Set(columns.map((c) => c.name.toLowerCase()));
+  const missing = keysOf(write).filter((k) => !names.has(k.toLowerCase()));
+  if (missing.length > 0)
+    throw upsertError(
+      write,
+      'E_UNIQUE_KEY',
+      `unique_key column ${missing.join(', ')} is not a column of the query`,
     );
-    const duplicated = Number(dupes?.n ?? 0);
-    if (duplicated > 0)
-      throw fail(
-        'E_DUPLICATE_KEY',
-        `${duplicated} unique_key value${duplicated === 1 ? '' : 's'} (${keys.join(', ')}) appear more than once in the query's rows; nothing was written`,
-      );
-    const [stats] = await conn.query(
-      `SELECT count(*) AS n, ${conn.dialect.rowHashSum('etl_row__')} AS h FROM (SELECT ${hashedColumns(stagedColumns)} FROM ${stage}) AS etl_row__`,
-    );
-    const create = kind === undefined || fresh;
-    let reshaped = false;
-    if (create) {
-      if (kind !== undefined)
-        await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${target.relation}`);
-      if (fresh)
-        await conn.run(`DELETE FROM ${REFRESHING} WHERE model = ${quoteString(model.name)}`);
-      await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`);
-      await conn.run(`CREATE TABLE ${target.relation} AS SELECT * FROM ${stage} WITH NO DATA`);
-    } else
-      reshaped = await evolveColumns(
-        ctx,
-        model,
-        target,
-        await conn.columns(target.relation),
-        stagedColumns,
-        (m) => fail('E_SCHEMA_CHANGE', m),
-      );
-    const tableColumns = await conn.columns(target.relation);
-    const matchOn = (relation: string): string =>
-      keys
-        .map((k) => `${relation}.${quoteIdent(k)} IS NOT DISTINCT FROM ${stage}.${quoteIdent(k)}`)
-        .join(' AND ');
-    // The hash of the table's rows whose key is staged: those replaced, then those inserted.
-    const sumOf = async (): Promise<bigint> => {
-      const [row] = await conn.query(
-        `SELECT ${conn.dialect.rowHashSum('etl_row__')} AS h FROM (SELECT ${hashedColumns(tableColumns)} FROM ${target.relation} AS etl_t WHERE EXISTS (SELECT 1 FROM ${stage} WHERE ${matchOn('etl_t')})) AS etl_row__`,
-      );
-      return BigInt(String(row?.h ?? 0));
-    };
-    // The running hash holds while the table keeps its columns; else it is read whole.
-    const before = write.tableHash === undefined || create || reshaped ? undefined : await sumOf();
-    await conn.run(
-      `DELETE FROM ${target.relation} USING ${stage} WHERE ${matchOn(target.relation)}`,
-    );
-    const cols = columnList(stagedColumns);
-    await conn.run(`INSERT INTO ${target.relation} (${cols}) SELECT ${cols} FROM ${stage}`);
-    const tableHash =
-      before === undefined || write.tableHash === undefined
-        ? (await tableStats(conn, target.relation)).contentHash
-        : formatContentHash(BigInt(`0x${write.tableHash}`) - before + (await sumOf()));
-    const rows = Number(stats?.n ?? 0);
-    const rowsHash = contentHash(stats?.h, stagedColumns);
-    const inputs = write.inputs?.get(step.renderWindow.start);
-    const now = ctx.now();
-    await conn.run(
-      insertPartitionsSql(
-        [
-          {
-            model: model.name,
-            window: step.renderWindow,
-            fingerprint: model.fingerprint,
-            rowCount: rows,
-            contentHash: rowsHash,
-            inputVersion: inputs?.version,
-            inputStart: inputs?.inputStart,
-            partial: inputs?.partial,
-            forwardOnly: false,
-            runId: ctx.runId,
-            finishedAt: now,
-          },
-        ],
-        target.ledger,
-      ),
-    );
-    if (step.refresh === undefined)
-      await conn.run(
-        insertBuildSql({
-          model: model.name,
-          materialized: 'incremental',
-          fingerprint: model.fingerprint,
-          rowCount: rows,
-          contentHash: tableHash,
-          inputVersion: undefined,
-          runId: ctx.runId,
-          builtAt: now,
-        }),
-      );
-    const scope = `(${keyList}) IN (SELECT (${keyList}) FROM ${stage})`;
-    const tests = step.refresh === undefined ? ((await ctx.verify?.(model, scope)) ?? []) : [];
-    await conn.run(`DROP TABLE ${stage}`);
-    return {
-      rows,
-      windows: [
-        { window: step.renderWindow, rows, contentHash: rowsHash, partial: inputs?.partial },
-      ],
-      contentHash: tableHash,
-      tests,
-    };
+  if (existing === undefined || fresh)
+    return { columns, existing, tableColumns: columns, reshaped: false };
+  const reshaped = await evolveColumns(
+    ctx,
+    model,
+    target,
+    await conn.columns(target.relation),
+    columns,
+    (m) => upsertError(write, 'E_SCHEMA_CHANGE', m),
+  );
+  return { columns, existing, tableColumns: await conn.columns(target.relation), reshaped };
+}
+
+function keysOf(write: ModelWrite): readonly string[] {
+  return write.model.config.uniqueKey ?? [];
+}
+
+function labelOf(write: ModelWrite): string {
+  return windowLabel(write.step.renderWindow, 'day');
+}
+
+function upsertError(
+  write: ModelWrite,
+  code: ErrorCode,
+  message: string,
+  cause?: unknown,
+): WindowError {
+  return new WindowError(code, `model '${write.model.name}' (${labelOf(write)}): ${message}`, {
+    model: write.model.name,
+    window: labelOf(write),
+    sql: write.sql,
+    ...(cause === undefined ? {} : { cause }),
   });
 }

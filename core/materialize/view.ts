@@ -1,30 +1,50 @@
-import { inTransaction } from '../engine/adapter.js';
+import type { RelationKind } from '../engine/adapter.js';
 import { quoteIdent } from '../util/sql.js';
 import { insertBuildSql } from '../state/builds.js';
-import type { ModelWrite, WriteContext, WriteResult } from './write-context.js';
+import { runStatements } from './run-statements.js';
+import type { Statement } from './statement.js';
+import { testStatements } from './test-statements.js';
+import type { ModelWrite, StepMeta, WriteContext, WriteResult } from './write-context.js';
 
 /** `view`: CREATE OR REPLACE VIEW, replacing a table of the same name in the same transaction. */
 export async function writeView(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
-  const { step, model } = write;
   const { conn } = ctx;
-  const tests = await inTransaction(conn, async () => {
-    await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
-    if ((await conn.relationKind(model.schema, model.name)) === 'table')
-      await conn.run(`DROP TABLE ${model.relation}`);
-    await conn.run(`CREATE OR REPLACE VIEW ${model.relation} AS\n${step.sql}`);
-    await conn.run(
-      insertBuildSql({
+  const existing = await conn.relationKind(write.model.schema, write.model.name);
+  const { tests } = await runStatements(
+    conn,
+    viewStatements(write, existing, { runId: ctx.runId, now: ctx.now(), tests: ctx.tests }),
+  );
+  return { rows: 0, windows: [], tests };
+}
+
+/** The statements of a view build, in order; `existing` is what has its name now. */
+export function viewStatements(
+  write: ModelWrite,
+  existing: RelationKind | undefined,
+  meta: StepMeta,
+): Statement[] {
+  const { model } = write;
+  return [
+    { purpose: 'begin', sql: 'BEGIN TRANSACTION' },
+    { purpose: 'schema', sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}` },
+    ...(existing === 'table'
+      ? [{ purpose: 'drop' as const, sql: `DROP TABLE ${model.relation}` }]
+      : []),
+    { purpose: 'create', sql: `CREATE OR REPLACE VIEW ${model.relation} AS\n${write.sql}` },
+    {
+      purpose: 'record',
+      sql: insertBuildSql({
         model: model.name,
         materialized: 'view',
         fingerprint: model.fingerprint,
         rowCount: 0,
         contentHash: undefined,
         inputVersion: write.inputVersion,
-        runId: ctx.runId,
-        builtAt: ctx.now(),
+        runId: meta.runId,
+        builtAt: meta.now,
       }),
-    );
-    return (await ctx.verify?.(model, undefined)) ?? [];
-  });
-  return { rows: 0, windows: [], tests };
+    },
+    ...(meta.tests === undefined ? [] : testStatements(meta.tests, model, undefined)),
+    { purpose: 'commit', sql: 'COMMIT' },
+  ];
 }

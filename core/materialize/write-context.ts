@@ -6,7 +6,7 @@ import { qualified } from '../util/sql.js';
 import { PARTITIONS, REFRESHING } from '../state/ledger.js';
 import { refreshName } from '../state/warehouse-state.js';
 import type { TestResult } from '../testing/test-result.js';
-import type { Verifier } from '../testing/build-verifier.js';
+import type { DataTests } from './test-statements.js';
 
 /** What a materialization needs to write one step. */
 export interface WriteContext {
@@ -15,11 +15,10 @@ export interface WriteContext {
   /** The clock, injectable so that golden SQL is stable. */
   readonly now: () => number;
   /**
-   * The model's data tests, run inside the write transaction just before COMMIT on the rows
-   * in `scope` (a SQL condition; all rows when undefined). Throws when an error-severity test
-   * fails, which rolls the step back.
+   * The data tests of the models, run inside each write transaction just before COMMIT on the
+   * rows written; an error-severity test that fails rolls the step back. None when undefined.
    */
-  readonly verify?: Verifier;
+  readonly tests?: DataTests;
   /** Columns described during this run (of model queries and tables), shared by workers. */
   readonly cache?: Map<string, readonly Column[]>;
   /** Run `work` alone among the steps of this run that lock the same key. */
@@ -36,10 +35,20 @@ export interface WindowInputs {
   readonly partial: string | undefined;
 }
 
+/** What a step's statements say besides its model: who writes, when, and what is tested. */
+export interface StepMeta {
+  readonly runId: string;
+  /** When the step's rows are recorded as written (epoch ms). */
+  readonly now: number;
+  readonly tests: DataTests | undefined;
+}
+
 /** A model step with its compiled model and what it reads. */
 export interface ModelWrite {
   readonly step: Step;
   readonly model: CompiledModel;
+  /** The model's query as the step renders it. */
+  readonly sql: string;
   /** Window steps: what each window read, by window start. */
   readonly inputs?: ReadonlyMap<number, WindowInputs>;
   /** Table steps: the version of everything the table read. */

@@ -6,7 +6,7 @@ import { qualified } from '../util/sql.js';
 import type { PartitionRecord } from '../state/ledger.js';
 import { refreshName, type WarehouseState } from '../state/warehouse-state.js';
 import { DataVersions, sqlVersion } from './data-versions.js';
-import { NO_DEPS, PlannedStep, stepOf } from './planned-step.js';
+import { NO_DEPS, stepOf } from './planned-step.js';
 import { batch, overlapping, recordFinder } from './step-lookup.js';
 import { refreshCause } from './refresh-cause.js';
 import { currentDefinition, windowStanding } from './window-state.js';
@@ -194,7 +194,7 @@ class StepPlanner {
             ? 'config changed'
             : undefined;
     if (reason === undefined) this.skipped.push({ model: name, reason: 'unchanged' });
-    else this.add(stepOf(name, 'seed', this.scope.day, '', [], reason));
+    else this.add(stepOf(name, 'seed', this.scope.day, [], reason));
   }
 
   /** A selected model reads a relation that is neither built nor selected: refuse it. */
@@ -334,7 +334,7 @@ class StepPlanner {
               ? 'rebuild'
               : 'changed';
     this.add({
-      ...stepOf(name, config.materialized, this.scope.day, sql, [...deps], reason),
+      ...stepOf(name, config.materialized, this.scope.day, [...deps], reason),
       conditional,
     });
   }
@@ -402,7 +402,6 @@ class StepPlanner {
               name,
               'discard',
               this.scope.day,
-              '',
               [],
               'an unfinished full refresh that nothing asks for now',
             ),
@@ -558,13 +557,7 @@ class StepPlanner {
     const emitted: Step[] = [];
     let previous: Step | undefined;
     let first: Step | undefined;
-    // One renderer, and one array of each set of dependencies, shared by the model's steps.
-    const lazy = (window: Window, inc: boolean): string =>
-      renderModel(this.compiled, node, {
-        window,
-        isIncremental: inc,
-        ...(refresh ? { overrides: { self: refresh.self } } : {}),
-      });
+    // One array of each set of dependencies, shared by the model's steps.
     const shared = new Map<string, readonly string[]>();
     const dependencies = (deps: ReadonlySet<string>): readonly string[] => {
       if (deps.size === 0) return NO_DEPS;
@@ -595,23 +588,24 @@ class StepPlanner {
       // The first windows are rendered now, so that template errors stop the run before it
       // writes anything; the rest when they run.
       const eager = first === undefined || previous === first;
-      const step = new PlannedStep(
-        `${name}@${refresh ? 'refresh ' : ''}${label}`,
-        name,
-        upsert ? 'upsert' : 'incremental',
-        only !== undefined ? [only] : group.map((g) => g.window),
-        span,
+      if (eager) this.render(node, span, isIncremental, refresh?.self);
+      const step: Step = {
+        id: `${name}@${refresh ? 'refresh ' : ''}${label}`,
+        model: name,
+        kind: upsert ? 'upsert' : 'incremental',
+        windows: only !== undefined ? [only] : group.map((g) => g.window),
+        renderWindow: span,
         isIncremental,
-        refresh === undefined
-          ? undefined
-          : first === undefined && refresh.fresh
-            ? 'start'
-            : 'continue',
-        dependencies(deps),
-        group.find((g) => !g.conditional)?.reason ?? group[0]!.reason,
-        group.every((g) => g.conditional),
-        eager ? this.render(node, span, isIncremental, refresh?.self) : lazy,
-      );
+        refresh:
+          refresh === undefined
+            ? undefined
+            : first === undefined && refresh.fresh
+              ? 'start'
+              : 'continue',
+        dependsOn: dependencies(deps),
+        reason: group.find((g) => !g.conditional)?.reason ?? group[0]!.reason,
+        conditional: group.every((g) => g.conditional),
+      };
       this.add(step, refresh === undefined);
       emitted.push(step);
       first ??= step;
@@ -701,21 +695,18 @@ class StepPlanner {
     };
     const deps = this.testDeps(name);
     for (const s of emitted) deps.add(s.id);
-    this.add(
-      new PlannedStep(
-        `${name}@swap`,
-        name,
-        'swap',
-        [],
-        span,
-        true,
-        'continue',
-        [...deps],
-        `full refresh: swap in ${windows.length} rebuilt window${windows.length === 1 ? '' : 's'}`,
-        false,
-        '',
-      ),
-    );
+    this.add({
+      id: `${name}@swap`,
+      model: name,
+      kind: 'swap',
+      windows: [],
+      renderWindow: span,
+      isIncremental: true,
+      refresh: 'continue',
+      dependsOn: [...deps],
+      reason: `full refresh: swap in ${windows.length} rebuilt window${windows.length === 1 ? '' : 's'}`,
+      conditional: false,
+    });
   }
 }
 

@@ -3,9 +3,13 @@ import type { Window } from '../time/window.js';
 /** What a step does to the warehouse. */
 export type StepKind = 'seed' | 'view' | 'table' | 'incremental' | 'upsert' | 'swap' | 'discard';
 
-/** One unit of work: one transaction. */
+/**
+ * One unit of work: one transaction. Plain data: the model's SQL is rendered, and the
+ * statements made from it, when the step runs (or when `etl plan --json`/`--sql` prints them),
+ * so that a plan of a million windows renders none.
+ */
 export interface Step {
-  /** Stable id, e.g. `fct_orders@2024-01-15`. */
+  /** Stable id and label, e.g. `fct_orders@2024-01-15`. */
   readonly id: string;
   readonly model: string;
   readonly kind: StepKind;
@@ -13,8 +17,6 @@ export interface Step {
   readonly windows: readonly Window[];
   /** The window the template was rendered with (the span of a batch). */
   readonly renderWindow: Window;
-  /** Rendered SQL of the model (empty for seeds and swaps). */
-  readonly sql: string;
   /** `is_incremental()` as the template saw it. */
   readonly isIncremental: boolean;
   /**

@@ -29,9 +29,12 @@ export interface SeedState {
   readonly seq: number;
 }
 
+/** The build records' table and the columns an INSERT names, in order. */
+export const BUILD_INSERT_COLUMNS = `${STATE_SCHEMA}.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq)`;
+
 /** The INSERT of a build record, in the build's transaction. */
 export function insertBuildSql(r: BuildRecord & { runId: string; builtAt: number }): string {
-  return `INSERT INTO ${STATE_SCHEMA}.models (model, materialized, fingerprint, row_count, run_id, built_at, content_hash, input_version, seq) VALUES (${quoteString(r.model)}, ${quoteString(r.materialized)}, ${quoteString(r.fingerprint)}, ${r.rowCount}, ${quoteString(r.runId)}, ${ts(r.builtAt)}, ${sqlLiteral(r.contentHash ?? null)}, ${sqlLiteral(r.inputVersion ?? null)}, ${NEXT_SEQ})`;
+  return `INSERT INTO ${BUILD_INSERT_COLUMNS} VALUES (${quoteString(r.model)}, ${quoteString(r.materialized)}, ${quoteString(r.fingerprint)}, ${r.rowCount}, ${quoteString(r.runId)}, ${ts(r.builtAt)}, ${sqlLiteral(r.contentHash ?? null)}, ${sqlLiteral(r.inputVersion ?? null)}, ${NEXT_SEQ})`;
 }
 
 /** The newest build of each model. */

@@ -68,11 +68,7 @@ export async function ensureLedger(conn: Connection): Promise<LedgerUpgrade | un
   });
   const fresh = Object.keys(TABLES).filter((t) => !existing.has(t));
   const hasSequence =
-    (
-      await conn.query(
-        `SELECT 1 FROM duckdb_sequences() WHERE schema_name = '${STATE_SCHEMA}' AND sequence_name = 'seq'`,
-      )
-    ).length > 0;
+    (await conn.query(conn.dialect.sequenceExists(STATE_SCHEMA, 'seq'))).length > 0;
   if (missing.length === 0 && fresh.length === 0 && hasSequence) return undefined;
 
   return inTransaction(conn, async () => {
@@ -88,14 +84,17 @@ export async function ensureLedger(conn: Connection): Promise<LedgerUpgrade | un
     if (ordered.length > 0) {
       // One order across the tables, so that a window and a table build compare.
       const union = ordered
-        .map((t) => `SELECT '${t}' AS t, rowid AS r, ${CLOCK[t]} AS c FROM ${STATE_SCHEMA}.${t}`)
+        .map(
+          (t) =>
+            `SELECT '${t}' AS t, ${conn.dialect.rowId} AS r, ${CLOCK[t]} AS c FROM ${STATE_SCHEMA}.${t}`,
+        )
         .join(' UNION ALL ');
       await conn.run(
         `CREATE TEMP TABLE etl_seq_upgrade AS SELECT t, r, row_number() OVER (ORDER BY c, t, r) AS seq FROM (${union})`,
       );
       for (const t of ordered)
         await conn.run(
-          `UPDATE ${STATE_SCHEMA}.${t} SET seq = u.seq FROM etl_seq_upgrade u WHERE u.t = '${t}' AND u.r = ${STATE_SCHEMA}.${t}.rowid`,
+          `UPDATE ${STATE_SCHEMA}.${t} SET seq = u.seq FROM etl_seq_upgrade u WHERE u.t = '${t}' AND u.r = ${STATE_SCHEMA}.${t}.${conn.dialect.rowId}`,
         );
       await conn.run('DROP TABLE etl_seq_upgrade');
       if (ordered.includes('partitions')) {

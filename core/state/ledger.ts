@@ -63,6 +63,10 @@ export type NewPartition = Omit<PartitionRecord, 'seq' | 'firstSeq'> & {
   readonly finishedAt: number;
 };
 
+/** The columns an INSERT of ledger rows names, in order. */
+export const PARTITION_INSERT_COLUMNS =
+  'model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at, input_version, input_start, "partial", forward_only, seq';
+
 /** The INSERT of ledger rows for windows just written (append-only). */
 export function insertPartitionsSql(
   records: readonly NewPartition[],
@@ -86,7 +90,7 @@ export function insertPartitionsSql(
         NEXT_SEQ,
       ].join(', ')})`,
   );
-  return `INSERT INTO ${table} (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at, input_version, input_start, "partial", forward_only, seq) VALUES\n  ${values.join(',\n  ')}`;
+  return `INSERT INTO ${table} (${PARTITION_INSERT_COLUMNS}) VALUES\n  ${values.join(',\n  ')}`;
 }
 
 /**
@@ -183,14 +187,10 @@ function parseRecords(model: string, text: string): PartitionRecord[] {
 
 /** Column names of the ledger's tables, by table (empty when there is no ledger yet). */
 export async function ledgerColumns(conn: Connection): Promise<Map<string, Set<string>>> {
-  const rows = await conn.query(
-    `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = '${STATE_SCHEMA}'`,
-  );
   const out = new Map<string, Set<string>>();
-  for (const r of rows) {
-    const table = String(r.table_name);
+  for (const { table, column } of await conn.schemaColumns(STATE_SCHEMA)) {
     const set = out.get(table) ?? new Set<string>();
-    set.add(String(r.column_name));
+    set.add(column);
     out.set(table, set);
   }
   return out;

@@ -43,15 +43,8 @@ export async function readWarehouseState(
   conn: Connection,
   compiled: CompiledGraph,
 ): Promise<WarehouseState> {
-  const rows = await conn.query(
-    `SELECT table_schema, table_name, table_type FROM information_schema.tables`,
-  );
   const existing = new Map<string, RelationKind>();
-  for (const r of rows)
-    existing.set(
-      `${String(r.table_schema)}.${String(r.table_name)}`,
-      r.table_type === 'VIEW' ? 'view' : 'table',
-    );
+  for (const r of await conn.relations()) existing.set(`${r.schema}.${r.name}`, r.kind);
   const relations = new Map<string, RelationKind>();
   const asides: string[] = [];
   for (const node of compiled.nodes.values()) {

@@ -18,39 +18,52 @@ export async function runDataTests(
   scope?: string,
 ): Promise<TestResult[]> {
   const results: TestResult[] = [];
-  for (const test of tests) {
-    const started = performance.now();
-    const sql = failingRowsSql(test, relationOf(test.model), relationOf, scope);
-    try {
-      const [count] = await conn.query(`SELECT count(*) AS n FROM ${subquery(sql)}`);
-      const failures = Number(count?.n ?? 0);
-      let message: string | undefined;
-      if (failures > 0) {
-        const sample = await sampleRows(conn, sql);
-        message = `${describeFailures(test, failures)}${test.where ? ` (where ${test.where})` : ''}, e.g. ${sample.map(formatRow).join('; ')}`;
-      }
-      results.push({
-        name: test.name,
-        type: 'data',
-        model: test.model,
-        status: failures === 0 ? 'pass' : test.severity === 'warn' ? 'warn' : 'fail',
-        failures,
-        message,
-        durationMs: performance.now() - started,
-      });
-    } catch (error) {
-      results.push({
-        name: test.name,
-        type: 'data',
-        model: test.model,
-        status: 'error',
-        failures: 0,
-        message: errorMessage(error).split('\n')[0],
-        durationMs: performance.now() - started,
-      });
-    }
-  }
+  for (const test of tests)
+    results.push(
+      await runDataTest(
+        conn,
+        test,
+        failingRowsSql(test, relationOf(test.model), relationOf, scope),
+      ),
+    );
   return results;
+}
+
+/** Run one data test whose failing rows `sql` selects. */
+export async function runDataTest(
+  conn: Connection,
+  test: DataTestSpec,
+  sql: string,
+): Promise<TestResult> {
+  const started = performance.now();
+  try {
+    const [count] = await conn.query(`SELECT count(*) AS n FROM ${subquery(sql)}`);
+    const failures = Number(count?.n ?? 0);
+    let message: string | undefined;
+    if (failures > 0) {
+      const sample = await sampleRows(conn, sql);
+      message = `${describeFailures(test, failures)}${test.where ? ` (where ${test.where})` : ''}, e.g. ${sample.map(formatRow).join('; ')}`;
+    }
+    return {
+      name: test.name,
+      type: 'data',
+      model: test.model,
+      status: failures === 0 ? 'pass' : test.severity === 'warn' ? 'warn' : 'fail',
+      failures,
+      message,
+      durationMs: performance.now() - started,
+    };
+  } catch (error) {
+    return {
+      name: test.name,
+      type: 'data',
+      model: test.model,
+      status: 'error',
+      failures: 0,
+      message: errorMessage(error).split('\n')[0],
+      durationMs: performance.now() - started,
+    };
+  }
 }
 
 /** `{id: 1, status: cancelled}` */

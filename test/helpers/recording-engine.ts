@@ -18,8 +18,14 @@ export function recordingEngine(inner: Engine, log: string[]): Engine {
           log.push(sql);
           return conn.query(sql);
         },
+        batch: async (statements) => {
+          log.push(...statements);
+          return conn.batch(statements);
+        },
         relationKind: (schema, name) => conn.relationKind(schema, name),
         columns: (relation) => conn.columns(relation),
+        relations: () => conn.relations(),
+        schemaColumns: (schema) => conn.schemaColumns(schema),
         close: () => conn.close(),
       };
     },

@@ -103,6 +103,14 @@ describe('the source tree', () => {
       /\bstruct_pack\b/,
       /\bdate_trunc\(/,
       /\bconcat_ws\(/,
+      /\bduckdb_\w+\(/,
+      /\browid\b/,
+      /\bhash\(/,
+      /\bto_hex\(/,
+      /\b(HUGEINT|UBIGINT)\b/,
+      /\bDESCRIBE\b/,
+      /\binformation_schema\b/,
+      /\bread_(parquet|json\w*)\(/,
     ];
     // init.ts writes the starter project's own models, which are DuckDB SQL by design.
     const pending = ['core/api/init.ts'];

@@ -1,0 +1,72 @@
+import type { ErrorCode } from '../error-codes.js';
+import type { Connection, Row } from '../engine/adapter.js';
+import { failedTestsError } from '../testing/build-verifier.js';
+import { runDataTest } from '../testing/run-data-tests.js';
+import type { TestResult } from '../testing/test-result.js';
+import type { Purpose, Statement } from './statement.js';
+
+/** What a step's statements returned, in order, and its data tests' results. */
+export interface StatementResults {
+  readonly returned: readonly { readonly purpose: Purpose; readonly rows: Row[] }[];
+  readonly tests: TestResult[];
+}
+
+/** The rows the statements of `purpose` returned, in order. */
+export function rowsOf(results: StatementResults, purpose: Purpose): Row[] {
+  return results.returned.filter((r) => r.purpose === purpose).flatMap((r) => r.rows);
+}
+
+/**
+ * Run a step's statements in order on one connection. Statements that return nothing go to the
+ * engine together with the next one that returns rows, in one batch; data tests run one by one
+ * and, when one of error severity fails, stop the step before its COMMIT. Any failure rolls the
+ * transaction back (never a COMMIT after a failed statement: DuckDB would silently discard the
+ * work) and is rethrown.
+ */
+export async function runStatements(
+  conn: Connection,
+  statements: readonly Statement[],
+): Promise<StatementResults> {
+  const returned: { purpose: Purpose; rows: Row[] }[] = [];
+  const tests: TestResult[] = [];
+  const pending: string[] = [];
+  try {
+    for (const statement of statements) {
+      if (statement.purpose === 'test') {
+        await conn.batch(pending.splice(0));
+        tests.push(await runDataTest(conn, statement.test, statement.sql));
+        continue;
+      }
+      if (statement.purpose === 'commit') {
+        const failed = failedTestsError(tests[0]?.model ?? '', tests);
+        if (failed !== undefined) throw failed;
+      }
+      pending.push(statement.sql);
+      if (statement.returns !== true) continue;
+      const rows = await conn.batch(pending.splice(0));
+      returned.push({ purpose: statement.purpose, rows });
+      if (statement.purpose === 'check') checkPassed(statement, rows);
+    }
+    await conn.batch(pending);
+  } catch (error) {
+    if (statements[0]?.purpose === 'begin') await conn.run('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  return { returned, tests };
+}
+
+/** A check found offending rows: the step that asked for it says what that means. */
+export class CheckFailed extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly n: number,
+  ) {
+    super(`${code}: ${n}`);
+  }
+}
+
+/** A check's rows hold `n`, the number of offending keys: any is a failure. */
+function checkPassed(statement: Extract<Statement, { purpose: 'check' }>, rows: Row[]): void {
+  const n = Number(rows[0]?.n ?? 0);
+  if (n !== 0) throw new CheckFailed(statement.failure, n);
+}
