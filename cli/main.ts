@@ -127,6 +127,7 @@ function addPlan(program: Command, run: Runner): void {
     .option('--batch-size <n>', 'backfill: windows merged into one transaction')
     .option('--full-refresh', 'plan a full refresh of incremental models')
     .option('--forward-only', 'plan accepting a changed definition for windows already built')
+    .option('--sql', "print each step's statements, in order, as SQL")
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/plan.js')).planCommand, cmd),
     );

@@ -1,5 +1,7 @@
 import { planBackfillProject, planBuildProject, planCatchUpProject } from '../../core/api/build.js';
-import type { Plan } from '../../core/plan/plan.js';
+import type { Plan, Step } from '../../core/plan/plan.js';
+import type { PlannedStatements } from '../../core/execute/plan-statements.js';
+import { formatStatements } from '../../core/materialize/statement.js';
 import { UsageError } from '../../core/errors.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatCount, painter, useColor } from '../output.js';
@@ -18,12 +20,23 @@ interface PlanFlags extends GlobalFlags {
   exclude?: string[];
   fullRefresh?: boolean;
   forwardOnly?: boolean;
+  sql?: boolean;
 }
 
 /** `etl plan (--date D | --from A --to B | --until D)`: what would run, without running it. */
 export async function planCommand(flags: PlanFlags): Promise<number> {
+  const color = useColor(process.stdout);
   const common = {
     ...projectOptions(flags),
+    // --json and --sql print what each step runs, described on the warehouse as it is now.
+    ...(flags.json === true || flags.sql === true
+      ? {
+          withStatements: (plan: Plan, statements: AsyncIterable<[Step, PlannedStatements]>) =>
+            flags.json === true
+              ? writePlanJson(plan, statements, process.stdout)
+              : writePlanSql(plan, statements, process.stdout, color),
+        }
+      : {}),
     select: flags.select ?? [],
     exclude: flags.exclude ?? [],
     fullRefresh: flags.fullRefresh === true,
@@ -59,14 +72,93 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
     const date = parseDateFlag(flags.date, '--date');
     plan = await planBuildProject({ ...common, ...(date === undefined ? {} : { date }) });
   }
-  if (flags.json)
-    process.stdout.write(`${JSON.stringify(planJson(plan, flags.verbose === true))}\n`);
-  else process.stdout.write(formatPlan(plan, useColor(process.stdout), flags.verbose === true));
+  if (flags.json !== true && flags.sql !== true) process.stdout.write(formatPlan(plan, color));
   return 0;
 }
 
-/** The plan as JSON: per model, its window counts, reasons and steps; SQL only when verbose. */
-export function planJson(plan: Plan, withSql: boolean): unknown {
+/**
+ * The plan as one JSON object, written as it is made (a backfill's steps may be many): per
+ * model its window counts and reasons, then each step with its statements.
+ */
+async function writePlanJson(
+  plan: Plan,
+  statements: AsyncIterable<[Step, PlannedStatements]>,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  const head = JSON.stringify(planJson(plan));
+  await write(out, `${head.slice(0, -1)},"steps":[`);
+  let first = true;
+  for await (const [step, planned] of statements) {
+    await write(out, `${first ? '' : ','}${JSON.stringify(stepJson(step, planned))}`);
+    first = false;
+  }
+  await write(out, ']}\n');
+}
+
+/** The plan as text, then each step's statements as SQL with their purpose. */
+async function writePlanSql(
+  plan: Plan,
+  statements: AsyncIterable<[Step, PlannedStatements]>,
+  out: NodeJS.WritableStream,
+  color: boolean,
+): Promise<void> {
+  await write(
+    out,
+    `${formatPlan(plan, color)}\n-- The statements each step runs, on the warehouse as it is now. A step after another of\n-- this plan records in its ledger row what it reads when it runs.\n`,
+  );
+  for await (const [step, planned] of statements)
+    await write(
+      out,
+      `\n-- ${step.id}: ${step.kind}, ${step.reason}\n${
+        planned.statements === undefined
+          ? `-- statements known when it runs: ${planned.unknown}\n`
+          : `${formatStatements(planned.statements)}\n`
+      }`,
+    );
+}
+
+/**
+ * Write to a stream, waiting when its buffer is full. A reader that went away (`| head`) ends
+ * the wait too: bin.ts turns the rest of the output into nothing.
+ */
+async function write(out: NodeJS.WritableStream, text: string): Promise<void> {
+  if (out.write(text)) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('error', done);
+  });
+}
+
+/** A step as JSON, with its statements (or why they are known only when it runs). */
+function stepJson(s: Step, planned: PlannedStatements): unknown {
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  return {
+    id: s.id,
+    model: s.model,
+    kind: s.kind,
+    reason: s.reason,
+    conditional: s.conditional,
+    windows: s.windows.map((w) => ({ start: iso(w.start), end: iso(w.end) })),
+    is_incremental: s.isIncremental,
+    refresh: s.refresh ?? null,
+    depends_on: s.dependsOn,
+    statements:
+      planned.statements?.map((st) => ({
+        purpose: st.purpose,
+        sql: st.sql,
+        ...(st.purpose === 'test' ? { test: st.test.name } : {}),
+      })) ?? null,
+    ...(planned.unknown === undefined ? {} : { statements_unknown: planned.unknown }),
+  };
+}
+
+/** The plan as JSON without its steps: per model, its window counts and reasons. */
+function planJson(plan: Plan): Record<string, unknown> {
   const iso = (ms: number): string => new Date(ms).toISOString();
   return {
     command: plan.command,
@@ -80,17 +172,6 @@ export function planJson(plan: Plan, withSql: boolean): unknown {
       })),
     })),
     accept: plan.accept,
-    steps: plan.steps.map((s) => ({
-      id: s.id,
-      model: s.model,
-      kind: s.kind,
-      reason: s.reason,
-      conditional: s.conditional,
-      windows: s.windows.map((w) => ({ start: iso(w.start), end: iso(w.end) })),
-      is_incremental: s.isIncremental,
-      refresh: s.refresh ?? null,
-      depends_on: s.dependsOn,
-    })),
     skipped: plan.skipped,
     notes: plan.notes ?? [],
   };
@@ -100,7 +181,7 @@ export function planJson(plan: Plan, withSql: boolean): unknown {
  * The plan as text: per model in dependency order, the windows to build and why (each reason
  * with its windows), those to check after their upstream runs, and those done.
  */
-export function formatPlan(plan: Plan, color: boolean, withSql: boolean): string {
+export function formatPlan(plan: Plan, color: boolean): string {
   const paint = painter(color);
   const byModel = new Map<string, Plan['steps'][number][]>();
   for (const step of plan.steps)

@@ -4,7 +4,9 @@ import { isMissingFile, type Target } from '../engine/target.js';
 import { inTransaction, type Connection, type Engine } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
-import type { Plan } from '../plan/plan.js';
+import type { Plan, Step } from '../plan/plan.js';
+import { dialectOf } from '../engine/dialect.js';
+import { planStatements, type PlannedStatements } from '../execute/plan-statements.js';
 import type { PlanOptions } from '../plan/plan-steps.js';
 import { EMPTY_STATE, readWarehouseState, type WarehouseState } from '../state/warehouse-state.js';
 import { ensureLedger } from '../state/ledger-schema.js';
@@ -51,6 +53,14 @@ export interface RunOptions extends ProjectOptions {
   readonly onPlan?: (plan: Plan) => void;
   /** Called with things worth saying once (an upgraded ledger). */
   readonly onNotice?: (message: string) => void;
+  /**
+   * Plan only: called with the plan and, step by step, the statements each step would run,
+   * while the warehouse is open (read only) to describe them.
+   */
+  readonly withStatements?: (
+    plan: Plan,
+    statements: AsyncIterable<[Step, PlannedStatements]>,
+  ) => Promise<void>;
 }
 
 /** Turns the compiled project and the warehouse state into a plan. */
@@ -70,7 +80,21 @@ const DEFAULT_THREADS = 4;
 /** Plan a command without running anything. */
 export async function planOnly(options: RunOptions, planner: Planner): Promise<Plan> {
   const prepared = await prepare({ ...options, readOnly: true }, planner);
-  await prepared.close();
+  try {
+    const clock = options.clock ?? Date.now;
+    await options.withStatements?.(
+      prepared.plan,
+      planStatements(prepared.plan, {
+        ...prepared,
+        dialect: prepared.conn?.dialect ?? dialectOf(prepared.compiled.target.kind),
+        runId: (options.runId ?? (() => newRunId(clock())))(),
+        now: clock(),
+        runTests: options.runTests ?? true,
+      }),
+    );
+  } finally {
+    await prepared.close();
+  }
   return prepared.plan;
 }
 
