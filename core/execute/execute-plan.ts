@@ -60,159 +60,190 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
 }
 
 async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepResult[]> {
-  const { compiled, conn, reporter } = options;
-  const results = new Map<string, StepResult>();
-  const inputs = new StepInputs(
-    compiled,
-    options.state ?? EMPTY_STATE,
-    options.versions ??
-      new DataVersions(compiled, options.state ?? EMPTY_STATE, options.seedHashes),
-    options.now,
+  const state = options.state ?? EMPTY_STATE;
+  const run: Run = {
+    options,
+    results: new Map<string, StepResult>(),
+    inputs: new StepInputs(
+      options.compiled,
+      state,
+      options.versions ?? new DataVersions(options.compiled, state, options.seedHashes),
+      options.now,
+    ),
+  };
+  await loadSeedSteps(
+    run,
+    plan.steps.filter((s) => s.kind === 'seed'),
   );
+  await runSteps(
+    run,
+    plan.steps.filter((s) => s.kind !== 'seed'),
+  );
+  return plan.steps
+    .map((s) => run.results.get(s.id))
+    .filter((r): r is StepResult => r !== undefined);
+}
 
-  const seedSteps = plan.steps.filter((s) => s.kind === 'seed');
-  if (seedSteps.length > 0) {
-    const started = performance.now();
-    for (const step of seedSteps) reporter.stepStarted(step);
-    const counts = await loadSeeds(
-      { conn, runId: options.runId, now: options.now },
-      seedSteps.map((step) => ({
-        seed: compiled.nodes.get(step.model) as CompiledSeed,
-        fileHash: options.seedHashes.get(step.model) ?? '',
-      })),
-    );
-    const durationMs = (performance.now() - started) / seedSteps.length;
-    for (const step of seedSteps) {
-      const result: StepResult = {
-        step,
-        status: 'success',
-        rows: counts.get(step.model) ?? 0,
-        windows: [],
-        error: undefined,
-        durationMs,
-        attempts: 1,
-      };
-      results.set(step.id, result);
-      reporter.stepFinished(result);
-    }
-  }
+/** A run under way: its options, what each step read, and the results so far. */
+interface Run {
+  readonly options: ExecuteOptions;
+  readonly results: Map<string, StepResult>;
+  readonly inputs: StepInputs;
+}
 
-  const work = plan.steps.filter((s) => s.kind !== 'seed');
+/** Seeds first, all in one transaction on the main connection. */
+async function loadSeedSteps(run: Run, seedSteps: readonly Step[]): Promise<void> {
+  const { compiled, conn, reporter, seedHashes } = run.options;
+  if (seedSteps.length === 0) return;
+  const started = performance.now();
+  for (const step of seedSteps) reporter.stepStarted(step);
+  const counts = await loadSeeds(
+    { conn, runId: run.options.runId, now: run.options.now },
+    seedSteps.map((step) => ({
+      seed: compiled.nodes.get(step.model) as CompiledSeed,
+      fileHash: seedHashes.get(step.model) ?? '',
+    })),
+  );
+  const durationMs = (performance.now() - started) / seedSteps.length;
+  for (const step of seedSteps)
+    finish(run, {
+      step,
+      status: 'success',
+      rows: counts.get(step.model) ?? 0,
+      windows: [],
+      error: undefined,
+      durationMs,
+      attempts: 1,
+    });
+}
+
+/** The DAG of the other steps on `threads` connections, one transaction per step. */
+async function runSteps(run: Run, work: readonly Step[]): Promise<void> {
+  const { options } = run;
   const threads = Math.max(1, Math.min(options.threads ?? 1, work.length));
-  const connections: Connection[] = [conn];
+  const connections: Connection[] = [options.conn];
   try {
     for (let i = 1; i < threads; i++) connections.push(await options.engine.connect());
-    const cache = new Map<string, readonly Column[]>();
-    const locks = new Map<string, Promise<unknown>>();
-    const exclusively = <T>(key: string, work: () => Promise<T>): Promise<T> => {
-      const next = (locks.get(key) ?? Promise.resolve()).then(work, work);
-      locks.set(
-        key,
-        next.catch(() => undefined),
-      );
-      return next;
+    const shared = {
+      runId: options.runId,
+      now: options.now,
+      cache: new Map<string, readonly Column[]>(),
+      exclusively: keyedLock(),
+      ...(options.runTests === false ? {} : { tests: dataTestsOf(options.compiled) }),
     };
-    const tests = options.runTests === false ? undefined : dataTestsOf(compiled);
     await runDag(
       work.map((step) => ({
         id: step.id,
-        dependsOn: step.dependsOn.filter((d) => !results.has(d)),
+        dependsOn: step.dependsOn.filter((d) => !run.results.has(d)),
         step,
       })),
       {
         concurrency: threads,
         failFast: options.failFast ?? false,
         exclusive: (a, b) => a.step.model === b.step.model && overlaps(a.step, b.step),
-        run: async ({ step }, worker) => {
-          const ctx: WriteContext = {
-            conn: connections[worker]!,
-            runId: options.runId,
-            now: options.now,
-            cache,
-            exclusively,
-            ...(tests === undefined ? {} : { tests }),
-          };
-          reporter.stepStarted(step);
-          const started = performance.now();
-          let result: StepResult;
-          let sql: string | undefined;
-          try {
-            const write = inputs.of(step);
-            sql = write?.sql;
-            if (write === undefined) {
-              // A conditional step whose inputs did not change: its windows stay as they are.
-              result = {
-                step,
-                status: 'unchanged',
-                rows: 0,
-                windows: [],
-                error: undefined,
-                durationMs: performance.now() - started,
-                attempts: 0,
-              };
-              results.set(step.id, result);
-              reporter.stepFinished(result);
-              return true;
-            }
-            const { value, attempts } = await withRetries(
-              options.retry ?? DEFAULT_RETRY,
-              (error) => ctx.conn.dialect.isTransient(error),
-              () => writeStep(ctx, write),
-              (error, attempt, delay) =>
-                reporter.retrying?.(step, attempt, delay, errorMessage(error)),
-            );
-            inputs.written(step, value);
-            result = {
-              step,
-              status: 'success',
-              ...value,
-              error: undefined,
-              durationMs: performance.now() - started,
-              attempts,
-            };
-          } catch (error) {
-            const attempts = error instanceof RetryExhausted ? error.attempts : 1;
-            const cause = error instanceof RetryExhausted ? error.cause : error;
-            result = {
-              step,
-              status: 'failed',
-              rows: 0,
-              windows: [],
-              error: asStepError(step, cause, sql),
-              durationMs: performance.now() - started,
-              attempts,
-            };
-            await recordFailure(ctx, step, result.error!);
-          }
-          results.set(step.id, result);
-          reporter.stepFinished(result);
-          return result.status === 'success';
-        },
-        onSkip: ({ step }, outcome, cause) => {
-          const result: StepResult = {
-            step,
-            status: outcome,
-            rows: 0,
-            windows: [],
-            error: new EtlError(
-              outcome === 'cancelled' ? 'E_CANCELLED' : 'E_UPSTREAM_FAILED',
-              outcome === 'cancelled'
-                ? 'not run: --fail-fast stopped the run'
-                : `skipped: upstream ${cause ?? 'step'} failed`,
-              { exitCode: 1 },
-            ),
-            durationMs: 0,
-            attempts: 0,
-          };
-          results.set(step.id, result);
-          reporter.stepFinished(result);
-        },
+        run: ({ step }, worker) => runStep(run, step, { ...shared, conn: connections[worker]! }),
+        onSkip: ({ step }, outcome, cause) => finish(run, skipped(step, outcome, cause)),
       },
     );
   } finally {
     for (const c of connections.slice(1)) await c.close();
   }
-  return plan.steps.map((s) => results.get(s.id)).filter((r): r is StepResult => r !== undefined);
+}
+
+/** Run `work` alone among the calls that lock the same key (schema changes of a table). */
+function keyedLock(): <T>(key: string, work: () => Promise<T>) => Promise<T> {
+  const locks = new Map<string, Promise<unknown>>();
+  return <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const next = (locks.get(key) ?? Promise.resolve()).then(work, work);
+    locks.set(
+      key,
+      next.catch(() => undefined),
+    );
+    return next;
+  };
+}
+
+/**
+ * One step: its write worked out when its turn comes (a conditional step whose inputs did not
+ * change is `unchanged`), written with retries of transient errors; a failure is recorded.
+ * Returns whether it succeeded, for the steps after it.
+ */
+async function runStep(run: Run, step: Step, ctx: WriteContext): Promise<boolean> {
+  const { reporter } = run.options;
+  reporter.stepStarted(step);
+  const started = performance.now();
+  const elapsed = (): number => performance.now() - started;
+  let sql: string | undefined;
+  try {
+    const write = run.inputs.of(step);
+    sql = write?.sql;
+    if (write === undefined) {
+      // A conditional step whose inputs did not change: its windows stay as they are.
+      finish(run, { ...nothing(step), status: 'unchanged', durationMs: elapsed(), attempts: 0 });
+      return true;
+    }
+    const { value, attempts } = await withRetries(
+      run.options.retry ?? DEFAULT_RETRY,
+      (error) => ctx.conn.dialect.isTransient(error),
+      () => writeStep(ctx, write),
+      (error, attempt, delay) => reporter.retrying?.(step, attempt, delay, errorMessage(error)),
+    );
+    run.inputs.written(step, value);
+    finish(run, {
+      step,
+      status: 'success',
+      ...value,
+      error: undefined,
+      durationMs: elapsed(),
+      attempts,
+    });
+    return true;
+  } catch (error) {
+    const attempts = error instanceof RetryExhausted ? error.attempts : 1;
+    const cause = error instanceof RetryExhausted ? error.cause : error;
+    const failed = asStepError(step, cause, sql);
+    await recordFailure(ctx, step, failed);
+    finish(run, {
+      ...nothing(step),
+      status: 'failed',
+      error: failed,
+      durationMs: elapsed(),
+      attempts,
+    });
+    return false;
+  }
+}
+
+/** A step that wrote nothing. */
+function nothing(step: Step): Pick<StepResult, 'step' | 'rows' | 'windows' | 'error'> {
+  return { step, rows: 0, windows: [], error: undefined };
+}
+
+/** A step not run: its upstream failed, or --fail-fast stopped the run. */
+function skipped(
+  step: Step,
+  outcome: 'cancelled' | 'upstream_failed',
+  cause: string | undefined,
+): StepResult {
+  return {
+    ...nothing(step),
+    status: outcome,
+    error: new EtlError(
+      outcome === 'cancelled' ? 'E_CANCELLED' : 'E_UPSTREAM_FAILED',
+      outcome === 'cancelled'
+        ? 'not run: --fail-fast stopped the run'
+        : `skipped: upstream ${cause ?? 'step'} failed`,
+      { exitCode: 1 },
+    ),
+    durationMs: 0,
+    attempts: 0,
+  };
+}
+
+/** Keep a step's result and report it. */
+function finish(run: Run, result: StepResult): void {
+  run.results.set(result.step.id, result);
+  run.options.reporter.stepFinished(result);
 }
 
 function overlaps(a: Step, b: Step): boolean {

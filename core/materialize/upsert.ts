@@ -87,7 +87,6 @@ export function upsertStatements(
   const keyList = keysOf(write).map(quoteIdent).join(', ');
   const cols = columnList(facts.columns);
   const create = facts.existing === undefined || step.refresh === 'start';
-  const inputs = write.inputs?.get(step.renderWindow.start);
   const matched = matchedRowsSql(write, facts, target.relation);
   const running = runningHash(write, facts);
   const statements: Statement[] = [
@@ -116,55 +115,80 @@ export function upsertStatements(
     {
       purpose: 'ledger',
       returns: true,
-      sql: ledgerRowsSql(dialect, {
-        table: target.ledger,
-        windows: [
-          {
-            model: model.name,
-            window: step.renderWindow,
-            fingerprint: model.fingerprint,
-            inputVersion: inputs?.version,
-            inputStart: inputs?.inputStart,
-            partial: inputs?.partial,
-            runId: meta.runId,
-            finishedAt: meta.now,
-          },
-        ],
-        rows: `SELECT ${hashedColumns(facts.columns)} FROM ${stage}`,
-        columns: facts.columns,
-        windowKey: '',
-      }),
+      sql: upsertLedgerSql(write, dialect, facts, meta),
     },
   ];
-  if (step.refresh === undefined) {
-    statements.push({
-      purpose: 'record',
-      returns: true,
-      sql: buildRecordFromSql(
-        {
-          model: model.name,
-          materialized: 'incremental',
-          fingerprint: model.fingerprint,
-          inputVersion: undefined,
-          runId: meta.runId,
-          builtAt: meta.now,
-        },
-        'etl_h.n',
-        tableHashSql(write, dialect, facts, running, matched),
-        `${sums} AS etl_h`,
-      ),
-    });
-    if (meta.tests !== undefined)
-      statements.push(
-        ...testStatements(meta.tests, model, `(${keyList}) IN (SELECT (${keyList}) FROM ${stage})`),
-      );
-  }
+  // Written aside by a full refresh: the swap records and tests the table.
+  if (step.refresh === undefined)
+    statements.push(...recordAndTests(write, dialect, facts, meta, running, matched));
   statements.push(
     { purpose: 'cleanup', sql: `DROP TABLE ${stage}` },
     { purpose: 'cleanup', sql: `DROP TABLE ${sums}` },
     { purpose: 'commit', sql: 'COMMIT' },
   );
   return statements;
+}
+
+/** The table's build record (its new content hash) and the model's tests of the keys upserted. */
+function recordAndTests(
+  write: ModelWrite,
+  dialect: Dialect,
+  facts: UpsertFacts,
+  meta: StepMeta,
+  running: boolean,
+  matched: string,
+): Statement[] {
+  const { model } = write;
+  const stage = stageName(model);
+  const keyList = keysOf(write).map(quoteIdent).join(', ');
+  const record: Statement = {
+    purpose: 'record',
+    returns: true,
+    sql: buildRecordFromSql(
+      {
+        model: model.name,
+        materialized: 'incremental',
+        fingerprint: model.fingerprint,
+        inputVersion: undefined,
+        runId: meta.runId,
+        builtAt: meta.now,
+      },
+      'etl_h.n',
+      tableHashSql(write, dialect, facts, running, matched),
+      `${quoteIdent(`etl_hash__${model.name}`)} AS etl_h`,
+    ),
+  };
+  const scope = `(${keyList}) IN (SELECT (${keyList}) FROM ${stage})`;
+  return [record, ...(meta.tests === undefined ? [] : testStatements(meta.tests, model, scope))];
+}
+
+/** The ledger row of the upsert's window: the staged rows' count and hash. */
+function upsertLedgerSql(
+  write: ModelWrite,
+  dialect: Dialect,
+  facts: UpsertFacts,
+  meta: StepMeta,
+): string {
+  const { step, model } = write;
+  const inputs = write.inputs?.get(step.renderWindow.start);
+  return ledgerRowsSql(dialect, {
+    table: writeTarget(step, model).ledger,
+    windows: [
+      {
+        model: model.name,
+        window: step.renderWindow,
+        fingerprint: model.fingerprint,
+        inputVersion: inputs?.version,
+        inputStart: inputs?.inputStart,
+        partial: inputs?.partial,
+        runId: meta.runId,
+        finishedAt: meta.now,
+      },
+    ],
+    rows: `SELECT ${hashedColumns(facts.columns)} FROM ${stageName(model)}`,
+    columns: facts.columns,
+    windowKey: '',
+  });
 }
 
 /** A new table for the upsert: dropping what had the name, or what a refresh left. */

@@ -19,6 +19,7 @@ import {
   mergeWindows,
   windowLabel,
   windowsOverlapping,
+  type Grain,
   type Window,
 } from '../time/window.js';
 
@@ -56,6 +57,12 @@ export interface PlanOptions {
   /** The current instant, for windows built before they closed; default: now. */
   readonly now?: number;
 }
+
+/** How a model's windows in range stand, as counted for the plan. */
+type WindowCounts = Omit<
+  ModelWindows,
+  'model' | 'total' | 'batches' | 'range' | 'refresh' | 'reasons'
+>;
 
 interface Todo {
   readonly window: Window;
@@ -391,50 +398,91 @@ class StepPlanner {
   /** Incremental models: the wanted windows that are missing, stale, forced or to check. */
   private planWindows(node: CompiledModel): void {
     const { name, config } = node;
-    // A refresh left unfinished that nothing asks for now (no cause, no --full-refresh): its
-    // table aside is dropped. (planRefresh returns before this when one is under way.)
-    const aside = this.state.refreshing?.get(name);
-    const discard = (): void => {
-      if (aside !== undefined)
-        this.add(
-          {
-            ...stepOf(
-              name,
-              'discard',
-              this.scope.day,
-              [],
-              'an unfinished full refresh that nothing asks for now',
-            ),
-            id: `${name}@discard`,
-          },
-          false,
-        );
-    };
     const recorded = this.state.partitions.get(name) ?? [];
-    const wanted = this.wanted(node);
-    // Done windows beyond the range are looked at only when a windowed upstream has steps.
-    const cascade =
-      recorded.length > 0 &&
-      this.versions
-        .inputsOf(name)
-        .some((i) => i.kind === 'windows' && (this.stepsOf.get(i.name)?.length ?? 0) > 0);
-    const byStart = cascade
-      ? new Map(recorded.map((r) => [r.window.start, r] as const))
-      : undefined;
-    const wantedStarts = cascade ? new Set(wanted.map((w) => w.start)) : undefined;
-    const all = byStart
-      ? [...wanted, ...this.cascade(node, byStart, wantedStarts!)].sort((a, b) => a.start - b.start)
-      : wanted;
+    const { all, wantedStarts } = this.windowsToLookAt(node, recorded);
     if (all.length === 0) {
       const restructured = refreshCause(node, recorded, [], this.relationOf(name));
       if (restructured !== undefined) this.planRefresh(node, restructured);
       else {
         if (this.options.forwardOnly) this.planAcceptance(node, new Set());
         this.skipped.push({ model: name, reason: this.skipReason(node) });
-        discard();
+        this.discardAside(node);
       }
       return;
     }
+    const { counts, todo } = this.sortWindows(node, all, wantedStarts, recorded);
+    // A table whose history is rewritten, or whose layout changed, is rebuilt whole, aside.
+    const restructured = refreshCause(node, recorded, todo, this.relationOf(name));
+    if (restructured !== undefined) {
+      this.planRefresh(node, restructured);
+      return;
+    }
+    if (this.options.forwardOnly)
+      this.planAcceptance(
+        node,
+        new Set(todo.filter((t) => !t.conditional).map((t) => t.window.start)),
+      );
+    const chained = config.uniqueKey !== undefined || node.readsItself;
+    this.discardAside(node);
+    this.emitWindows(node, todo, chained, {
+      counts,
+      total: all.length,
+      range: { start: all[0]!.start, end: all[all.length - 1]!.end },
+    });
+  }
+
+  /**
+   * A refresh left unfinished that nothing asks for now (no cause, no --full-refresh): its
+   * table aside is dropped. (planRefresh returns before this when one is under way.)
+   */
+  private discardAside(node: CompiledModel): void {
+    if (this.state.refreshing?.get(node.name) === undefined) return;
+    this.add(
+      {
+        ...stepOf(
+          node.name,
+          'discard',
+          this.scope.day,
+          [],
+          'an unfinished full refresh that nothing asks for now',
+        ),
+        id: `${node.name}@discard`,
+      },
+      false,
+    );
+  }
+
+  /**
+   * The windows to look at: those the command wants and, when a windowed upstream has steps,
+   * done windows beyond the range whose inputs those steps may change (`wantedStarts` then
+   * tells the wanted ones apart).
+   */
+  private windowsToLookAt(
+    node: CompiledModel,
+    recorded: readonly PartitionRecord[],
+  ): { all: Window[]; wantedStarts: ReadonlySet<number> | undefined } {
+    const wanted = this.wanted(node);
+    const cascade =
+      recorded.length > 0 &&
+      this.versions
+        .inputsOf(node.name)
+        .some((i) => i.kind === 'windows' && (this.stepsOf.get(i.name)?.length ?? 0) > 0);
+    if (!cascade) return { all: wanted, wantedStarts: undefined };
+    const byStart = new Map(recorded.map((r) => [r.window.start, r] as const));
+    const wantedStarts = new Set(wanted.map((w) => w.start));
+    const all = [...wanted, ...this.cascade(node, byStart, wantedStarts)].sort(
+      (a, b) => a.start - b.start,
+    );
+    return { all, wantedStarts };
+  }
+
+  /** Each window's standing: to build (missing, stale, forced), to check, or done. */
+  private sortWindows(
+    node: CompiledModel,
+    all: readonly Window[],
+    wantedStarts: ReadonlySet<number> | undefined,
+    recorded: readonly PartitionRecord[],
+  ): { counts: WindowCounts; todo: Todo[] } {
     const counts = { done: 0, missing: 0, stale: 0, forced: 0, check: 0, accepted: 0, partial: 0 };
     const todo: Todo[] = [];
     const context = {
@@ -443,7 +491,7 @@ class StepPlanner {
       now: this.now,
       forwardOnly: this.options.forwardOnly ?? false,
     };
-    const upstream = this.hasDataSteps(name);
+    const upstream = this.hasDataSteps(node.name);
     const recordOf = recordFinder(recorded);
     for (const window of all) {
       const standing = windowStanding(node, window, recordOf(window.start), context);
@@ -470,24 +518,7 @@ class StepPlanner {
         if (standing.partial !== undefined) counts.partial++;
       }
     }
-    // A table whose history is rewritten, or whose layout changed, is rebuilt whole, aside.
-    const restructured = refreshCause(node, recorded, todo, this.relationOf(name));
-    if (restructured !== undefined) {
-      this.planRefresh(node, restructured);
-      return;
-    }
-    if (this.options.forwardOnly)
-      this.planAcceptance(
-        node,
-        new Set(todo.filter((t) => !t.conditional).map((t) => t.window.start)),
-      );
-    const chained = config.uniqueKey !== undefined || node.readsItself;
-    discard();
-    this.emitWindows(node, todo, chained, {
-      counts,
-      total: all.length,
-      range: { start: all[0]!.start, end: all[all.length - 1]!.end },
-    });
+    return { counts, todo };
   }
 
   /** What holds a model's name in the warehouse, and the last view or table build of it. */
@@ -522,12 +553,39 @@ class StepPlanner {
     });
   }
 
+  /**
+   * The windows to write grouped into steps (a window that reads its own table reads the
+   * windows before it: one at a time), with the model's counts kept for the plan.
+   */
+  private batchWindows(
+    node: CompiledModel,
+    todo: readonly Todo[],
+    chained: boolean,
+    summary: { counts: WindowCounts; total: number; range: Window },
+    refresh: boolean,
+  ): Todo[][] {
+    const size = chained ? 1 : Math.max(1, this.scope.batchSize ?? node.config.batchSize);
+    const batches = batch(todo, size);
+    this.windows.push({
+      model: node.name,
+      ...summary.counts,
+      total: summary.total,
+      batches: batches.length,
+      range: summary.range,
+      refresh,
+      reasons: groupReasons(todo),
+    });
+    if (batches.length === 0 && !refresh)
+      this.skipped.push({ model: node.name, reason: `all ${summary.total} windows done` });
+    return batches;
+  }
+
   private emitWindows(
     node: CompiledModel,
     todo: readonly Todo[],
     chained: boolean,
     summary: {
-      counts: Omit<ModelWindows, 'model' | 'total' | 'batches' | 'range' | 'refresh' | 'reasons'>;
+      counts: WindowCounts;
       total: number;
       range: Window;
     },
@@ -535,43 +593,16 @@ class StepPlanner {
   ): Step[] {
     const { name, config } = node;
     const upsert = config.uniqueKey !== undefined;
-    // A window that reads its own table reads the windows before it: one at a time.
-    const size = chained ? 1 : Math.max(1, this.scope.batchSize ?? config.batchSize);
-    const batches = batch(todo, size);
-    this.windows.push({
-      model: name,
-      ...summary.counts,
-      total: summary.total,
-      batches: batches.length,
-      range: summary.range,
-      refresh: refresh !== undefined,
-      reasons: groupReasons(todo),
-    });
-    if (batches.length === 0) {
-      if (refresh === undefined)
-        this.skipped.push({ model: name, reason: `all ${summary.total} windows done` });
-      return [];
-    }
+    const batches = this.batchWindows(node, todo, chained, summary, refresh !== undefined);
+    if (batches.length === 0) return [];
     const exists = refresh ? !refresh.fresh : this.state.relations.get(name) === 'table';
     const testDeps = refresh ? new Set<string>() : this.testDeps(name);
+    const dependencies = sharedLists();
     const emitted: Step[] = [];
     let previous: Step | undefined;
     let first: Step | undefined;
-    // One array of each set of dependencies, shared by the model's steps.
-    const shared = new Map<string, readonly string[]>();
-    const dependencies = (deps: ReadonlySet<string>): readonly string[] => {
-      if (deps.size === 0) return NO_DEPS;
-      const list = [...deps];
-      const key = list.join('\u0000');
-      const known = shared.get(key);
-      if (known !== undefined) return known;
-      shared.set(key, list);
-      return list;
-    };
     for (const group of batches) {
-      const only = group.length === 1 ? group[0]!.window : undefined;
-      const span = only ?? mergeWindows(group.map((g) => g.window));
-      const isIncremental = exists || first !== undefined;
+      const span = group.length === 1 ? group[0]!.window : mergeWindows(group.map((g) => g.window));
       const deps = new Set<string>(testDeps);
       const range = { start: this.versions.inputStart(node, span), end: span.end };
       for (const p of this.compiled.graph.parents(name)) {
@@ -581,19 +612,16 @@ class StepPlanner {
       }
       if (chained && previous) deps.add(previous.id);
       else if (!exists && first) deps.add(first.id);
-      const label =
-        only !== undefined
-          ? windowLabel(only, config.grain)
-          : `${windowLabel(group[0]!.window, config.grain)}..${windowLabel(group[group.length - 1]!.window, config.grain)}`;
+      const isIncremental = exists || first !== undefined;
       // The first windows are rendered now, so that template errors stop the run before it
       // writes anything; the rest when they run.
-      const eager = first === undefined || previous === first;
-      if (eager) this.render(node, span, isIncremental, refresh?.self);
+      if (first === undefined || previous === first)
+        this.render(node, span, isIncremental, refresh?.self);
       const step: Step = {
-        id: `${name}@${refresh ? 'refresh ' : ''}${label}`,
+        id: `${name}@${refresh ? 'refresh ' : ''}${batchLabel(group, config.grain)}`,
         model: name,
         kind: upsert ? 'upsert' : 'incremental',
-        windows: only !== undefined ? [only] : group.map((g) => g.window),
+        windows: group.length === 1 ? [span] : group.map((g) => g.window),
         renderWindow: span,
         isIncremental,
         refresh:
@@ -615,35 +643,35 @@ class StepPlanner {
   }
 
   /**
-   * `--full-refresh` of an incremental model: every window from its start (or its first
-   * recorded window) through the later of the range's end and its last recorded window, so
-   * that history never shrinks, written into a table built aside and swapped in at the end,
-   * in one transaction with the ledger rows: until then readers see the old table. Windows an
-   * interrupted refresh already wrote aside, under this definition and from today's inputs,
-   * are kept.
+   * The windows a full refresh writes: from the model's start (or its first recorded window)
+   * through the later of the range's end and its last recorded window.
    */
-  private planRefresh(node: CompiledModel, cause = 'full refresh'): void {
-    const { name, config } = node;
+  private refreshWindows(node: CompiledModel, records: readonly PartitionRecord[]): Window[] {
+    const { config } = node;
     const grain = config.uniqueKey !== undefined ? 'day' : config.grain;
-    const records = this.state.partitions.get(name) ?? [];
     const wanted = this.wanted(node);
     // From its start: windows before it (a start moved later) leave the table.
     const first =
       config.start ?? Math.min(records[0]?.window.start ?? Infinity, wanted[0]?.start ?? Infinity);
     const last = Math.max(records.at(-1)?.window.end ?? -Infinity, wanted.at(-1)?.end ?? -Infinity);
-    if (!Number.isFinite(first) || !Number.isFinite(last)) {
-      this.skipped.push({ model: name, reason: this.skipReason(node) });
-      return;
-    }
+    if (!Number.isFinite(first) || !Number.isFinite(last)) return [];
     // As everywhere, the first window is the first that starts at or after the start.
-    const windows = windowsOverlapping(first, last, grain).filter(
+    return windowsOverlapping(first, last, grain).filter(
       (w) => config.start === undefined || w.start >= config.start,
     );
-    if (windows.length === 0) {
-      this.skipped.push({ model: name, reason: this.skipReason(node) });
-      return;
-    }
-    const aside = this.state.refreshing?.get(name);
+  }
+
+  /**
+   * The windows an interrupted refresh already wrote aside that are kept: done under this
+   * definition, from inputs this run does not rebuild. An aside table from another definition
+   * is started again (`fresh`).
+   */
+  private keptAside(
+    node: CompiledModel,
+    windows: readonly Window[],
+    chained: boolean,
+  ): { kept: Set<number>; fresh: boolean } {
+    const aside = this.state.refreshing?.get(node.name);
     const context = {
       versions: this.versions,
       state: withoutDrift(this.state),
@@ -658,14 +686,33 @@ class StepPlanner {
       if (standing.state === 'done' && this.upstreamSteps(node, range).size === 0)
         kept.add(r.window.start);
     }
-    // An aside table from another definition is started again.
     const fresh =
       aside === undefined || aside.length === 0 || aside.some((r) => !currentDefinition(node, r));
     if (fresh) kept.clear();
-    const chained = config.uniqueKey !== undefined || node.readsItself;
     // Windows that build on earlier ones keep only the unbroken run from the first.
     const gap = windows.find((w) => !kept.has(w.start));
     if (chained && gap) for (const start of [...kept]) if (start > gap.start) kept.delete(start);
+    return { kept, fresh };
+  }
+
+  /**
+   * `--full-refresh` of an incremental model: every window from its start (or its first
+   * recorded window) through the later of the range's end and its last recorded window, so
+   * that history never shrinks, written into a table built aside and swapped in at the end,
+   * in one transaction with the ledger rows: until then readers see the old table. Windows an
+   * interrupted refresh already wrote aside, under this definition and from today's inputs,
+   * are kept.
+   */
+  private planRefresh(node: CompiledModel, cause = 'full refresh'): void {
+    const { name, config } = node;
+    const records = this.state.partitions.get(name) ?? [];
+    const windows = this.refreshWindows(node, records);
+    if (windows.length === 0) {
+      this.skipped.push({ model: name, reason: this.skipReason(node) });
+      return;
+    }
+    const chained = config.uniqueKey !== undefined || node.readsItself;
+    const { kept, fresh } = this.keptAside(node, windows, chained);
     const todo = windows
       .filter((w) => !kept.has(w.start))
       .map((window) => ({ window, reason: cause, conditional: false }));
@@ -708,6 +755,31 @@ class StepPlanner {
       conditional: false,
     });
   }
+}
+
+/**
+ * One array of each set of dependencies, shared by the steps that have it, so that a million
+ * window steps do not hold a million copies.
+ */
+function sharedLists(): (deps: ReadonlySet<string>) => readonly string[] {
+  const shared = new Map<string, readonly string[]>();
+  return (deps) => {
+    if (deps.size === 0) return NO_DEPS;
+    const list = [...deps];
+    const key = list.join('\u0000');
+    const known = shared.get(key);
+    if (known !== undefined) return known;
+    shared.set(key, list);
+    return list;
+  };
+}
+
+/** `2024-01-15`, or `2024-01-15..2024-01-21` for a batch. */
+function batchLabel(group: readonly Todo[], grain: Grain): string {
+  const first = group[0]!.window;
+  return group.length === 1
+    ? windowLabel(first, grain)
+    : `${windowLabel(first, grain)}..${windowLabel(group[group.length - 1]!.window, grain)}`;
 }
 
 /** The state without drifted windows (a table built aside has no drift). */
