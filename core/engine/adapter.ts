@@ -38,7 +38,6 @@ export interface Connection {
 
 /** An open warehouse: where connections come from. Drivers live behind this interface. */
 export interface Engine {
-  readonly dialect: Dialect;
   /** The target as shown to users (passwords redacted). */
   readonly display: string;
   connect(): Promise<Connection>;

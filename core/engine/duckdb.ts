@@ -49,7 +49,6 @@ export async function openDuckDB(
   const opened = entry;
   let closed = false;
   return {
-    dialect: DUCKDB,
     display,
     async connect(): Promise<Connection> {
       const conn = await opened.instance.connect();

@@ -34,11 +34,41 @@ export async function runDag<T extends DagTask>(
   tasks: readonly T[],
   options: RunDagOptions<T>,
 ): Promise<Map<string, TaskOutcome>> {
-  const outcome = new Map<string, TaskOutcome>();
+  const walk = startWalk(tasks, options);
+  await Promise.all(
+    Array.from({ length: Math.max(1, options.concurrency) }, (_, i) => worker(walk, i)),
+  );
+  cancelUnstarted(walk);
+  return walk.outcome;
+}
+
+/** What the workers of one {@link runDag} share. */
+interface Walk<T extends DagTask> {
+  readonly tasks: readonly T[];
+  readonly options: RunDagOptions<T>;
+  readonly outcome: Map<string, TaskOutcome>;
+  /** Each task's position in the given order, which is the order ready tasks start in. */
+  readonly index: Map<string, number>;
+  /** Each task's dependencies that have not succeeded yet. */
+  readonly waiting: Map<string, number>;
+  /** The tasks that depend on each task. */
+  readonly children: Map<string, string[]>;
+  /** Ready tasks by plan position: a small binary heap keeps this O(log n) per task. */
+  readonly ready: MinHeap;
+  readonly running: Set<T>;
+  /** Set on the first failure under `failFast`: no task starts after it. */
+  stopped: boolean;
+  /** Resumes the idle workers; each one waiting chains itself on. */
+  wake: (() => void) | undefined;
+}
+
+/** Link the tasks to their dependencies and queue those that wait on none. */
+function startWalk<T extends DagTask>(tasks: readonly T[], options: RunDagOptions<T>): Walk<T> {
   const index = new Map(tasks.map((t, i) => [t.id, i]));
   const waiting = new Map<string, number>();
   const children = new Map<string, string[]>();
   for (const task of tasks) {
+    // Dependencies outside the tasks given are taken as met.
     const deps = new Set(task.dependsOn.filter((d) => index.has(d)));
     waiting.set(task.id, deps.size);
     for (const d of deps) {
@@ -47,89 +77,128 @@ export async function runDag<T extends DagTask>(
       else children.set(d, [task.id]);
     }
   }
-  // Ready tasks by plan position: a small binary heap keeps this O(log n) per task.
   const ready = new MinHeap();
   for (const task of tasks) if (waiting.get(task.id) === 0) ready.push(index.get(task.id)!);
-  const running = new Set<T>();
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const signal = (): void => {
-    wake?.();
-    wake = undefined;
+  const outcome = new Map<string, TaskOutcome>();
+  return {
+    tasks,
+    options,
+    outcome,
+    index,
+    waiting,
+    children,
+    ready,
+    running: new Set<T>(),
+    stopped: false,
+    wake: undefined,
   };
-
-  const skipDescendants = (id: string, cause: string): void => {
-    const stack = [...(children.get(id) ?? [])];
-    while (stack.length > 0) {
-      const child = stack.pop()!;
-      if (outcome.has(child)) continue;
-      outcome.set(child, 'upstream_failed');
-      options.onSkip?.(tasks[index.get(child)!]!, 'upstream_failed', cause);
-      stack.push(...(children.get(child) ?? []));
-    }
-  };
-
-  const next = (): T | undefined => {
-    const held: number[] = [];
-    let found: T | undefined;
-    while (ready.size > 0) {
-      const i = ready.pop()!;
-      const task = tasks[i]!;
-      if (outcome.has(task.id)) continue;
-      const blocked =
-        options.exclusive !== undefined && [...running].some((r) => options.exclusive!(r, task));
-      if (blocked) held.push(i);
-      else {
-        found = task;
-        break;
-      }
-    }
-    for (const i of held) ready.push(i);
-    return found;
-  };
-
-  const worker = async (id: number): Promise<void> => {
-    for (;;) {
-      if (stopped) return;
-      const task = next();
-      if (task === undefined) {
-        if (running.size === 0) return;
-        await new Promise<void>((resolve) => {
-          const previous = wake;
-          wake = () => {
-            previous?.();
-            resolve();
-          };
-        });
-        continue;
-      }
-      running.add(task);
-      const ok = await options.run(task, id);
-      running.delete(task);
-      outcome.set(task.id, ok ? 'success' : 'failed');
-      if (ok) {
-        for (const child of children.get(task.id) ?? []) {
-          const left = waiting.get(child)! - 1;
-          waiting.set(child, left);
-          if (left === 0) ready.push(index.get(child)!);
-        }
-      } else {
-        skipDescendants(task.id, task.id);
-        if (options.failFast) stopped = true;
-      }
-      signal();
-    }
-  };
-
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, (_, i) => worker(i)));
-  for (const task of tasks) {
-    if (outcome.has(task.id)) continue;
-    outcome.set(task.id, 'cancelled');
-    options.onSkip?.(task, 'cancelled', undefined);
-  }
-  return outcome;
 }
 
+/**
+ * One worker: take the next task that may start, run it, settle it; when none may start yet,
+ * sleep until another worker settles one. Ends when nothing is left to start or run.
+ */
+async function worker<T extends DagTask>(walk: Walk<T>, id: number): Promise<void> {
+  for (;;) {
+    if (walk.stopped) return;
+    const task = nextTask(walk);
+    if (task === undefined) {
+      if (walk.running.size === 0) return;
+      await woken(walk);
+      continue;
+    }
+    walk.running.add(task);
+    const ok = await walk.options.run(task, id);
+    walk.running.delete(task);
+    settle(walk, task, ok);
+  }
+}
+
+/**
+ * The earliest ready task that no running task excludes, taken off the queue. Tasks held back
+ * by an exclusive one go back on the queue, for when it ends.
+ */
+function nextTask<T extends DagTask>(walk: Walk<T>): T | undefined {
+  const { options, ready } = walk;
+  const held: number[] = [];
+  let found: T | undefined;
+  while (ready.size > 0) {
+    const i = ready.pop()!;
+    const task = walk.tasks[i]!;
+    if (walk.outcome.has(task.id)) continue;
+    const blocked =
+      options.exclusive !== undefined && [...walk.running].some((r) => options.exclusive!(r, task));
+    if (blocked) held.push(i);
+    else {
+      found = task;
+      break;
+    }
+  }
+  for (const i of held) ready.push(i);
+  return found;
+}
+
+/**
+ * A promise of the next {@link signal}. Not an async function: the extra turns one takes could
+ * change which worker picks up which task.
+ */
+function woken<T extends DagTask>(walk: Walk<T>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const previous = walk.wake;
+    walk.wake = () => {
+      previous?.();
+      resolve();
+    };
+  });
+}
+
+/** Wake every idle worker: a task ended, so others may be ready or no longer excluded. */
+function signal<T extends DagTask>(walk: Walk<T>): void {
+  walk.wake?.();
+  walk.wake = undefined;
+}
+
+/**
+ * Record how a task ended: a success makes ready the children it was the last dependency of;
+ * a failure skips its descendants, and under `failFast` stops the walk.
+ */
+function settle<T extends DagTask>(walk: Walk<T>, task: T, ok: boolean): void {
+  walk.outcome.set(task.id, ok ? 'success' : 'failed');
+  if (ok) {
+    for (const child of walk.children.get(task.id) ?? []) {
+      const left = walk.waiting.get(child)! - 1;
+      walk.waiting.set(child, left);
+      if (left === 0) walk.ready.push(walk.index.get(child)!);
+    }
+  } else {
+    skipDescendants(walk, task.id);
+    if (walk.options.failFast) walk.stopped = true;
+  }
+  signal(walk);
+}
+
+/** Mark each descendant of a failed task not yet ended `upstream_failed`, the failure its cause. */
+function skipDescendants<T extends DagTask>(walk: Walk<T>, failed: string): void {
+  const stack = [...(walk.children.get(failed) ?? [])];
+  while (stack.length > 0) {
+    const child = stack.pop()!;
+    if (walk.outcome.has(child)) continue;
+    walk.outcome.set(child, 'upstream_failed');
+    walk.options.onSkip?.(walk.tasks[walk.index.get(child)!]!, 'upstream_failed', failed);
+    stack.push(...(walk.children.get(child) ?? []));
+  }
+}
+
+/** Tasks that never started (as after a fail-fast stop) are `cancelled`. */
+function cancelUnstarted<T extends DagTask>(walk: Walk<T>): void {
+  for (const task of walk.tasks) {
+    if (walk.outcome.has(task.id)) continue;
+    walk.outcome.set(task.id, 'cancelled');
+    walk.options.onSkip?.(task, 'cancelled', undefined);
+  }
+}
+
+/** Task positions, smallest first: a binary min-heap of numbers. */
 class MinHeap {
   private readonly items: number[] = [];
   get size(): number {

@@ -3,7 +3,6 @@ import type { Connection, Engine } from '../../core/engine/adapter.js';
 /** An engine that records every statement its connections run (the SQL goes to a real engine). */
 export function recordingEngine(inner: Engine, log: string[]): Engine {
   return {
-    dialect: inner.dialect,
     display: inner.display,
     close: () => inner.close(),
     async connect(): Promise<Connection> {
