@@ -55,6 +55,13 @@ export interface Dialect {
    * if any, and the reason in a few words, without the engine's class prefix.
    */
   csvError(message: string): { line: number | undefined; reason: string };
+  /**
+   * The statement that, first in a step's transaction, keeps other writers of the same
+   * warehouse off `key` (a model, or a model's window) until it commits; undefined when the
+   * engine lets one process write at a time anyway (DuckDB's file lock). PostgreSQL, where
+   * many processes write at once, takes a transaction-scoped advisory lock here.
+   */
+  stepLock(key: string): string | undefined;
   /** A query returning a row when the sequence `schema.name` exists. */
   sequenceExists(schema: string, name: string): string;
   /** The column that identifies a row of a table physically (ordering an upgrade's rows). */
@@ -124,6 +131,8 @@ export const DUCKDB: Dialect = {
   sequenceExists: (schema, name) =>
     `SELECT 1 FROM duckdb_sequences() WHERE schema_name = ${quoteString(schema)} AND sequence_name = ${quoteString(name)}`,
   rowId: 'rowid',
+  // Opening the file for writing takes DuckDB's lock: one writing process per warehouse.
+  stepLock: () => undefined,
   sampleAsText: (query, limit) => `SELECT COLUMNS(*)::VARCHAR FROM (\n${query}\n) LIMIT ${limit}`,
 };
 

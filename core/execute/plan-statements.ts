@@ -89,7 +89,7 @@ async function statementsOf(
   const { model } = write;
   switch (step.kind) {
     case 'view':
-      return viewStatements(write, await facts.kind(model.schema, model.name), meta);
+      return viewStatements(write, dialect, await facts.kind(model.schema, model.name), meta);
     case 'table':
       return tableStatements(
         write,
@@ -125,7 +125,7 @@ async function statementsOf(
       );
     }
     case 'discard':
-      return discardStatements(write);
+      return discardStatements(write, dialect);
   }
 }
 

@@ -8,7 +8,7 @@ import { quoteIdent, quoteString, subquery } from '../util/sql.js';
 import { columnList, hashedColumns } from './stage.js';
 import { evolveColumns } from './schema-change.js';
 import { ledgerRowsSql, type LedgerWindow } from './ledger-rows.js';
-import type { Statement } from './statement.js';
+import { beginStatements, type Statement } from './statement.js';
 import { rowsOf, runStatements } from './run-statements.js';
 import { testStatements } from './test-statements.js';
 import {
@@ -86,7 +86,10 @@ export function incrementalStatements(
   const tc = quoteIdent(column);
   const cols = columnList(facts.columns);
   const fresh = step.refresh === 'start';
-  const statements: Statement[] = [{ purpose: 'begin', sql: 'BEGIN TRANSACTION' }];
+  const statements: Statement[] = beginStatements(
+    dialect,
+    step.windows.map((w) => `${target.relation}@${w.start}`),
+  );
   if (facts.existing === undefined || fresh) {
     if (facts.existing !== undefined)
       statements.push({

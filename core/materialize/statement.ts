@@ -1,3 +1,4 @@
+import type { Dialect } from '../engine/dialect.js';
 import type { DataTestSpec } from '../project/test-spec.js';
 
 /** What a statement of a step is for. */
@@ -5,6 +6,8 @@ export type Purpose =
   /** Transaction control. */
   | 'begin'
   | 'commit'
+  /** Other writers kept off the model or window until the step commits (where engines share). */
+  | 'lock'
   /** A schema to write into. */
   | 'schema'
   /** A relation created, empty or built whole (`CREATE TABLE ... AS`). */
@@ -57,6 +60,15 @@ export type Statement =
       readonly sql: string;
       readonly test: DataTestSpec;
     };
+
+/** The start of a step's transaction: BEGIN, and the engine's locks on `keys` if it takes any. */
+export function beginStatements(dialect: Dialect, keys: readonly string[]): Statement[] {
+  const locks = keys.map((key) => dialect.stepLock(key)).filter((l) => l !== undefined);
+  return [
+    { purpose: 'begin', sql: 'BEGIN TRANSACTION' },
+    ...locks.map((sql) => ({ purpose: 'lock' as const, sql })),
+  ];
+}
 
 /** `purpose: sql`, for goldens and `etl plan --sql`: one statement per paragraph. */
 export function formatStatements(statements: readonly Statement[]): string {

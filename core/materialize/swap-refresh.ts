@@ -5,7 +5,7 @@ import { refreshName } from '../state/warehouse-state.js';
 import { qualified, quoteString } from '../util/sql.js';
 import { buildRecordSql, contentHashSql, relationStatsSql } from './build-record.js';
 import { rowsOf, runStatements } from './run-statements.js';
-import type { Statement } from './statement.js';
+import { beginStatements, type Statement } from './statement.js';
 import { replaceStatements } from './swap-table.js';
 import { testStatements } from './test-statements.js';
 import type { ModelWrite, StepMeta, WriteContext, WriteResult } from './write-context.js';
@@ -74,7 +74,7 @@ export function swapStatements(
     builtAt: meta.now,
   };
   return [
-    { purpose: 'begin', sql: 'BEGIN TRANSACTION' },
+    ...beginStatements(dialect, [model.relation]),
     ...replaceStatements(model.schema, model.name, refreshName(model.name), facts.existing),
     {
       // Windows the refresh did not write (before a start moved later, or of another grain)
@@ -109,15 +109,15 @@ RETURNING ${dialect.epochMs('window_start')} AS w, ${dialect.epochMs('window_end
 
 /** Drop what an unfinished full refresh left aside: its table and its ledger rows. */
 export async function discardRefresh(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
-  await runStatements(ctx.conn, discardStatements(write));
+  await runStatements(ctx.conn, discardStatements(write, ctx.conn.dialect));
   return { rows: 0, windows: [] };
 }
 
 /** The statements that discard an unfinished full refresh. */
-export function discardStatements(write: ModelWrite): Statement[] {
+export function discardStatements(write: ModelWrite, dialect: Dialect): Statement[] {
   const { model } = write;
   return [
-    { purpose: 'begin', sql: 'BEGIN TRANSACTION' },
+    ...beginStatements(dialect, [qualified(model.schema, refreshName(model.name))]),
     {
       purpose: 'drop',
       sql: `DROP TABLE IF EXISTS ${qualified(model.schema, refreshName(model.name))}`,

@@ -3,7 +3,7 @@ import type { Dialect } from '../engine/dialect.js';
 import { subquery } from '../util/sql.js';
 import { buildRecordSql } from './build-record.js';
 import { rowsOf, runStatements } from './run-statements.js';
-import type { Statement } from './statement.js';
+import { beginStatements, type Statement } from './statement.js';
 import { buildAndSwapStatements } from './swap-table.js';
 import { testStatements } from './test-statements.js';
 import type { ModelWrite, StepMeta, WriteContext, WriteResult } from './write-context.js';
@@ -52,7 +52,7 @@ export function tableStatements(
 ): Statement[] {
   const { model } = write;
   return [
-    { purpose: 'begin', sql: 'BEGIN TRANSACTION' },
+    ...beginStatements(dialect, [model.relation]),
     ...buildAndSwapStatements(model.schema, model.name, write.sql, facts.existing),
     {
       purpose: 'record',

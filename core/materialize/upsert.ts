@@ -10,7 +10,7 @@ import { ledgerRowsSql } from './ledger-rows.js';
 import { CheckFailed, rowsOf, runStatements } from './run-statements.js';
 import { evolveColumns } from './schema-change.js';
 import { columnList, hashedColumns, stageName } from './stage.js';
-import type { Statement } from './statement.js';
+import { beginStatements, type Statement } from './statement.js';
 import { testStatements } from './test-statements.js';
 import {
   writeTarget,
@@ -90,7 +90,7 @@ export function upsertStatements(
   const matched = matchedRowsSql(write, facts, target.relation);
   const running = runningHash(write, facts);
   const statements: Statement[] = [
-    { purpose: 'begin', sql: 'BEGIN TRANSACTION' },
+    ...beginStatements(dialect, [target.relation]),
     { purpose: 'stage', sql: `CREATE TEMP TABLE ${stage} AS\n${write.sql}` },
     {
       purpose: 'check',

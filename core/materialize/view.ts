@@ -2,7 +2,8 @@ import type { RelationKind } from '../engine/adapter.js';
 import { quoteIdent } from '../util/sql.js';
 import { insertBuildSql } from '../state/builds.js';
 import { runStatements } from './run-statements.js';
-import type { Statement } from './statement.js';
+import { beginStatements, type Statement } from './statement.js';
+import type { Dialect } from '../engine/dialect.js';
 import { testStatements } from './test-statements.js';
 import type { ModelWrite, StepMeta, WriteContext, WriteResult } from './write-context.js';
 
@@ -12,7 +13,11 @@ export async function writeView(ctx: WriteContext, write: ModelWrite): Promise<W
   const existing = await conn.relationKind(write.model.schema, write.model.name);
   const { tests } = await runStatements(
     conn,
-    viewStatements(write, existing, { runId: ctx.runId, now: ctx.now(), tests: ctx.tests }),
+    viewStatements(write, conn.dialect, existing, {
+      runId: ctx.runId,
+      now: ctx.now(),
+      tests: ctx.tests,
+    }),
   );
   return { rows: 0, windows: [], tests };
 }
@@ -20,12 +25,13 @@ export async function writeView(ctx: WriteContext, write: ModelWrite): Promise<W
 /** The statements of a view build, in order; `existing` is what has its name now. */
 export function viewStatements(
   write: ModelWrite,
+  dialect: Dialect,
   existing: RelationKind | undefined,
   meta: StepMeta,
 ): Statement[] {
   const { model } = write;
   return [
-    { purpose: 'begin', sql: 'BEGIN TRANSACTION' },
+    ...beginStatements(dialect, [model.relation]),
     { purpose: 'schema', sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}` },
     ...(existing === 'table'
       ? [{ purpose: 'drop' as const, sql: `DROP TABLE ${model.relation}` }]

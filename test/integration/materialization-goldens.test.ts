@@ -142,9 +142,10 @@ const CASES: [string, (d: typeof DUCKDB) => Statement[]][] = [
   ],
   [
     'view',
-    () =>
+    (d) =>
       viewStatements(
         write(step('stg_events', 'view', []), { inputVersion: 'v1' }),
+        d,
         undefined,
         META,
       ),
@@ -218,7 +219,7 @@ const CASES: [string, (d: typeof DUCKDB) => Statement[]][] = [
         META,
       ),
   ],
-  ['discard', () => discardStatements(write(step('daily_amounts', 'discard', [])))],
+  ['discard', (d) => discardStatements(write(step('daily_amounts', 'discard', [])), d)],
 ];
 
 describe('golden SQL per materialization, without a database', () => {
@@ -227,6 +228,23 @@ describe('golden SQL per materialization, without a database', () => {
       const text = formatStatements(make(dialect)).replaceAll(project.root, '<project>');
       await expect(`${text}\n`).toMatchFileSnapshot(`../goldens/${dialect.name}/${name}.sql`);
     });
+});
+
+describe('locks', () => {
+  it('an engine that takes step locks gets one per window, first in the transaction', () => {
+    const locking = { ...DUCKDB, stepLock: (key: string) => `SELECT lock('${key}')` };
+    const batch = CASES.find(([name]) => name === 'incremental-batch')![1](locking);
+    expect(batch.slice(0, 4).map((s) => [s.purpose, s.sql])).toEqual([
+      ['begin', 'BEGIN TRANSACTION'],
+      ['lock', `SELECT lock('"main"."daily_amounts"@${DAY - 86_400_000}')`],
+      ['lock', `SELECT lock('"main"."daily_amounts"@${DAY}')`],
+      ['lock', `SELECT lock('"main"."daily_amounts"@${DAY + 86_400_000}')`],
+    ]);
+    const table = CASES.find(([name]) => name === 'table')![1](locking);
+    expect(table.filter((s) => s.purpose === 'lock').map((s) => s.sql)).toEqual([
+      `SELECT lock('"main"."users"')`,
+    ]);
+  });
 });
 
 describe('the same statements on a real DuckDB file', () => {
