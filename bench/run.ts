@@ -65,6 +65,7 @@ function eventsProject(name: string, base: string, batchSize?: number): string {
   return dir;
 }
 
+/** A fresh copy of the events database, for a floor to write into. */
 function freshCopy(base: string, name: string): string {
   const path = join(work, `${name}.duckdb`);
   rmSync(path, { force: true });
@@ -72,6 +73,7 @@ function freshCopy(base: string, name: string): string {
   return path;
 }
 
+/** Milliseconds of a backfill of the whole year in `dir`; throws if it fails. */
 async function backfill(
   dir: string,
   select: string,
@@ -93,6 +95,7 @@ async function backfill(
   });
 }
 
+/** Each case in turn, then the table (or JSON) of their figures. */
 async function main(): Promise<void> {
   log(
     `etl bench: ${ROWS.toLocaleString('en-US')} events over ${DAYS} days, ${runs} run(s) per case, in ${work}`,
@@ -100,8 +103,21 @@ async function main(): Promise<void> {
   const base = join(work, 'events.duckdb');
   const genMs = await time(() => generateEvents(base, ROWS));
   log(`  generated the events in ${(genMs / 1000).toFixed(1)} s`);
+  const perWindow = await perWindowCase(base);
+  await batchedCase(base);
+  await unsortedCase(base, perWindow);
+  await threadsCase(base);
+  await compileCase();
+  planCase();
+  await planOverLedgerCase();
+  await fullRefreshCase(base);
+  startupCase();
+  memoryCase(base);
+  finish();
+}
 
-  // 1. Per-window backfill vs the bare per-window loop.
+/** 1. Per-window backfill vs the bare per-window loop. Returns the backfill's times. */
+async function perWindowCase(base: string): Promise<number[]> {
   const perWindow: number[] = [];
   const bare: number[] = [];
   for (let r = 0; r < runs; r++) {
@@ -116,8 +132,11 @@ async function main(): Promise<void> {
     target: 1.25,
   });
   log(`  1. per-window ${ms(median(perWindow))} vs bare ${ms(median(bare))}`);
+  return perWindow;
+}
 
-  // 2. Batched backfill vs one CREATE TABLE AS over the range; batch sizes 30, 90 and 365.
+/** 2. Batched backfill vs one CREATE TABLE AS over the range; batch sizes 30, 90 and 365. */
+async function batchedCase(base: string): Promise<void> {
   const ctas: number[] = [];
   const bare30: number[] = [];
   const batched = new Map<number, number[]>([
@@ -133,6 +152,18 @@ async function main(): Promise<void> {
     for (const [size, times] of batched)
       times.push(await backfill(eventsProject(`batched-${size}`, base, size), 'fct', 1, size));
   }
+  batchedRows(batched, ctas, bare30);
+  log(
+    `  2. batched ${[...batched].map(([k, v]) => `${k}: ${ms(median(v))}`).join(', ')} vs CTAS ${ms(median(ctas))} (bare 30-day ${ms(median(bare30))})`,
+  );
+}
+
+/** Case 2's rows: the best batch size against its floor; other sizes and bare 30-day as context. */
+function batchedRows(
+  batched: ReadonlyMap<number, number[]>,
+  ctas: readonly number[],
+  bare30: readonly number[],
+): void {
   const [bestSize, bestTimes] = [...batched].sort((a, b) => median(a[1]) - median(b[1]))[0]!;
   rows.push({
     case: `2. batched backfill, best batch_size (${bestSize}) (1 thread)`,
@@ -157,11 +188,10 @@ async function main(): Promise<void> {
     floorName: 'one CREATE TABLE AS',
     target: undefined,
   });
-  log(
-    `  2. batched ${[...batched].map(([k, v]) => `${k}: ${ms(median(v))}`).join(', ')} vs CTAS ${ms(median(ctas))} (bare 30-day ${ms(median(bare30))})`,
-  );
+}
 
-  // Out-of-time-order source: every window scans everything.
+/** Out-of-time-order source: every window scans everything. Against case 1's times. */
+async function unsortedCase(base: string, perWindow: readonly number[]): Promise<void> {
   const unsorted: number[] = [];
   for (let r = 0; r < runs; r++)
     unsorted.push(await backfill(eventsProject('unsorted', base), 'fct_unsorted', 1));
@@ -173,8 +203,10 @@ async function main(): Promise<void> {
     target: undefined,
   });
   log(`  unsorted source ${ms(median(unsorted))} vs sorted ${ms(median(perWindow))}`);
+}
 
-  // 3. Parallel windows.
+/** 3. Parallel windows. */
+async function threadsCase(base: string): Promise<void> {
   const two: number[] = [];
   const one: number[] = [];
   for (let r = 0; r < runs; r++) {
@@ -191,27 +223,17 @@ async function main(): Promise<void> {
     speedup: median(one) / median(two),
   });
   log(`  3. threads 2 ${ms(median(two))} vs 1 ${ms(median(one))}`);
+}
 
-  // 4. Compile of generated projects (render + DAG + plan).
+/** 4. Compile of generated projects (render + DAG + plan), and how its time grows with size. */
+async function compileCase(): Promise<void> {
   const sizes = quick ? [1000, 2000] : [1000, 10000];
   const compileMs: number[] = [];
   for (const n of sizes) {
     const dir = join(work, `layered-${n}`);
     writeLayeredProject(dir, n);
     const times: number[] = [];
-    for (let r = 0; r < Math.max(runs, 2); r++)
-      times.push(
-        await time(() => {
-          const project = loadProject(dir);
-          const compiled = compileProject(project, { target: parseTarget('duckdb::memory:', dir) });
-          planBuild(compiled, EMPTY_STATE, {
-            selected: new Set(compiled.nodes.keys()),
-            fullRefresh: false,
-            seedHashes: new Map(),
-            date: parseDay('2024-01-15')!,
-          });
-        }),
-      );
+    for (let r = 0; r < Math.max(runs, 2); r++) times.push(await time(() => compileAndPlan(dir)));
     compileMs.push(median(times));
     rows.push({
       case: `4. compile ${n.toLocaleString('en-US')} models (render + DAG + plan)`,
@@ -231,8 +253,22 @@ async function main(): Promise<void> {
     target: 1.2,
     unit: 'x',
   });
+}
 
-  // 5. Planning 876,000 hourly windows without building.
+/** Load, compile and plan a build of every model of a project, as `etl plan` would. */
+function compileAndPlan(dir: string): void {
+  const project = loadProject(dir);
+  const compiled = compileProject(project, { target: parseTarget('duckdb::memory:', dir) });
+  planBuild(compiled, EMPTY_STATE, {
+    selected: new Set(compiled.nodes.keys()),
+    fullRefresh: false,
+    seedHashes: new Map(),
+    date: parseDay('2024-01-15')!,
+  });
+}
+
+/** 5. Planning 876,000 hourly windows without building. */
+function planCase(): void {
   const hourly = join(work, 'hourly');
   writeHourlyProject(hourly, 100);
   const plan = child<{ ms: number; maxRssMb: number; windows: number }>([
@@ -251,9 +287,13 @@ async function main(): Promise<void> {
     note: `peak RSS ${Math.round(plan.maxRssMb)} MiB (target < 1,024)`,
   });
   log(`  5. plan ${plan.windows} windows ${ms(plan.ms)}, ${Math.round(plan.maxRssMb)} MiB`);
+}
 
-  // 5b. The same 876,000 windows over a ledger that records them all, with input versions:
-  // reading the ledger and computing each window's standing is the cost of staleness.
+/**
+ * 5b. The same 876,000 windows over a ledger that records them all, with input versions:
+ * reading the ledger and computing each window's standing is the cost of staleness.
+ */
+async function planOverLedgerCase(): Promise<void> {
   const ledgerDir = join(work, 'hourly-ledger');
   writeHourlyProject(ledgerDir, 100);
   const ledgerWindows = await writeLedgerWarehouse(
@@ -261,11 +301,6 @@ async function main(): Promise<void> {
     parseDay('2014-01-01')!,
     parseDay('2014-12-31')!,
   );
-  type PlanRun = { ms: number; maxRssMb: number; windows: number; toBuild: number };
-  const planOver = (dir: string): PlanRun[] =>
-    Array.from({ length: Math.max(runs, 2) }, () =>
-      child<PlanRun>([CHILD, 'plan-warehouse', dir, '2014-01-01', '2014-12-31']),
-    );
   const done = planOver(ledgerDir);
   rows.push({
     case: `5b. plan ${ledgerWindows.toLocaleString('en-US')} windows over their ledger, all done (input versions)`,
@@ -292,27 +327,30 @@ async function main(): Promise<void> {
   log(
     `  5b. plan over a ledger: all done ${ms(median(done.map((d) => d.ms)))} ${Math.round(median(done.map((d) => d.maxRssMb)))} MiB; all stale ${ms(median(stale.map((d) => d.ms)))} ${Math.round(median(stale.map((d) => d.maxRssMb)))} MiB`,
   );
+}
 
-  // 8. A full refresh (every window written aside, then swapped in) against the same windows
-  // rebuilt in place by a forced backfill.
+/** What a child process reports of a plan over a warehouse. */
+type PlanRun = { ms: number; maxRssMb: number; windows: number; toBuild: number };
+
+/** Plans of the hourly range over the warehouse in `dir`, each in a child process of its own. */
+function planOver(dir: string): PlanRun[] {
+  return Array.from({ length: Math.max(runs, 2) }, () =>
+    child<PlanRun>([CHILD, 'plan-warehouse', dir, '2014-01-01', '2014-12-31']),
+  );
+}
+
+/**
+ * 8. A full refresh (every window written aside, then swapped in) against the same windows
+ * rebuilt in place by a forced backfill.
+ */
+async function fullRefreshCase(base: string): Promise<void> {
   const refresh: number[] = [];
   const forced: number[] = [];
   for (let r = 0; r < runs; r++) {
     const dir = eventsProject('refresh', base);
     await backfill(dir, 'fct', 1);
     forced.push(await backfill(dir, 'fct', 1, undefined, { force: true }));
-    refresh.push(
-      await time(async () => {
-        const { summary } = await buildProject({
-          project: dir,
-          date: last,
-          select: ['fct'],
-          fullRefresh: true,
-          threads: 1,
-        });
-        if (summary.status !== 'success') throw new Error(JSON.stringify(summary.failures));
-      }),
-    );
+    refresh.push(await time(() => fullRefresh(dir)));
   }
   rows.push({
     case: `8. full refresh of ${DAYS} daily windows (aside, then swap)`,
@@ -322,8 +360,22 @@ async function main(): Promise<void> {
     target: undefined,
   });
   log(`  8. full refresh ${ms(median(refresh))} vs forced backfill ${ms(median(forced))}`);
+}
 
-  // 6. Start-up.
+/** `etl build --full-refresh` of the events model; throws if it fails. */
+async function fullRefresh(dir: string): Promise<void> {
+  const { summary } = await buildProject({
+    project: dir,
+    date: last,
+    select: ['fct'],
+    fullRefresh: true,
+    threads: 1,
+  });
+  if (summary.status !== 'success') throw new Error(JSON.stringify(summary.failures));
+}
+
+/** 6. Start-up. */
+function startupCase(): void {
   const etlStart: number[] = [];
   const nodeStart: number[] = [];
   for (let r = 0; r < 10; r++) {
@@ -338,17 +390,15 @@ async function main(): Promise<void> {
     target: 2,
   });
   log(`  6. start-up ${ms(median(etlStart))} vs ${ms(median(nodeStart))}`);
+}
 
-  // 7. Memory: peak RSS of a 30-window and a 365-window backfill, without and with a DuckDB
-  // memory limit (DuckDB caches what it writes), and etl's own heap.
-  type Mem = { maxRssMb: number; heapMb: number };
-  const memory = (to: string, limit?: string): Mem =>
-    child<Mem>(
-      [CHILD, 'backfill', eventsProject(`mem-${to}`, base), FIRST_DAY, to, '1', '1'],
-      limit ? { ETL_DUCKDB_MEMORY_LIMIT: limit } : {},
-    );
-  const m30 = memory('2023-01-30');
-  const m365 = memory(LAST_DAY);
+/**
+ * 7. Memory: peak RSS of a 30-window and a 365-window backfill, without and with a DuckDB
+ * memory limit (DuckDB caches what it writes), and etl's own heap.
+ */
+function memoryCase(base: string): void {
+  const m30 = backfillMemory(base, '2023-01-30');
+  const m365 = backfillMemory(base, LAST_DAY);
   rows.push({
     case: '7. peak RSS, 365-window vs 30-window backfill',
     etl: m365.maxRssMb,
@@ -358,8 +408,8 @@ async function main(): Promise<void> {
     unit: 'MiB',
     note: `etl's JS heap after the run: ${m365.heapMb.toFixed(1)} vs ${m30.heapMb.toFixed(1)} MiB`,
   });
-  const l30 = memory('2023-01-30', '256MB');
-  const l365 = memory(LAST_DAY, '256MB');
+  const l30 = backfillMemory(base, '2023-01-30', '256MB');
+  const l365 = backfillMemory(base, LAST_DAY, '256MB');
   rows.push({
     case: '   the same with ETL_DUCKDB_MEMORY_LIMIT=256MB',
     etl: l365.maxRssMb,
@@ -371,7 +421,21 @@ async function main(): Promise<void> {
   log(
     `  7. peak RSS ${Math.round(m365.maxRssMb)} vs ${Math.round(m30.maxRssMb)} MiB; with a limit ${Math.round(l365.maxRssMb)} vs ${Math.round(l30.maxRssMb)} MiB`,
   );
+}
 
+/** What a child process reports of its memory. */
+type Mem = { maxRssMb: number; heapMb: number };
+
+/** Memory of a backfill from the first day to `to`, in a child process, under a DuckDB `limit`. */
+function backfillMemory(base: string, to: string, limit?: string): Mem {
+  return child<Mem>(
+    [CHILD, 'backfill', eventsProject(`mem-${to}`, base), FIRST_DAY, to, '1', '1'],
+    limit ? { ETL_DUCKDB_MEMORY_LIMIT: limit } : {},
+  );
+}
+
+/** Print the figures (and with --write record them in BENCHMARKS.md); remove the work directory. */
+function finish(): void {
   const report = {
     date: new Date().toISOString(),
     quick,
@@ -387,10 +451,12 @@ async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
 }
 
+/** A duration as the log and the table print it. */
 function ms(n: number): string {
   return n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`;
 }
 
+/** The machine the figures were taken on. */
 function machine() {
   return {
     cores: cpus().length,
@@ -401,6 +467,7 @@ function machine() {
   };
 }
 
+/** The figures as a plain-text table, each row against its target. */
 function table(results: readonly Row[]): string {
   const lines = [
     '',

@@ -2,6 +2,9 @@ import type { CompiledGraph } from '../compile/compiled-graph.js';
 import type { Plan } from '../plan/plan.js';
 import type { Failure, ModelSummary, RunSummary, StepResult } from './run-summary.js';
 
+/** The run's window counts, across models. */
+type Partitions = RunSummary['partitions'];
+
 /** Turn step results into the run summary of DESIGN §6. */
 export function summarize(
   command: string,
@@ -12,73 +15,108 @@ export function summarize(
   compiled: CompiledGraph,
 ): RunSummary {
   const models = new Map<string, ModelSummary>();
-  const modelOf = (name: string): ModelSummary => {
-    let m = models.get(name);
-    if (!m) {
-      const node = compiled.nodes.get(name);
-      m = {
-        name,
-        materialized: node?.kind === 'model' ? node.config.materialized : 'seed',
-        built: 0,
-        skipped: 0,
-        failed: 0,
-        upstream_failed: 0,
-        rows: 0,
-      };
-      models.set(name, m);
-    }
-    return m;
-  };
-  const partitions = { built: 0, skipped: 0, failed: 0, upstream_failed: 0 };
+  const partitions: Partitions = { built: 0, skipped: 0, failed: 0, upstream_failed: 0 };
   const failures: Failure[] = [];
   for (const r of results) {
-    const m = modelOf(r.step.model);
-    const units = Math.max(1, r.step.windows.length);
-    const windowed = r.step.kind === 'incremental' || r.step.kind === 'upsert';
-    if (r.status === 'unchanged') {
-      m.skipped += units;
-      if (windowed) partitions.skipped += units;
-    } else if (r.status === 'success') {
-      m.built += units;
-      m.rows += r.rows;
-      if (windowed) partitions.built += units;
-    } else if (r.status === 'failed') {
-      m.failed += units;
-      if (windowed) partitions.failed += units;
-      failures.push({
-        model: r.step.model,
-        window: r.step.id.includes('@') ? r.step.id.slice(r.step.id.indexOf('@') + 1) : undefined,
-        code: r.error?.code ?? 'E_FAILED',
-        error: r.error?.message ?? 'failed',
-      });
-    } else {
-      m.upstream_failed += units;
-      if (windowed) partitions.upstream_failed += units;
-    }
+    countResult(modelOf(models, compiled, r.step.model), partitions, r);
+    if (r.status === 'failed') failures.push(failureOf(r));
   }
-  for (const w of plan.windows) {
-    if (w.done === 0) continue;
-    modelOf(w.model).skipped += w.done;
-    partitions.skipped += w.done;
-  }
-  for (const s of plan.skipped)
-    if (!plan.windows.some((w) => w.model === s.model)) modelOf(s.model).skipped += 1;
-  const status = results.every((r) => r.status === 'success' || r.status === 'unchanged')
-    ? 'success'
-    : 'failed';
-  const warnings = results.flatMap((r) =>
-    (r.tests ?? [])
-      .filter((t) => t.status === 'warn')
-      .map((t) => ({ model: r.step.model, test: t.name, message: t.message ?? '' })),
-  );
+  countNotPlanned(models, compiled, partitions, plan);
   return {
     command,
-    status,
+    status: results.every((r) => r.status === 'success' || r.status === 'unchanged')
+      ? 'success'
+      : 'failed',
     run_id: runId,
     duration_ms: Math.round(durationMs),
     partitions,
     models: [...models.values()],
     failures,
-    warnings,
+    warnings: warningsOf(results),
   };
+}
+
+/** A model's totals, at zero when first met: the summary lists models in that order. */
+function modelOf(
+  models: Map<string, ModelSummary>,
+  compiled: CompiledGraph,
+  name: string,
+): ModelSummary {
+  let m = models.get(name);
+  if (!m) {
+    const node = compiled.nodes.get(name);
+    m = {
+      name,
+      materialized: node?.kind === 'model' ? node.config.materialized : 'seed',
+      built: 0,
+      skipped: 0,
+      failed: 0,
+      upstream_failed: 0,
+      rows: 0,
+    };
+    models.set(name, m);
+  }
+  return m;
+}
+
+/**
+ * Count a step's windows (1 for an unwindowed step) in its model's totals and, for a windowed
+ * step, in the run's partitions. A cancelled step counts as upstream_failed.
+ */
+function countResult(m: ModelSummary, partitions: Partitions, r: StepResult): void {
+  const units = Math.max(1, r.step.windows.length);
+  const windowed = r.step.kind === 'incremental' || r.step.kind === 'upsert';
+  if (r.status === 'unchanged') {
+    m.skipped += units;
+    if (windowed) partitions.skipped += units;
+  } else if (r.status === 'success') {
+    m.built += units;
+    m.rows += r.rows;
+    if (windowed) partitions.built += units;
+  } else if (r.status === 'failed') {
+    m.failed += units;
+    if (windowed) partitions.failed += units;
+  } else {
+    m.upstream_failed += units;
+    if (windowed) partitions.upstream_failed += units;
+  }
+}
+
+/** A failed step as the summary lists it: its window is what follows `@` in the step's id. */
+function failureOf(r: StepResult): Failure {
+  return {
+    model: r.step.model,
+    window: r.step.id.includes('@') ? r.step.id.slice(r.step.id.indexOf('@') + 1) : undefined,
+    code: r.error?.code ?? 'E_FAILED',
+    error: r.error?.message ?? 'failed',
+  };
+}
+
+/**
+ * Count as skipped what the plan left out: windows already done, and skipped models with no
+ * windows in the plan (a model with windows there is counted by its done windows).
+ */
+function countNotPlanned(
+  models: Map<string, ModelSummary>,
+  compiled: CompiledGraph,
+  partitions: Partitions,
+  plan: Plan,
+): void {
+  for (const w of plan.windows) {
+    if (w.done === 0) continue;
+    modelOf(models, compiled, w.model).skipped += w.done;
+    partitions.skipped += w.done;
+  }
+  for (const s of plan.skipped)
+    if (!plan.windows.some((w) => w.model === s.model))
+      modelOf(models, compiled, s.model).skipped += 1;
+}
+
+/** Data tests of severity warn that found rows, by the model they ran on. */
+function warningsOf(results: readonly StepResult[]): RunSummary['warnings'] {
+  return results.flatMap((r) =>
+    (r.tests ?? [])
+      .filter((t) => t.status === 'warn')
+      .map((t) => ({ model: r.step.model, test: t.name, message: t.message ?? '' })),
+  );
 }
