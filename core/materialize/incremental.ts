@@ -90,25 +90,7 @@ export function incrementalStatements(
     dialect,
     step.windows.map((w) => `${target.relation}@${w.start}`),
   );
-  if (facts.existing === undefined || fresh) {
-    if (facts.existing !== undefined)
-      statements.push({
-        purpose: 'drop',
-        sql: `DROP ${facts.existing === 'view' ? 'VIEW' : 'TABLE'} ${target.relation}`,
-      });
-    if (fresh)
-      statements.push({
-        purpose: 'drop',
-        sql: `DELETE FROM ${REFRESHING} WHERE model = ${quoteString(model.name)}`,
-      });
-    statements.push(
-      { purpose: 'schema', sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}` },
-      {
-        purpose: 'create',
-        sql: `CREATE TABLE ${target.relation} AS SELECT ${cols} FROM ${subquery(sql)} LIMIT 0`,
-      },
-    );
-  }
+  if (facts.existing === undefined || fresh) statements.push(...createStatements(write, facts));
   statements.push(
     { purpose: 'delete', sql: `DELETE FROM ${target.relation} WHERE ${inSpan(tc)}` },
     {
@@ -133,6 +115,34 @@ WHERE ${dialect.guard(inSpan(`etl_q.${tc}`), OUTSIDE)}`,
   if (step.refresh === undefined && meta.tests !== undefined)
     statements.push(...testStatements(meta.tests, model, inSpan(tc)));
   statements.push({ purpose: 'commit', sql: 'COMMIT' });
+  return statements;
+}
+
+/**
+ * A new, empty table with the query's columns: dropping what had the name, or (a full
+ * refresh starting) what an interrupted one left aside.
+ */
+function createStatements(write: ModelWrite, facts: IncrementalFacts): Statement[] {
+  const target = writeTarget(write.step, write.model);
+  const statements: Statement[] = [];
+  if (facts.existing !== undefined)
+    statements.push({
+      purpose: 'drop',
+      sql: `DROP ${facts.existing === 'view' ? 'VIEW' : 'TABLE'} ${target.relation}`,
+    });
+  if (write.step.refresh === 'start')
+    statements.push({
+      purpose: 'drop',
+      sql: `DELETE FROM ${REFRESHING} WHERE model = ${quoteString(write.model.name)}`,
+    });
+  const cols = columnList(facts.columns);
+  statements.push(
+    { purpose: 'schema', sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}` },
+    {
+      purpose: 'create',
+      sql: `CREATE TABLE ${target.relation} AS SELECT ${cols} FROM ${subquery(write.sql)} LIMIT 0`,
+    },
+  );
   return statements;
 }
 
