@@ -24,10 +24,13 @@ export {
   projectStatus,
   type ModelStatus,
   type StatusOptions,
+  type StatusRange,
   type WindowState,
   type WindowStatus,
 } from './api/status.js';
 export type { TestResult } from './testing/test-result.js';
+export type { Statement, Purpose } from './materialize/statement.js';
+export type { PlannedStatements } from './execute/plan-statements.js';
 export { compileModels, type RenderedModel } from './api/compile.js';
 export { openProject, resolveTarget, type ProjectOptions } from './api/open-project.js';
 export { loadProject } from './project/load-project.js';
