@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One PostgreSQL server for the run; each test file makes its own database on it.
+    globalSetup: ['./test/setup/postgres-server.ts'],
     reporters: ['default', './test/plain-summary-reporter.ts'],
   },
 });

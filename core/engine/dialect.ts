@@ -1,6 +1,7 @@
 import type { Grain } from '../time/window.js';
 import { quoteString } from '../util/sql.js';
-import { EtlError, ExitCode, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
+import { POSTGRES } from './postgres-dialect.js';
 
 /**
  * What differs in SQL from one engine to another, asked for by the rest of etl: nothing
@@ -62,6 +63,12 @@ export interface Dialect {
    * many processes write at once, takes a transaction-scoped advisory lock here.
    */
   stepLock(key: string): string | undefined;
+  /**
+   * What the engine needs in etl_state besides the ledger's tables (PostgreSQL: the function
+   * the insert guard raises with): a query that returns a row when it is there, and the
+   * statements that make it.
+   */
+  readonly setup?: { readonly check: string; readonly statements: readonly string[] };
   /** A query returning a row when the sequence `schema.name` exists. */
   sequenceExists(schema: string, name: string): string;
   /** The column that identifies a row of a table physically (ordering an upgrade's rows). */
@@ -179,8 +186,5 @@ function duckdbTransient(error: unknown): boolean {
 
 /** The dialect of a target's engine. */
 export function dialectOf(kind: 'duckdb' | 'postgres'): Dialect {
-  if (kind === 'duckdb') return DUCKDB;
-  throw new EtlError('E_TARGET', 'PostgreSQL targets are not supported yet; use duckdb:PATH', {
-    exitCode: ExitCode.badInput,
-  });
+  return kind === 'duckdb' ? DUCKDB : POSTGRES;
 }

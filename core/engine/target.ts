@@ -5,7 +5,14 @@ import { EtlError, ExitCode } from '../errors.js';
 /** Where a project's warehouse lives. */
 export type Target =
   | { readonly kind: 'duckdb'; readonly path: string; readonly url: string }
-  | { readonly kind: 'postgres'; readonly url: string };
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      /** The URL the driver connects with: without etl's own `schema` parameter. */
+      readonly server: string;
+      /** The schema models go to when they set none (`?schema=`, default `public`). */
+      readonly schema: string;
+    };
 
 /** The target used when neither flag, environment nor etl.yml names one. */
 export const DEFAULT_TARGET = 'duckdb:warehouse.duckdb';
@@ -31,7 +38,10 @@ export function parseTarget(url: string, projectRoot: string, origin = 'target')
     }
     if (parsed.hostname === '' || parsed.pathname.length <= 1)
       throw badTarget(url, origin, 'expected postgres://user:pass@host:port/db');
-    return { kind: 'postgres', url };
+    const schema = parsed.searchParams.get('schema') ?? 'public';
+    if (schema === '') throw badTarget(url, origin, '?schema= needs a schema name');
+    parsed.searchParams.delete('schema');
+    return { kind: 'postgres', url, server: parsed.toString(), schema };
   }
   throw badTarget(url, origin, 'expected duckdb:PATH, duckdb::memory: or postgres://...');
 }
@@ -59,7 +69,7 @@ export function redactSecrets(text: string): string {
 
 /** The schema models go to when they set none. */
 export function defaultSchema(target: Target): string {
-  return target.kind === 'duckdb' ? 'main' : 'public';
+  return target.kind === 'duckdb' ? 'main' : target.schema;
 }
 
 /**

@@ -140,7 +140,7 @@ function createStatements(write: ModelWrite, facts: IncrementalFacts): Statement
     { purpose: 'schema', sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}` },
     {
       purpose: 'create',
-      sql: `CREATE TABLE ${target.relation} AS SELECT ${cols} FROM ${subquery(write.sql)} LIMIT 0`,
+      sql: `CREATE TABLE ${target.relation} AS SELECT ${cols} FROM ${subquery(write.sql)} AS etl_q LIMIT 0`,
     },
   );
   return statements;

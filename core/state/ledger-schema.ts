@@ -69,7 +69,9 @@ export async function ensureLedger(conn: Connection): Promise<LedgerUpgrade | un
   const fresh = Object.keys(TABLES).filter((t) => !existing.has(t));
   const hasSequence =
     (await conn.query(conn.dialect.sequenceExists(STATE_SCHEMA, 'seq'))).length > 0;
-  if (missing.length === 0 && fresh.length === 0 && hasSequence) return undefined;
+  const { setup } = conn.dialect;
+  const setUp = setup === undefined || (await conn.query(setup.check)).length > 0;
+  if (missing.length === 0 && fresh.length === 0 && hasSequence && setUp) return undefined;
 
   return inTransaction(conn, async () => {
     await conn.run(`CREATE SCHEMA IF NOT EXISTS ${STATE_SCHEMA}`);
@@ -77,6 +79,7 @@ export async function ensureLedger(conn: Connection): Promise<LedgerUpgrade | un
       await conn.run(
         `CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.${table} (\n  ${TABLES[table]}\n)`,
       );
+    if (!setUp) for (const statement of setup?.statements ?? []) await conn.run(statement);
     for (const m of missing)
       await conn.run(`ALTER TABLE ${STATE_SCHEMA}.${m.table} ADD COLUMN "${m.name}" ${m.type}`);
     const ordered = [...new Set(missing.filter((m) => m.name === 'seq').map((m) => m.table))];

@@ -12,7 +12,7 @@ select ts::date as day, sum(amount) as amount
 from "main"."stg_events"
 where ts >= TIMESTAMP '2024-01-15 00:00:00' and ts < TIMESTAMP '2024-01-16 00:00:00'
 group by all
-) LIMIT 0;
+) AS etl_q LIMIT 0;
 DELETE FROM "main"."daily_amounts" WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00';
 INSERT INTO "main"."daily_amounts" ("day", "amount") SELECT "day", "amount" FROM (
 select ts::date as day, sum(amount) as amount

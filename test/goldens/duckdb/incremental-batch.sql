@@ -7,12 +7,12 @@ INSERT INTO "main"."daily_amounts" ("day", "amount") SELECT "day", "amount" FROM
 select ts::date as day, sum(amount) as amount
 from "main"."stg_events"
 where ts >= TIMESTAMP '2024-01-14 00:00:00' and ts < TIMESTAMP '2024-01-17 00:00:00'
-group by all
+group by 1
 ) AS etl_q
 WHERE CASE WHEN etl_q."day" >= TIMESTAMP '2024-01-14 00:00:00' AND etl_q."day" < TIMESTAMP '2024-01-17 00:00:00' THEN true ELSE error('etl: a row outside the window') END;
 -- ledger
 INSERT INTO etl_state.partitions (model, window_start, window_end, fingerprint, row_count, content_hash, run_id, finished_at, input_version, input_start, "partial", forward_only, seq)
-SELECT 'daily_amounts', etl_w.s, etl_w.e, '9a43272b698755a1.96a27c5975d6c8f9.1f4268f8edc9c454', coalesce(etl_s.n, 0), lower(lpad(to_hex(((((coalesce(etl_s.h, 0) + 11912561754340888181)::HUGEINT % 18446744073709551616::HUGEINT) + 18446744073709551616::HUGEINT) % 18446744073709551616::HUGEINT)::UBIGINT), 16, '0')), 'run-1', TIMESTAMP '2024-01-16 02:00:00', etl_w.iv, etl_w.istart, etl_w.part, false, nextval('etl_state.seq')
+SELECT 'daily_amounts', etl_w.s, etl_w.e, '213ebb217fee8594.96a27c5975d6c8f9.1f4268f8edc9c454', coalesce(etl_s.n, 0), lower(lpad(to_hex(((((coalesce(etl_s.h, 0) + 11912561754340888181)::HUGEINT % 18446744073709551616::HUGEINT) + 18446744073709551616::HUGEINT) % 18446744073709551616::HUGEINT)::UBIGINT), 16, '0')), 'run-1', TIMESTAMP '2024-01-16 02:00:00', etl_w.iv, etl_w.istart, etl_w.part, false, nextval('etl_state.seq')
 FROM (VALUES
   (TIMESTAMP '2024-01-14 00:00:00', TIMESTAMP '2024-01-15 00:00:00', 'v1', TIMESTAMP '2024-01-14 00:00:00', CAST(NULL AS VARCHAR)),
   (TIMESTAMP '2024-01-15 00:00:00', TIMESTAMP '2024-01-16 00:00:00', 'v1', TIMESTAMP '2024-01-15 00:00:00', CAST(NULL AS VARCHAR)),

@@ -1,0 +1,147 @@
+import pg from 'pg';
+import { EngineError, environmentError, errorMessage } from '../errors.js';
+import { quoteString } from '../util/sql.js';
+import { POSTGRES } from './postgres-dialect.js';
+import type { Column, Connection, Engine, RelationKind, Row } from './adapter.js';
+
+/** A PostgreSQL target: the server's URL (without `schema`) and the schema models go to. */
+export interface PostgresTarget {
+  readonly url: string;
+  readonly schema: string;
+}
+
+/**
+ * Open a PostgreSQL server. Connections come from a pool; each sets its time zone to UTC
+ * so that timestamps mean the same as on DuckDB. The usual PG* environment variables fill
+ * what the URL leaves out (libpq's rules, through the driver).
+ */
+export async function openPostgres(target: PostgresTarget, display: string): Promise<Engine> {
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    types: { getTypeParser },
+    // A window's transaction holds its connection: one per thread, plus bookkeeping.
+    max: 32,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle connection the server dropped is the pool's to replace, not a crash.
+  pool.on('error', () => undefined);
+  const types = new TypeNames();
+  const connect = async (): Promise<Connection> => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw (
+        environmentError(error, display) ??
+        new EngineError(`cannot connect to ${display}: ${errorMessage(error)}`, error)
+      );
+    }
+    await client.query(`SET TIME ZONE 'UTC'`);
+    return new PostgresConnection(client, types);
+  };
+  // Fail at open, not at the first step, when the server cannot be reached.
+  await (await connect()).close();
+  return {
+    display,
+    connect,
+    close: () => pool.end(),
+  };
+}
+
+/** int8 as bigint (as DuckDB gives it); timestamps without time zone as UTC instants. */
+function getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+  if (oid === 20) return (value) => BigInt(value);
+  if (oid === 1114) return (value) => new Date(`${value.replace(' ', 'T')}Z`);
+  if (oid === 1082) return (value) => new Date(`${value}T00:00:00Z`);
+  return pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown;
+}
+
+/** The SQL names of column types (`numeric(14,2)`), asked of the server once each. */
+class TypeNames {
+  private readonly names = new Map<string, string>();
+
+  async of(client: pg.PoolClient, fields: readonly pg.FieldDef[]): Promise<string[]> {
+    const key = (f: pg.FieldDef): string => `${f.dataTypeID}/${f.dataTypeModifier}`;
+    const unknown = [...new Set(fields.map(key))].filter((k) => !this.names.has(k));
+    if (unknown.length > 0) {
+      const values = unknown.map((k) => `(${k.replace('/', ', ')})`).join(', ');
+      const rows = await client.query<{ oid: number; mod: number; name: string }>(
+        `SELECT t.oid::int AS oid, t.mod AS mod, format_type(t.oid::oid, t.mod) AS name FROM (VALUES ${values}) AS t(oid, mod)`,
+      );
+      for (const r of rows.rows) this.names.set(`${r.oid}/${r.mod}`, r.name);
+    }
+    return fields.map((f) => this.names.get(key(f)) ?? 'text');
+  }
+}
+
+class PostgresConnection implements Connection {
+  readonly dialect = POSTGRES;
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly types: TypeNames,
+  ) {}
+
+  async run(sql: string): Promise<void> {
+    await this.client.query(sql);
+  }
+
+  async query(sql: string): Promise<Row[]> {
+    const result = await this.client.query(sql);
+    return lastResult(result).rows as Row[];
+  }
+
+  /** The simple query protocol runs statements joined by `;` in one round trip. */
+  async batch(statements: readonly string[]): Promise<Row[]> {
+    if (statements.length === 0) return [];
+    return this.query(statements.join(';\n'));
+  }
+
+  async relationKind(schema: string, name: string): Promise<RelationKind | undefined> {
+    const rows = await this.query(
+      `SELECT table_type FROM information_schema.tables WHERE table_schema = ${quoteString(schema)} AND table_name = ${quoteString(name)}`,
+    );
+    const type = rows[0]?.table_type;
+    if (type === undefined) return undefined;
+    return type === 'VIEW' ? 'view' : 'table';
+  }
+
+  async relations(): Promise<{ schema: string; name: string; kind: RelationKind }[]> {
+    const rows = await this.query(
+      `SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`,
+    );
+    return rows.map((r) => ({
+      schema: String(r.table_schema),
+      name: String(r.table_name),
+      kind: r.table_type === 'VIEW' ? 'view' : 'table',
+    }));
+  }
+
+  async schemaColumns(schema: string): Promise<{ table: string; column: string }[]> {
+    const rows = await this.query(
+      `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ${quoteString(schema)}`,
+    );
+    return rows.map((r) => ({ table: String(r.table_name), column: String(r.column_name) }));
+  }
+
+  /** The columns of a relation or subquery: the fields of a query that returns no row. */
+  async columns(relation: string): Promise<Column[]> {
+    const result = lastResult(
+      await this.client.query(`SELECT * FROM ${relation} AS etl_d LIMIT 0`),
+    );
+    const names = await this.types.of(this.client, result.fields);
+    return result.fields.map((f, i) => ({ name: f.name, type: names[i] ?? 'text' }));
+  }
+
+  close(): Promise<void> {
+    this.client.release();
+    return Promise.resolve();
+  }
+}
+
+/** The result of the last statement of a query that may hold several. */
+function lastResult(result: pg.QueryResult | pg.QueryResult[]): pg.QueryResult {
+  if (!Array.isArray(result)) return result;
+  const last = result[result.length - 1];
+  if (last === undefined) throw new Error('no statement ran');
+  return last;
+}

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { copyExampleProject } from '../helpers/example-project.js';
+import { runCli } from '../helpers/run-cli.js';
+
+/**
+ * A postgres:// target: refused, with what to do, until the engine is whole; behind
+ * ETL_EXPERIMENTAL_POSTGRES=1, a server that cannot be reached or refuses the password is a
+ * clear error that never echoes the password.
+ */
+let example: ReturnType<typeof copyExampleProject>;
+
+beforeAll(() => {
+  example = copyExampleProject();
+});
+
+afterAll(() => example.cleanup());
+
+describe('a postgres:// target', () => {
+  it('is refused with the way to try it', () => {
+    const run = runCli(
+      ['build', '--target', 'postgres://me:secret@127.0.0.1:5432/db'],
+      example.root,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('error[E_TARGET]: PostgreSQL targets are not supported yet');
+    expect(run.stderr).toContain('ETL_EXPERIMENTAL_POSTGRES=1');
+    expect(run.stderr).not.toContain('secret');
+  });
+
+  it('that nothing listens on is a clear error', () => {
+    const run = runCli(['build', '--target', 'postgres://me:secret@127.0.0.1:1/db'], example.root, {
+      ETL_EXPERIMENTAL_POSTGRES: '1',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('cannot connect to postgres://me:***@127.0.0.1:1/db');
+    expect(run.stderr).not.toContain('secret');
+  });
+
+  it('with a wrong password is a clear error', () => {
+    const url = inject('postgresUrl').replace('etl:etl@', 'etl:wrong-secret@');
+    const run = runCli(['plan', '--target', url], example.root, { ETL_EXPERIMENTAL_POSTGRES: '1' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /cannot connect to postgres:\/\/etl:\*\*\*@127\.0\.0\.1:\d+\/postgres: password authentication failed/,
+    );
+    expect(run.stderr).not.toContain('wrong-secret');
+  });
+});
