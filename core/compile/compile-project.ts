@@ -437,6 +437,12 @@ function sourceRelation(project: Project, group: string, name: string, target: T
       `source('${group}', '${name}'`,
     );
   if ('table' in def) return def.table.split('.').map(quoteIdent).join('.');
+  // A server reads its own tables, not files on the machine etl runs on.
+  if (target.kind === 'postgres')
+    throw new TemplateCallError(
+      `source '${group}.${name}' reads a file (path: ${def.path}), which a PostgreSQL target cannot: load it into a table and declare the source with table: instead`,
+      `source('${group}', '${name}'`,
+    );
   const path = quoteString(resolve(project.root, def.path));
   const ext = extname(def.path.replace(/\*+$/, '')).toLowerCase();
   const format =

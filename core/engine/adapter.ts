@@ -33,6 +33,11 @@ export interface Connection {
   relations(): Promise<{ schema: string; name: string; kind: RelationKind }[]>;
   /** The column names of every table of a schema. */
   schemaColumns(schema: string): Promise<{ table: string; column: string }[]>;
+  /**
+   * Load a CSV file with a header into `table`'s `columns`, streamed from this machine, for
+   * engines that cannot read the file themselves (PostgreSQL's COPY FROM STDIN).
+   */
+  copyCsv?(table: string, columns: readonly string[], path: string): Promise<void>;
   close(): Promise<void>;
 }
 

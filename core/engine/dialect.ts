@@ -10,6 +10,13 @@ import { POSTGRES } from './postgres-dialect.js';
  */
 export interface Dialect {
   readonly name: 'duckdb' | 'postgres';
+  /**
+   * Whether the engine reads files on the machine etl runs on (DuckDB); if not, seeds are
+   * read by an in-memory DuckDB and copied in (`Connection.copyCsv`).
+   */
+  readonly readsFiles: boolean;
+  /** This engine's name of a column type as DuckDB names it (a seed's sniffed types). */
+  columnType(duckdbType: string): string;
   /** Epoch milliseconds of a timestamp expression, as a number. */
   epochMs(timestamp: string): string;
   /** The start of the window of `grain` holding the timestamp `expr`, in epoch milliseconds. */
@@ -41,6 +48,8 @@ export interface Dialect {
   attachReadOnly(path: string, alias: string): string[];
   /** A relation reading a data file (`path` as a SQL string literal), by its format. */
   readFile(path: string, format: 'csv' | 'json' | 'parquet'): string;
+  /** The statement that writes a query's rows to a CSV file with a header (`path` quoted). */
+  exportCsv(query: string, path: string): string;
   /** A relation reading a CSV file with a header, every value as text. */
   readCsvAsText(path: string): string;
   /**
@@ -87,6 +96,8 @@ const TWO_64 = '18446744073709551616::HUGEINT';
 /** DuckDB's SQL. */
 export const DUCKDB: Dialect = {
   name: 'duckdb',
+  readsFiles: true,
+  columnType: (type) => type,
   epochMs: (timestamp) => `epoch_ms(${timestamp})`,
   windowKey: (expr, grain) => `epoch_ms(date_trunc('${grain}', ${expr}::TIMESTAMP))`,
   rowHashSum: (alias) => `sum(hash(${alias}))`,
@@ -109,6 +120,7 @@ export const DUCKDB: Dialect = {
       : format === 'json'
         ? `read_json_auto(${path})`
         : `read_parquet(${path})`,
+  exportCsv: (query, path) => `COPY (${query}) TO ${path} (HEADER, DELIMITER ',')`,
   readCsvAsText: (path) => `read_csv(${path}, header = true, all_varchar = true)`,
   readSeed: (path, { columns, types }) => {
     const options = [

@@ -11,15 +11,15 @@ export async function openEngine(
     const { openDuckDB } = await import('./duckdb.js');
     return openDuckDB(target.path, redact(target.url), options);
   }
-  // The PostgreSQL engine is being built: its statements are tested on a real server, the
-  // commands around them (seeds, verify, many workers) not yet.
+  // The PostgreSQL engine is being built: its statements and seeds are tested on a real
+  // server, the commands around them (verify, many workers) not yet.
   if (process.env.ETL_EXPERIMENTAL_POSTGRES !== '1')
     throw new EtlError(
       'E_TARGET',
       `PostgreSQL targets are not supported yet (${redact(target.url)}); use duckdb:PATH`,
       {
         exitCode: ExitCode.badInput,
-        hint: 'the PostgreSQL engine is being built; ETL_EXPERIMENTAL_POSTGRES=1 lets you try it, without seeds or verify',
+        hint: 'the PostgreSQL engine is being built; ETL_EXPERIMENTAL_POSTGRES=1 lets you try it, without verify',
       },
     );
   // A server has no read-only mode to ask for: commands that read only run SELECTs.

@@ -12,6 +12,8 @@ const TWO_63 = '9223372036854775808::numeric';
  */
 export const POSTGRES: Dialect = {
   name: 'postgres',
+  readsFiles: false,
+  columnType: postgresType,
   epochMs: (timestamp) => `(extract(epoch from ${timestamp}) * 1000)::bigint`,
   windowKey: (expr, grain) =>
     `(extract(epoch from date_trunc('${grain}', (${expr})::timestamp)) * 1000)::bigint`,
@@ -35,6 +37,9 @@ export const POSTGRES: Dialect = {
   readFile: () => {
     throw unsupported('sources with a path:');
   },
+  exportCsv: () => {
+    throw unsupported('writing CSV files in the server');
+  },
   readCsvAsText: () => {
     throw unsupported('reading CSV files in the server');
   },
@@ -57,6 +62,36 @@ export const POSTGRES: Dialect = {
   sampleAsText: (query, limit) => `SELECT * FROM (\n${query}\n) AS etl_s LIMIT ${limit}`,
   isTransient: postgresTransient,
 };
+
+/** DuckDB's type names (of a sniffed seed) as PostgreSQL's. */
+const TYPES: Readonly<Record<string, string>> = {
+  BIGINT: 'bigint',
+  INTEGER: 'integer',
+  SMALLINT: 'smallint',
+  TINYINT: 'smallint',
+  UTINYINT: 'smallint',
+  USMALLINT: 'integer',
+  UINTEGER: 'bigint',
+  UBIGINT: 'numeric',
+  HUGEINT: 'numeric',
+  DOUBLE: 'double precision',
+  FLOAT: 'real',
+  VARCHAR: 'text',
+  BOOLEAN: 'boolean',
+  DATE: 'date',
+  TIME: 'time',
+  TIMESTAMP: 'timestamp',
+  'TIMESTAMP WITH TIME ZONE': 'timestamptz',
+  INTERVAL: 'interval',
+  UUID: 'uuid',
+  BLOB: 'bytea',
+};
+
+function postgresType(duckdbType: string): string {
+  const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/i.exec(duckdbType);
+  if (decimal) return `numeric(${decimal[1]}, ${decimal[2]})`;
+  return TYPES[duckdbType.toUpperCase()] ?? 'text';
+}
 
 /** SQLSTATE classes worth a retry: serialization, deadlock, lock, connection, shutdown. */
 const TRANSIENT = /^(40001|40P01|55P03|57P01|57P02|57P03|08\d{3}|53300)$/;

@@ -1,6 +1,9 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { EngineError, environmentError, errorMessage } from '../errors.js';
-import { quoteString } from '../util/sql.js';
+import { quoteIdent, quoteString } from '../util/sql.js';
 import { POSTGRES } from './postgres-dialect.js';
 import type { Column, Connection, Engine, RelationKind, Row } from './adapter.js';
 
@@ -130,6 +133,16 @@ class PostgresConnection implements Connection {
     );
     const names = await this.types.of(this.client, result.fields);
     return result.fields.map((f, i) => ({ name: f.name, type: names[i] ?? 'text' }));
+  }
+
+  /** COPY FROM STDIN, the file streamed to the server. */
+  async copyCsv(table: string, columns: readonly string[], path: string): Promise<void> {
+    const copy = this.client.query(
+      copyFrom(
+        `COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER true)`,
+      ),
+    );
+    await pipeline(createReadStream(path), copy);
   }
 
   close(): Promise<void> {

@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { Dialect } from '../engine/dialect.js';
 import { EtlError, ExitCode, environmentError, errorMessage } from '../errors.js';
-import type { RelationKind } from '../engine/adapter.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Connection, RelationKind } from '../engine/adapter.js';
 import type { CompiledSeed } from '../compile/compiled-graph.js';
 import { NEXT_SEQ, STATE_SCHEMA, ts } from '../state/ledger.js';
-import { quoteString } from '../util/sql.js';
-import { rowsOf, runStatements } from './run-statements.js';
+import { qualified, quoteIdent, quoteString, subquery } from '../util/sql.js';
+import { rowsOf, runStatements, type StatementResults } from './run-statements.js';
 import type { Statement } from './statement.js';
-import { buildAndSwapStatements } from './swap-table.js';
+import { buildAndSwapStatements, replaceStatements } from './swap-table.js';
 import type { WriteContext } from './write-context.js';
 
 /** A seed to load and the hash of its file's bytes. */
@@ -47,19 +50,29 @@ export async function loadSeeds(
   for (const { seed } of loads)
     facts.set(seed.name, await conn.relationKind(seed.schema, seed.name));
   const meta = { runId: ctx.runId, now: ctx.now() };
+  // An engine that cannot read the files has them read by DuckDB, in memory, and copied in.
+  const reader = conn.dialect.readsFiles ? undefined : await scratchReader();
   await conn.run('BEGIN TRANSACTION');
-  for (const load of loads) {
-    try {
-      const results = await runStatements(conn, seedStatements(conn.dialect, load, facts, meta));
-      counts.set(load.seed.name, Number(rowsOf(results, 'record')[0]?.row_count ?? 0));
-    } catch (error) {
-      await conn.run('ROLLBACK').catch(() => undefined);
-      // After the rollback: DuckDB's sniffer says only that it failed; reading the file again
-      // with the header's columns as text finds the offending line.
-      throw seedError(conn.dialect, load.seed, error, await diagnose(ctx, load.seed));
+  try {
+    for (const load of loads) {
+      try {
+        const results =
+          reader === undefined
+            ? await runStatements(conn, seedStatements(conn.dialect, load, facts, meta))
+            : await copySeed(conn, reader, load, facts, meta);
+        counts.set(load.seed.name, Number(rowsOf(results, 'record')[0]?.row_count ?? 0));
+      } catch (error) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        // After the rollback: DuckDB's sniffer says only that it failed; reading the file
+        // again with the header's columns as text finds the offending line.
+        const read = reader?.conn ?? conn;
+        throw seedError(read.dialect, load.seed, error, await diagnose(read, load.seed));
+      }
     }
+    await conn.run('COMMIT');
+  } finally {
+    await reader?.close();
   }
-  await conn.run('COMMIT');
   return counts;
 }
 
@@ -77,20 +90,26 @@ export function seedsStatements(
   ];
 }
 
-/** The statements that load one seed, inside the seeds' transaction. */
+/**
+ * The statements that load one seed, inside the seeds' transaction; with `copied`, its new
+ * table is already built (copied in) and is only swapped in and recorded.
+ */
 export function seedStatements(
   dialect: Dialect,
   { seed, fileHash }: SeedLoad,
   facts: SeedFacts,
   meta: { runId: string; now: number },
+  options: { copied?: boolean } = {},
 ): Statement[] {
   return [
-    ...buildAndSwapStatements(
-      seed.schema,
-      seed.name,
-      `SELECT * FROM ${readCsvSql(dialect, seed)}`,
-      facts.get(seed.name),
-    ),
+    ...(options.copied === true
+      ? replaceStatements(seed.schema, seed.name, `${seed.name}__etl_new`, facts.get(seed.name))
+      : buildAndSwapStatements(
+          seed.schema,
+          seed.name,
+          `SELECT * FROM ${readCsvSql(dialect, seed)}`,
+          facts.get(seed.name),
+        )),
     {
       purpose: 'record',
       sql: `DELETE FROM ${STATE_SCHEMA}.seeds WHERE name = ${quoteString(seed.name)}`,
@@ -105,7 +124,68 @@ RETURNING row_count`,
   ];
 }
 
-async function diagnose(ctx: WriteContext, seed: CompiledSeed): Promise<unknown> {
+/** An in-memory DuckDB that reads seed files for an engine that cannot, and a folder. */
+async function scratchReader(): Promise<{
+  conn: Connection;
+  dir: string;
+  close: () => Promise<void>;
+}> {
+  const { openDuckDB } = await import('../engine/duckdb.js');
+  const engine = await openDuckDB(':memory:');
+  const conn = await engine.connect();
+  const dir = mkdtempSync(join(tmpdir(), 'etl-seed-'));
+  return {
+    conn,
+    dir,
+    close: async () => {
+      await conn.close();
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A seed loaded into an engine that cannot read files: DuckDB reads and types it (so that its
+ * columns have the types they have on DuckDB), writes it as plain CSV, and the engine copies
+ * that in, into a new table swapped in for the old one, in the seeds' transaction.
+ */
+async function copySeed(
+  conn: Connection,
+  { conn: reader, dir }: { conn: Connection; dir: string },
+  load: SeedLoad,
+  facts: SeedFacts,
+  meta: { runId: string; now: number },
+): Promise<StatementResults> {
+  const { seed } = load;
+  const select = `SELECT * FROM ${readCsvSql(reader.dialect, seed)}`;
+  const columns = await reader.columns(subquery(select));
+  const file = join(dir, `${seed.name}.csv`);
+  try {
+    await reader.run(reader.dialect.exportCsv(select, quoteString(file)));
+    const fresh = qualified(seed.schema, `${seed.name}__etl_new`);
+    await runStatements(conn, [
+      { purpose: 'schema', sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(seed.schema)}` },
+      { purpose: 'drop', sql: `DROP TABLE IF EXISTS ${fresh}` },
+      {
+        purpose: 'create',
+        sql: `CREATE TABLE ${fresh} (${columns.map((c) => `${quoteIdent(c.name)} ${conn.dialect.columnType(c.type)}`).join(', ')})`,
+      },
+    ]);
+    if (conn.copyCsv === undefined) throw new Error('the engine cannot copy rows in');
+    await conn.copyCsv(
+      fresh,
+      columns.map((c) => c.name),
+      file,
+    );
+  } finally {
+    rmSync(file, { force: true });
+  }
+  const statements = seedStatements(conn.dialect, load, facts, meta, { copied: true });
+  return runStatements(conn, statements);
+}
+
+async function diagnose(conn: Connection, seed: CompiledSeed): Promise<unknown> {
   let header: string;
   try {
     header = readFileSync(seed.path, 'utf8').split(/\r?\n/, 1)[0] ?? '';
@@ -114,7 +194,7 @@ async function diagnose(ctx: WriteContext, seed: CompiledSeed): Promise<unknown>
   }
   const columns = header.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
   try {
-    await ctx.conn.query(`SELECT count(*) FROM ${readCsvSql(ctx.conn.dialect, seed, columns)}`);
+    await conn.query(`SELECT count(*) FROM ${readCsvSql(conn.dialect, seed, columns)}`);
     return undefined;
   } catch (error) {
     return error;

@@ -6,20 +6,23 @@ import { EtlError, ProjectErrors } from '../../core/errors.js';
 import { tempProject } from './temp-project.js';
 
 /** Compile a temp project made of `files` (no database). */
-export function compileFiles(files: Record<string, string>): CompiledGraph {
+export function compileFiles(
+  files: Record<string, string>,
+  target = 'duckdb::memory:',
+): CompiledGraph {
   const project = tempProject(files);
   try {
     const loaded = loadProject(project.root);
-    return compileProject(loaded, { target: parseTarget('duckdb::memory:', project.root) });
+    return compileProject(loaded, { target: parseTarget(target, project.root) });
   } finally {
     project.cleanup();
   }
 }
 
 /** The errors compiling `files` raises, flattened, as `file:line:col: message`. */
-export function compileErrors(files: Record<string, string>): string[] {
+export function compileErrors(files: Record<string, string>, target?: string): string[] {
   try {
-    compileFiles(files);
+    compileFiles(files, target);
   } catch (error) {
     if (!(error instanceof EtlError)) throw error;
     const list = error instanceof ProjectErrors ? error.errors : [error];

@@ -300,3 +300,28 @@ describe('fingerprints', () => {
     );
   });
 });
+
+describe('sources on a PostgreSQL target', () => {
+  const files = {
+    'etl.yml':
+      'sources:\n  raw:\n    events: {path: data/events.parquet}\n    users: {table: app.users}\n',
+    'models/m.sql': "select * from {{ source('raw', 'events') }}",
+    'models/u.sql': "select * from {{ source('raw', 'users') }}",
+  };
+
+  it('a file source is an error naming the source and what to do', () => {
+    const errors = compileErrors(files, 'postgres://etl@localhost/db');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(
+      "models/m.sql:1:18: source 'raw.events' reads a file (path: data/events.parquet), which a PostgreSQL target cannot: load it into a table and declare the source with table: instead",
+    );
+  });
+
+  it('a table source is the table', () => {
+    const compiled = compileFiles(
+      { ...files, 'models/m.sql': 'select 1 as x' },
+      'postgres://etl@localhost/db',
+    );
+    expect(compiled.nodes.get('u')?.kind).toBe('model');
+  });
+});
