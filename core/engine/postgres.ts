@@ -39,7 +39,13 @@ export async function openPostgres(target: PostgresTarget, display: string): Pro
         new EngineError(`cannot connect to ${display}: ${errorMessage(error)}`, error)
       );
     }
-    await client.query(`SET TIME ZONE 'UTC'`);
+    // No step waits forever for a lock another process holds: unless the URL sets its own
+    // (`?options=-c lock_timeout=...`), a wait ends after a minute with an error, which is
+    // transient and retried.
+    const [, setting] = (await client.query(
+      `SET TIME ZONE 'UTC'; SELECT current_setting('lock_timeout') AS t`,
+    )) as unknown as pg.QueryResult<{ t: string }>[];
+    if (setting?.rows[0]?.t === '0') await client.query(`SET lock_timeout = '${LOCK_TIMEOUT}'`);
     return new PostgresConnection(client, types);
   };
   // Fail at open, not at the first step, when the server cannot be reached.
@@ -50,6 +56,9 @@ export async function openPostgres(target: PostgresTarget, display: string): Pro
     close: () => pool.end(),
   };
 }
+
+/** How long a step waits for a lock another process holds, unless the URL says otherwise. */
+const LOCK_TIMEOUT = '60s';
 
 /** int8 as bigint (as DuckDB gives it); timestamps without time zone as UTC instants. */
 function getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
