@@ -144,6 +144,8 @@ function line(result: StepResult, paint: Paint, verbose: boolean): string {
     const retried = result.attempts > 1 ? `, ${result.attempts} attempts` : '';
     return `  ${paint('green', 'OK  ')} ${what}  ${paint('dim', `${step.kind}${rows}, ${formatDuration(result.durationMs)}${retried}`)}`;
   }
+  if (result.status === 'unchanged' && result.builtBy !== undefined)
+    return `  ${paint('dim', 'SAME')} ${what}  ${paint('dim', `built meanwhile by run ${result.builtBy}`)}`;
   if (result.status === 'unchanged')
     return `  ${paint('dim', 'SAME')} ${what}  ${paint('dim', 'inputs unchanged, not rebuilt')}`;
   const message = result.error?.message ?? '';

@@ -62,6 +62,10 @@ export const ERROR_CODES = {
     help: 'the warehouse file is damaged: restore a backup, or rebuild with `etl backfill`',
   },
   E_DISK_FULL: { exit: 1, help: 'no space left: free some and rerun; nothing was half-written' },
+  E_CONNECTION_LOST: {
+    exit: 1,
+    help: 'the database server went away mid-run: rerun the same command once it is back; nothing was half-written',
+  },
   E_ENGINE: { exit: 1, help: 'the engine failed to open or run: the message is its own' },
   E_INTERNAL: { exit: 1, help: 'a bug in etl: report it with the command and its output' },
 } as const satisfies Record<string, { readonly exit: 1 | 2; readonly help: string }>;

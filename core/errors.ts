@@ -160,6 +160,16 @@ export function environmentError(error: unknown, path: string): EtlError | undef
       cause: error,
       hint: 'writing commands need write access to the warehouse file and its folder (DuckDB keeps a .wal file beside it); status, plan, verify and test --warehouse only read it',
     });
+  if (
+    /Connection terminated|terminating connection|not queryable|ECONNRESET|ECONNREFUSED|the database system is (?:shutting down|starting up)/i.test(
+      message,
+    )
+  )
+    return new EtlError('E_CONNECTION_LOST', `lost the connection to ${path}: ${said}`, {
+      exitCode: ExitCode.failed,
+      cause: error,
+      hint: 'rerun the same command once the server is back: each window commits whole or not at all, so nothing was half-written, and the rerun skips what is done',
+    });
   if (/corrupt|not a valid DuckDB database|checksum .* does not match|invalid block/i.test(message))
     return new EtlError('E_WAREHOUSE_CORRUPT', `the warehouse file ${path} is damaged: ${said}`, {
       exitCode: ExitCode.failed,

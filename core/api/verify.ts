@@ -5,6 +5,7 @@ import type { Column, Connection } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
 import type { Target } from '../engine/target.js';
+import { openEngine } from '../engine/open-engine.js';
 import { renderModel } from '../compile/compile-project.js';
 import { formatDay, formatTimestamp, windowsBetween, type Window } from '../time/window.js';
 import type { PartitionRecord } from '../state/ledger.js';
@@ -73,10 +74,8 @@ const WH = 'etl_verify_wh';
 export async function verifyProject(options: VerifyOptions): Promise<VerifySummary> {
   if (options.from > options.to) throw new UsageError('--from is after --to', '--from');
   const { compiled } = openProject(options);
-  const warehouse = warehouseFile(compiled.target);
   const selected = selectNodes(compiled, options.select, options.exclude);
-  const engine = await openDuckDB(':memory:', 'duckdb::memory: (etl verify)');
-  const conn = await engine.connect();
+  const { conn, wh, close } = await openForVerify(compiled.target);
   const checks: WindowCheck[] = [];
   const skipped: VerifySummary['skipped'] = [];
   const report = (check: WindowCheck): void => {
@@ -84,7 +83,6 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
     options.onWindow?.(check);
   };
   try {
-    await attachWarehouse(conn, warehouse);
     const state = await readWarehouseState(conn, compiled);
     const versions = new DataVersions(
       compiled,
@@ -93,6 +91,7 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
     );
     const scratch: Scratch = {
       conn,
+      wh,
       compiled,
       state,
       versions,
@@ -111,23 +110,58 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
       await verifyModel({ ...scratch, model, comparable: reason === undefined }, options, report);
     }
   } finally {
-    await conn.close();
-    await engine.close();
+    await close();
   }
   return tally(checks, skipped);
 }
 
-/** The warehouse file to attach: verify reads a DuckDB file, and one that exists. */
-function warehouseFile(target: Target): { readonly path: string; readonly url: string } {
-  if (target.kind !== 'duckdb' || target.path === ':memory:')
-    throw new EtlError('E_TARGET', 'etl verify needs a DuckDB file target', {
+/** Where verify rebuilds windows, and how it names the warehouse's relations from there. */
+interface VerifyConnection {
+  readonly conn: Connection;
+  /** A relation of the warehouse, as the rebuilds read it. */
+  readonly wh: (relation: string) => string;
+  readonly close: () => Promise<void>;
+}
+
+/**
+ * A DuckDB file is attached read-only to a scratch in-memory database, so that verify never
+ * writes to it nor holds its lock. On a server, verify reads the warehouse on its own
+ * connection and rebuilds into temporary tables, which only that session sees.
+ */
+async function openForVerify(target: Target): Promise<VerifyConnection> {
+  if (target.kind === 'postgres') {
+    const engine = await openEngine(target);
+    const conn = await engine.connect();
+    return {
+      conn,
+      wh: (relation) => relation,
+      close: async () => {
+        await conn.close();
+        await engine.close();
+      },
+    };
+  }
+  if (target.path === ':memory:')
+    throw new EtlError('E_TARGET', 'etl verify needs a warehouse that outlives a run', {
       exitCode: ExitCode.badInput,
     });
   if (!existsSync(target.path))
     throw new EtlError('E_TARGET', `no warehouse at ${target.path}: build it first`, {
       exitCode: ExitCode.failed,
     });
-  return target;
+  const engine = await openDuckDB(':memory:', 'duckdb::memory: (etl verify)');
+  const conn = await engine.connect();
+  const close = async (): Promise<void> => {
+    await conn.close();
+    await engine.close();
+  };
+  try {
+    await attachWarehouse(conn, target);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { conn, wh: (relation) => `${quoteIdent(WH)}.${relation}`, close };
 }
 
 /**
@@ -159,6 +193,7 @@ async function attachWarehouse(
 /** The scratch database, and what it read from the attached warehouse. */
 interface Scratch {
   readonly conn: Connection;
+  readonly wh: (relation: string) => string;
   readonly compiled: CompiledGraph;
   readonly state: WarehouseState;
   readonly versions: DataVersions;
@@ -192,7 +227,7 @@ async function verifyModel(
   range: { readonly from: number; readonly to: number },
   report: (check: WindowCheck) => void,
 ): Promise<void> {
-  const { conn, compiled, state, model, comparable } = scratch;
+  const { conn, state, model, comparable } = scratch;
   const records = new Map((state.partitions.get(model.name) ?? []).map((r) => [r.window.start, r]));
   const grain = model.config.uniqueKey !== undefined ? 'day' : model.config.grain;
   const windows = windowsBetween(range.from, range.to, grain).filter(
@@ -200,11 +235,11 @@ async function verifyModel(
   );
   const columns =
     windows.length > 0 && comparable
-      ? await conn.columns(subquery(windowSql(compiled, model, windows[0]!)))
+      ? await conn.columns(subquery(windowSql(scratch, model, windows[0]!)))
       : [];
   const stored =
     windows.length > 0 && comparable
-      ? await storedHashes(conn, model, windows, columns)
+      ? await storedHashes(scratch, model, windows, columns)
       : new Map<number, Hashes>();
   for (const window of windows)
     report(await checkWindow({ ...scratch, columns, stored }, window, records.get(window.start)));
@@ -258,13 +293,13 @@ async function compareWindow(
   ledger: { readonly rows: number; readonly hash: string },
   rebuild: string,
 ): Promise<WindowCheck> {
-  const { conn, compiled, model } = scratch;
+  const { model } = scratch;
   // Rows from before data versions were hashed without column names.
   const pick = (h: Hashes) => ({
     rows: h.rows,
     hash: record.inputVersion === undefined ? h.legacy : h.hash,
   });
-  const rebuilt = pick(await rebuildWindow(conn, compiled, model, window));
+  const rebuilt = pick(await rebuildWindow(scratch, model, window));
   const held = pick(scratch.stored.get(window.start) ?? empty(scratch.columns));
   const reasons: string[] = [];
   let fix = rebuild;
@@ -307,11 +342,6 @@ function tally(checks: WindowCheck[], skipped: VerifySummary['skipped']): Verify
   };
 }
 
-/** A relation of the attached warehouse. */
-function inWarehouse(relation: string): string {
-  return `${quoteIdent(WH)}.${relation}`;
-}
-
 /** A window's row count and content hash, as written now and as wave 1 wrote it (no names). */
 interface Hashes {
   readonly rows: number;
@@ -319,23 +349,24 @@ interface Hashes {
   readonly legacy: string;
 }
 
-/** The SQL of a window, reading the attached warehouse. */
-function windowSql(compiled: CompiledGraph, model: CompiledModel, window: Window): string {
+/** The SQL of a window, reading the warehouse. */
+function windowSql(scratch: Scratch, model: CompiledModel, window: Window): string {
+  const { compiled, wh } = scratch;
   return renderModel(compiled, model, {
     window,
     isIncremental: true,
     overrides: {
       ref: (name) => {
         const node = compiled.nodes.get(name);
-        return node === undefined ? undefined : inWarehouse(node.relation);
+        return node === undefined ? undefined : wh(node.relation);
       },
       source: (group, name) => {
         const def = compiled.project.config.sources[group]?.[name];
         return def !== undefined && 'table' in def
-          ? inWarehouse(def.table.split('.').map(quoteIdent).join('.'))
+          ? wh(def.table.split('.').map(quoteIdent).join('.'))
           : undefined;
       },
-      self: inWarehouse(model.relation),
+      self: wh(model.relation),
     },
   });
 }
@@ -367,13 +398,13 @@ FROM ${relation} GROUP BY 1`,
 
 /** Rebuild one window in the scratch database, from the warehouse's inputs. */
 async function rebuildWindow(
-  conn: Connection,
-  compiled: CompiledGraph,
+  scratch: Scratch,
   model: CompiledModel,
   window: Window,
 ): Promise<Hashes> {
+  const { conn } = scratch;
   const stage = quoteIdent(`etl_verify__${model.name}`);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${stage} AS ${windowSql(compiled, model, window)}`);
+  await conn.run(`CREATE TEMP TABLE ${stage} AS ${windowSql(scratch, model, window)}`);
   try {
     const hashes = await hashesOf(conn, stage, await conn.columns(stage));
     return hashes.get(0) ?? empty(await conn.columns(stage));
@@ -392,7 +423,7 @@ function empty(columns: readonly Column[]): Hashes {
  * model's query has (the table may hold more); one scan.
  */
 async function storedHashes(
-  conn: Connection,
+  scratch: Scratch,
   model: CompiledModel,
   windows: readonly Window[],
   columns: readonly Column[],
@@ -401,9 +432,9 @@ async function storedHashes(
   const first = windows[0]!;
   const last = windows[windows.length - 1]!;
   return hashesOf(
-    conn,
-    `(SELECT * FROM ${inWarehouse(model.relation)} WHERE ${tc} >= TIMESTAMP '${formatTimestamp(first.start)}' AND ${tc} < TIMESTAMP '${formatTimestamp(last.end)}')`,
+    scratch.conn,
+    `(SELECT * FROM ${scratch.wh(model.relation)} WHERE ${tc} >= TIMESTAMP '${formatTimestamp(first.start)}' AND ${tc} < TIMESTAMP '${formatTimestamp(last.end)}')`,
     columns,
-    conn.dialect.windowKey(tc, model.config.grain),
+    scratch.conn.dialect.windowKey(tc, model.config.grain),
   );
 }

@@ -66,18 +66,30 @@ export interface Dialect {
    */
   csvError(message: string): { line: number | undefined; reason: string };
   /**
-   * The statement that, first in a step's transaction, keeps other writers of the same
-   * warehouse off `key` (a model, or a model's window) until it commits; undefined when the
-   * engine lets one process write at a time anyway (DuckDB's file lock). PostgreSQL, where
-   * many processes write at once, takes a transaction-scoped advisory lock here.
+   * Where many processes write one warehouse at once (PostgreSQL): the query that takes a
+   * step's transaction-scoped locks on `keys` (its windows, or its relation), in one order so
+   * that two steps never wait on each other, and returns one row whose `claimed` says whether
+   * it got them. `wait: false` returns at once (`claimed` false: another process holds one);
+   * `wait: true` waits for them, up to the lock timeout. Undefined where one process writes
+   * at a time anyway (DuckDB's file lock).
    */
-  stepLock(key: string): string | undefined;
+  stepLock?: (keys: readonly string[], wait: boolean) => string;
   /**
    * What the engine needs in etl_state besides the ledger's tables (PostgreSQL: the function
    * the insert guard raises with): a query that returns a row when it is there, and the
    * statements that make it.
    */
   readonly setup?: { readonly check: string; readonly statements: readonly string[] };
+  /**
+   * The statement that drops a relation. Where views are bound to what they read (PostgreSQL),
+   * it first keeps the definitions of the views that read it, then drops them with it.
+   */
+  dropRelation(kind: 'TABLE' | 'VIEW', relation: string): string;
+  /**
+   * Where {@link dropRelation} keeps views: the statement that creates them again, once the
+   * relation has been replaced in the same transaction (a view that no longer fits fails it).
+   */
+  readonly restoreDependents?: string;
   /** A query returning a row when the sequence `schema.name` exists. */
   sequenceExists(schema: string, name: string): string;
   /** The column that identifies a row of a table physically (ordering an upgrade's rows). */
@@ -150,8 +162,8 @@ export const DUCKDB: Dialect = {
   sequenceExists: (schema, name) =>
     `SELECT 1 FROM duckdb_sequences() WHERE schema_name = ${quoteString(schema)} AND sequence_name = ${quoteString(name)}`,
   rowId: 'rowid',
-  // Opening the file for writing takes DuckDB's lock: one writing process per warehouse.
-  stepLock: () => undefined,
+  // DuckDB's views read by name: they follow the relation that replaces another.
+  dropRelation: (kind, relation) => `DROP ${kind} ${relation}`,
   sampleAsText: (query, limit) => `SELECT COLUMNS(*)::VARCHAR FROM (\n${query}\n) LIMIT ${limit}`,
 };
 

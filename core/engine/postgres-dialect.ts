@@ -6,6 +6,47 @@ const TWO_64 = '18446744073709551616::numeric';
 const TWO_63 = '9223372036854775808::numeric';
 
 /**
+ * Drop a relation and the views that read it (directly or through other views), keeping their
+ * definitions, in the order to create them again, in a temporary table of the transaction.
+ */
+const DROP_KEEPING_VIEWS = `CREATE OR REPLACE FUNCTION etl_state.etl_drop(target regclass, kind text) RETURNS void LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  CREATE TEMP TABLE IF NOT EXISTS etl_dependents (n serial, name text, def text) ON COMMIT DROP;
+  INSERT INTO etl_dependents (name, def)
+  WITH RECURSIVE deps(oid, depth) AS (
+    SELECT r.ev_class, 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+    WHERE d.refobjid = target AND r.ev_class <> target
+    UNION
+    SELECT r.ev_class, deps.depth + 1 FROM deps JOIN pg_depend d ON d.refobjid = deps.oid
+    JOIN pg_rewrite r ON r.oid = d.objid WHERE r.ev_class <> deps.oid
+  )
+  SELECT c.oid::regclass::text, regexp_replace(pg_get_viewdef(c.oid), ';\\s*$', '')
+  FROM (SELECT oid, max(depth) AS depth FROM deps GROUP BY oid) AS x
+  JOIN pg_class c ON c.oid = x.oid WHERE c.relkind = 'v'
+  ORDER BY x.depth, c.oid;
+  EXECUTE format('DROP %s %s CASCADE', kind, target);
+END $$`;
+
+/**
+ * Create again the views {@link DROP_KEEPING_VIEWS} kept. One that no longer fits the new
+ * relation stays dropped, with a warning: when it is a model, the plan rebuilds it (its
+ * upstream changed, or it is missing next time), with its own error if it still does not fit.
+ */
+const RESTORE_VIEWS = `CREATE OR REPLACE FUNCTION etl_state.etl_restore() RETURNS void LANGUAGE plpgsql VOLATILE AS $$
+DECLARE v record;
+BEGIN
+  IF to_regclass('pg_temp.etl_dependents') IS NULL THEN RETURN; END IF;
+  FOR v IN SELECT name, def FROM etl_dependents ORDER BY n LOOP
+    BEGIN
+      EXECUTE format('CREATE VIEW %s AS %s', v.name, v.def);
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'etl: the view % no longer fits what it reads and was dropped: %', v.name, SQLERRM;
+    END;
+  END LOOP;
+  DELETE FROM etl_dependents;
+END $$`;
+
+/**
  * PostgreSQL's SQL. Content hashes are computed the same way as on DuckDB (a sum of 64-bit
  * row hashes plus the column names' salt, modulo 2^64) with md5 as the row hash: the values
  * differ from DuckDB's, and are stable on one engine, which is what the ledger compares.
@@ -52,11 +93,26 @@ export const POSTGRES: Dialect = {
   rowId: 'ctid',
   // Many processes write one database: a step's windows (or its relation) are its own
   // until it commits.
-  stepLock: (key) => `SELECT pg_advisory_xact_lock(hashtextextended(${quoteString(key)}, 0))`,
+  stepLock: (keys, wait) => {
+    const hashes = [...new Set(keys)]
+      .sort()
+      .map((k) => `(hashtextextended(${quoteString(k)}, 0))`)
+      .join(', ');
+    // Taken in the order of the sorted subquery, so that waiting steps never wait in a cycle.
+    return wait
+      ? `SELECT count(pg_advisory_xact_lock(etl_k.h)) >= 0 AS claimed FROM (SELECT h FROM (VALUES ${hashes}) AS etl_v(h) ORDER BY h) AS etl_k`
+      : `SELECT bool_and(pg_try_advisory_xact_lock(etl_k.h)) AS claimed FROM (VALUES ${hashes}) AS etl_k(h)`;
+  },
+  // Views are bound to the relations they read: replacing one keeps and restores its readers.
+  dropRelation: (kind, relation) =>
+    `SELECT etl_state.etl_drop(${quoteString(relation)}::regclass, '${kind}')`,
+  restoreDependents: 'SELECT etl_state.etl_restore()',
   setup: {
-    check: `SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'etl_state' AND p.proname = 'etl_raise'`,
+    check: `SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'etl_state' AND p.proname IN ('etl_raise', 'etl_drop', 'etl_restore') HAVING count(*) = 3`,
     statements: [
       `CREATE OR REPLACE FUNCTION etl_state.etl_raise(message text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$ BEGIN RAISE EXCEPTION '%', message; END $$`,
+      DROP_KEEPING_VIEWS,
+      RESTORE_VIEWS,
     ],
   },
   sampleAsText: (query, limit) => `SELECT * FROM (\n${query}\n) AS etl_s LIMIT ${limit}`,
@@ -101,11 +157,17 @@ function postgresTransient(error: unknown): boolean {
   for (let e: unknown = error, i = 0; e !== undefined && i < 6; i++) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
     if (typeof code === 'string' && TRANSIENT.test(code)) return true;
+    // Two processes creating the same schema or table at once: the one that loses the race
+    // finds it there when it tries again (its step asks the catalog anew).
+    if (code === '42P06' || code === '42P07') return true;
+    const constraint =
+      typeof e === 'object' && e !== null && 'constraint' in e ? String(e.constraint) : '';
+    if (code === '23505' && constraint.startsWith('pg_')) return true;
     if (typeof code === 'string' && /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT)$/.test(code))
       return true;
     e = e instanceof Error ? e.cause : undefined;
   }
-  return /Connection terminated/i.test(errorMessage(error));
+  return /Connection terminated|not queryable/i.test(errorMessage(error));
 }
 
 function unsupported(what: string): EtlError {

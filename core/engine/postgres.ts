@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { EngineError, environmentError, errorMessage } from '../errors.js';
+import { EngineError, EtlError, ExitCode, environmentError, errorMessage } from '../errors.js';
 import { quoteIdent, quoteString } from '../util/sql.js';
 import { POSTGRES } from './postgres-dialect.js';
 import type { Column, Connection, Engine, RelationKind, Row } from './adapter.js';
@@ -29,15 +29,14 @@ export async function openPostgres(target: PostgresTarget, display: string): Pro
   // An idle connection the server dropped is the pool's to replace, not a crash.
   pool.on('error', () => undefined);
   const types = new TypeNames();
-  const connect = async (): Promise<Connection> => {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (error) {
-      throw (
-        environmentError(error, display) ??
-        new EngineError(`cannot connect to ${display}: ${errorMessage(error)}`, error)
-      );
+  const watched = new WeakSet<pg.PoolClient>();
+  const checkout = async (): Promise<pg.PoolClient> => {
+    const client = await pool.connect();
+    // A connection the server drops while this process holds it fails its query (which the
+    // step reports or retries); the driver's error event must not crash the process.
+    if (!watched.has(client)) {
+      watched.add(client);
+      client.on('error', () => undefined);
     }
     // No step waits forever for a lock another process holds: unless the URL sets its own
     // (`?options=-c lock_timeout=...`), a wait ends after a minute with an error, which is
@@ -46,7 +45,19 @@ export async function openPostgres(target: PostgresTarget, display: string): Pro
       `SET TIME ZONE 'UTC'; SELECT current_setting('lock_timeout') AS t`,
     )) as unknown as pg.QueryResult<{ t: string }>[];
     if (setting?.rows[0]?.t === '0') await client.query(`SET lock_timeout = '${LOCK_TIMEOUT}'`);
-    return new PostgresConnection(client, types);
+    return client;
+  };
+  const connect = async (): Promise<Connection> => {
+    let client: pg.PoolClient;
+    try {
+      client = await checkout();
+    } catch (error) {
+      const environment = environmentError(error, display);
+      throw environment !== undefined && environment.code !== 'E_CONNECTION_LOST'
+        ? environment
+        : new EngineError(`cannot connect to ${display}: ${errorMessage(error)}`, error);
+    }
+    return new PostgresConnection(client, types, checkout, display);
   };
   // Fail at open, not at the first step, when the server cannot be reached.
   await (await connect()).close();
@@ -86,20 +97,62 @@ class TypeNames {
   }
 }
 
+/**
+ * A connection of the pool. One the server dropped (a restart, a network cut) is let go on
+ * the error it gave, and the next statement takes a new one: a retried step runs on a live
+ * connection, and one that cannot be had says the connection was lost.
+ */
 class PostgresConnection implements Connection {
   readonly dialect = POSTGRES;
+  private client: pg.PoolClient | undefined;
+
   constructor(
-    private readonly client: pg.PoolClient,
+    client: pg.PoolClient,
     private readonly types: TypeNames,
-  ) {}
+    private readonly checkout: () => Promise<pg.PoolClient>,
+    private readonly display: string,
+  ) {
+    this.client = client;
+  }
+
+  /** Send `sql` on a live connection; a connection lost on the way is let go. */
+  private async send(sql: string): Promise<pg.QueryResult> {
+    const client = await this.live();
+    try {
+      return lastResult(await client.query(sql));
+    } catch (error) {
+      if (lostConnection(error)) {
+        this.client = undefined;
+        client.release(error instanceof Error ? error : true);
+      }
+      throw error;
+    }
+  }
+
+  private async live(): Promise<pg.PoolClient> {
+    if (this.client !== undefined) return this.client;
+    try {
+      this.client = await this.checkout();
+      return this.client;
+    } catch (error) {
+      throw new EtlError(
+        'E_CONNECTION_LOST',
+        `lost the connection to ${this.display}: ${errorMessage(error)}`,
+        {
+          exitCode: ExitCode.failed,
+          cause: error,
+          hint: 'rerun the same command once the server is back: each window commits whole or not at all, so nothing was half-written, and the rerun skips what is done',
+        },
+      );
+    }
+  }
 
   async run(sql: string): Promise<void> {
-    await this.client.query(sql);
+    await this.send(sql);
   }
 
   async query(sql: string): Promise<Row[]> {
-    const result = await this.client.query(sql);
-    return lastResult(result).rows as Row[];
+    return (await this.send(sql)).rows as Row[];
   }
 
   /** The simple query protocol runs statements joined by `;` in one round trip. */
@@ -137,16 +190,14 @@ class PostgresConnection implements Connection {
 
   /** The columns of a relation or subquery: the fields of a query that returns no row. */
   async columns(relation: string): Promise<Column[]> {
-    const result = lastResult(
-      await this.client.query(`SELECT * FROM ${relation} AS etl_d LIMIT 0`),
-    );
-    const names = await this.types.of(this.client, result.fields);
+    const result = await this.send(`SELECT * FROM ${relation} AS etl_d LIMIT 0`);
+    const names = await this.types.of(await this.live(), result.fields);
     return result.fields.map((f, i) => ({ name: f.name, type: names[i] ?? 'text' }));
   }
 
   /** COPY FROM STDIN, the file streamed to the server. */
   async copyCsv(table: string, columns: readonly string[], path: string): Promise<void> {
-    const copy = this.client.query(
+    const copy = (await this.live()).query(
       copyFrom(
         `COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER true)`,
       ),
@@ -155,9 +206,21 @@ class PostgresConnection implements Connection {
   }
 
   close(): Promise<void> {
-    this.client.release();
+    this.client?.release();
+    this.client = undefined;
     return Promise.resolve();
   }
+}
+
+/** Whether an error means the connection itself is gone (not a statement's error). */
+function lostConnection(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : '';
+  if (
+    typeof code === 'string' &&
+    /^(57P0[123]|08\d{3}|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT)$/.test(code)
+  )
+    return true;
+  return /Connection terminated|not queryable/i.test(errorMessage(error));
 }
 
 /** The result of the last statement of a query that may hold several. */

@@ -19,6 +19,7 @@ import { runDag } from './run-dag.js';
 import { dataTestsOf } from '../materialize/test-statements.js';
 import { DEFAULT_RETRY, RetryExhausted, withRetries, type RetryPolicy } from './retry.js';
 import { EMPTY_STATE } from '../state/warehouse-state.js';
+import { Busy, BuiltElsewhere } from '../materialize/claim.js';
 
 /** Inputs of {@link executePlan}. */
 export interface ExecuteOptions {
@@ -102,6 +103,7 @@ async function loadSeedSteps(run: Run, seedSteps: readonly Step[]): Promise<void
     seedSteps.map((step) => ({
       seed: compiled.nodes.get(step.model) as CompiledSeed,
       fileHash: seedHashes.get(step.model) ?? '',
+      seen: run.options.state?.seeds.get(step.model)?.seq ?? 0,
     })),
   );
   const durationMs = (performance.now() - started) / seedSteps.length;
@@ -141,7 +143,8 @@ async function runSteps(run: Run, work: readonly Step[]): Promise<void> {
         concurrency: threads,
         failFast: options.failFast ?? false,
         exclusive: (a, b) => a.step.model === b.step.model && overlaps(a.step, b.step),
-        run: ({ step }, worker) => runStep(run, step, { ...shared, conn: connections[worker]! }),
+        run: ({ step }, worker, again) =>
+          runStep(run, step, { ...shared, conn: connections[worker]!, wait: again }),
         onSkip: ({ step }, outcome, cause) => finish(run, skipped(step, outcome, cause)),
       },
     );
@@ -166,9 +169,16 @@ function keyedLock(): <T>(key: string, work: () => Promise<T>) => Promise<T> {
 /**
  * One step: its write worked out when its turn comes (a conditional step whose inputs did not
  * change is `unchanged`), written with retries of transient errors; a failure is recorded.
- * Returns whether it succeeded, for the steps after it.
+ * Returns whether it succeeded, for the steps after it, or `later` when another process is
+ * building it (where many write one warehouse): it is tried again, waiting its turn, once this
+ * run has nothing else to do. A step another process built meanwhile from the same inputs is
+ * `unchanged`, its build taken as this run's.
  */
-async function runStep(run: Run, step: Step, ctx: WriteContext): Promise<boolean> {
+async function runStep(
+  run: Run,
+  step: Step,
+  ctx: WriteContext,
+): Promise<boolean | 'later' | 'halt'> {
   const { reporter } = run.options;
   reporter.stepStarted(step);
   const started = performance.now();
@@ -201,6 +211,19 @@ async function runStep(run: Run, step: Step, ctx: WriteContext): Promise<boolean
   } catch (error) {
     const attempts = error instanceof RetryExhausted ? error.attempts : 1;
     const cause = error instanceof RetryExhausted ? error.cause : error;
+    if (cause instanceof Busy) return 'later';
+    if (cause instanceof BuiltElsewhere) {
+      const taken = builtElsewhere(step, cause);
+      run.inputs.written(step, taken);
+      finish(run, {
+        ...nothing(step),
+        status: 'unchanged',
+        builtBy: String(cause.rows[0]?.run_id ?? ''),
+        durationMs: elapsed(),
+        attempts,
+      });
+      return true;
+    }
     const failed = asStepError(step, cause, sql);
     await recordFailure(ctx, step, failed);
     finish(run, {
@@ -210,8 +233,29 @@ async function runStep(run: Run, step: Step, ctx: WriteContext): Promise<boolean
       durationMs: elapsed(),
       attempts,
     });
-    return false;
+    // Without the warehouse no other step can run: the run stops here.
+    return failed.code === 'E_CONNECTION_LOST' ? 'halt' : false;
   }
+}
+
+/** What another process wrote for a step, from its ledger rows (see claim.ts). */
+function builtElsewhere(step: Step, claimed: BuiltElsewhere): WriteResult {
+  const [first] = claimed.rows;
+  const whole = first?.whole ?? (step.windows.length === 0 ? first?.content_hash : undefined);
+  const byStart = new Map(step.windows.map((w) => [w.start, w]));
+  return {
+    rows: 0,
+    windows:
+      step.windows.length === 0
+        ? []
+        : claimed.rows.map((r) => ({
+            window: byStart.get(Number(r.w)) ?? step.renderWindow,
+            rows: Number(r.row_count),
+            contentHash: String(r.content_hash),
+            partial: r.partial === null || r.partial === undefined ? undefined : String(r.partial),
+          })),
+    ...(whole === null || whole === undefined ? {} : { contentHash: String(whole) }),
+  };
 }
 
 /** A step that wrote nothing. */
@@ -231,7 +275,9 @@ function skipped(
     error: new EtlError(
       outcome === 'cancelled' ? 'E_CANCELLED' : 'E_UPSTREAM_FAILED',
       outcome === 'cancelled'
-        ? 'not run: --fail-fast stopped the run'
+        ? cause === undefined
+          ? 'not run: --fail-fast stopped the run'
+          : `not run: the run stopped when ${cause} lost the connection to the warehouse`
         : `skipped: upstream ${cause ?? 'step'} failed`,
       { exitCode: 1 },
     ),

@@ -11,8 +11,13 @@ export type TaskOutcome = 'success' | 'failed' | 'upstream_failed' | 'cancelled'
 export interface RunDagOptions<T extends DagTask> {
   /** Tasks run at once at most (one worker each). */
   readonly concurrency: number;
-  /** Run one task on a worker; resolve true on success, false on failure. Never rejects. */
-  readonly run: (task: T, worker: number) => Promise<boolean>;
+  /**
+   * Run one task on a worker; resolve true on success, false on failure, or `later` when it
+   * cannot run now (another process holds it): it is run again, with `again` set, once no
+   * other task is ready; or `halt`: it failed, and no other task can run either (the
+   * warehouse is gone): the walk stops. Never rejects.
+   */
+  readonly run: (task: T, worker: number, again: boolean) => Promise<boolean | 'later' | 'halt'>;
   /** Stop starting tasks after the first failure; the rest are `cancelled`. */
   readonly failFast?: boolean;
   /** Tasks that must not run at the same time (e.g. overlapping windows of one model). */
@@ -56,8 +61,12 @@ interface Walk<T extends DagTask> {
   /** Ready tasks by plan position: a small binary heap keeps this O(log n) per task. */
   readonly ready: MinHeap;
   readonly running: Set<T>;
+  /** Tasks put off (`later`), in the order they were, to run again when nothing else is ready. */
+  readonly deferred: T[];
   /** Set on the first failure under `failFast`: no task starts after it. */
   stopped: boolean;
+  /** The task that halted the walk, if one did. */
+  haltedBy: string | undefined;
   /** Resumes the idle workers; each one waiting chains itself on. */
   wake: (() => void) | undefined;
 }
@@ -89,7 +98,9 @@ function startWalk<T extends DagTask>(tasks: readonly T[], options: RunDagOption
     children,
     ready,
     running: new Set<T>(),
+    deferred: [],
     stopped: false,
+    haltedBy: undefined,
     wake: undefined,
   };
 }
@@ -101,16 +112,25 @@ function startWalk<T extends DagTask>(tasks: readonly T[], options: RunDagOption
 async function worker<T extends DagTask>(walk: Walk<T>, id: number): Promise<void> {
   for (;;) {
     if (walk.stopped) return;
-    const task = nextTask(walk);
+    let task = nextTask(walk);
+    const again = task === undefined ? takeDeferred(walk) : undefined;
+    task ??= again;
     if (task === undefined) {
-      if (walk.running.size === 0) return;
+      if (walk.running.size === 0 && walk.deferred.length === 0) return;
       await woken(walk);
       continue;
     }
     walk.running.add(task);
-    const ok = await walk.options.run(task, id);
+    const ok = await walk.options.run(task, id, again !== undefined);
     walk.running.delete(task);
-    settle(walk, task, ok);
+    if (ok === 'later') {
+      walk.deferred.push(task);
+      signal(walk);
+    } else if (ok === 'halt') {
+      walk.stopped = true;
+      walk.haltedBy ??= task.id;
+      settle(walk, task, false);
+    } else settle(walk, task, ok);
   }
 }
 
@@ -136,6 +156,15 @@ function nextTask<T extends DagTask>(walk: Walk<T>): T | undefined {
   }
   for (const i of held) ready.push(i);
   return found;
+}
+
+/** The first task put off that no running task excludes, taken off the list. */
+function takeDeferred<T extends DagTask>(walk: Walk<T>): T | undefined {
+  const { exclusive } = walk.options;
+  const i = walk.deferred.findIndex(
+    (task) => exclusive === undefined || ![...walk.running].some((r) => exclusive(r, task)),
+  );
+  return i < 0 ? undefined : walk.deferred.splice(i, 1)[0];
 }
 
 /**
@@ -194,7 +223,7 @@ function cancelUnstarted<T extends DagTask>(walk: Walk<T>): void {
   for (const task of walk.tasks) {
     if (walk.outcome.has(task.id)) continue;
     walk.outcome.set(task.id, 'cancelled');
-    walk.options.onSkip?.(task, 'cancelled', undefined);
+    walk.options.onSkip?.(task, 'cancelled', walk.haltedBy);
   }
 }
 

@@ -6,12 +6,17 @@ import type { TestResult } from '../testing/test-result.js';
 /** The outcome of one step. */
 export interface StepResult {
   readonly step: Step;
-  /** `unchanged`: a conditional step not written, its inputs being as they were. */
+  /**
+   * `unchanged`: a conditional step not written, its inputs being as they were, or a step
+   * another process built meanwhile from the same inputs (`builtBy`).
+   */
   readonly status: 'success' | 'unchanged' | 'failed' | 'upstream_failed' | 'cancelled';
   readonly rows: number;
   readonly windows: readonly { readonly window: Window; readonly rows: number }[];
   readonly error: EtlError | undefined;
   readonly durationMs: number;
+  /** An `unchanged` step another process built meanwhile: the run that built it. */
+  readonly builtBy?: string;
   /** Tries made (1 without retries; 0 when not run). */
   readonly attempts: number;
   /** Data tests that ran on what the step wrote (passes and warnings). */

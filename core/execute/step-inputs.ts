@@ -53,10 +53,12 @@ export class StepInputs {
         const inputVersion = this.versions.versionOfWhole(model, sql).version;
         const build = this.state.builds.get(model.name);
         if (!always && step.conditional && build?.inputVersion === inputVersion) return undefined;
-        return { step, model, sql, inputVersion };
+        return { step, model, sql, inputVersion, seen: build?.seq ?? 0 };
       }
-      case 'view':
-        return { step, model, sql, inputVersion: sqlVersion(sql) };
+      case 'view': {
+        const seen = this.state.builds.get(model.name)?.seq ?? 0;
+        return { step, model, sql, inputVersion: sqlVersion(sql), seen };
+      }
       default:
         return { step, model, sql };
     }
@@ -130,11 +132,12 @@ export class StepInputs {
       version: read.version,
       inputStart,
       partial: partial.length > 0 ? partial.join(', ') : undefined,
+      seen: this.recordOf(model, window)?.seq ?? 0,
     };
   }
 
-  /** A done window whose inputs are as they were when it was built. */
-  private unchanged(model: CompiledModel, window: Window): boolean {
+  /** The newest ledger row of a window when planned. */
+  private recordOf(model: CompiledModel, window: Window): PartitionRecord | undefined {
     let byStart = this.records.get(model.name);
     if (byStart === undefined) {
       byStart = new Map(
@@ -142,7 +145,12 @@ export class StepInputs {
       );
       this.records.set(model.name, byStart);
     }
-    const record = byStart.get(window.start);
+    return byStart.get(window.start);
+  }
+
+  /** A done window whose inputs are as they were when it was built. */
+  private unchanged(model: CompiledModel, window: Window): boolean {
+    const record = this.recordOf(model, window);
     // A row from before data versions does not say what it read: it is rebuilt.
     if (record?.inputVersion === undefined) return false;
     const context = { versions: this.versions, state: this.state, now: this.now() };

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../error-codes.js';
-import { WindowError, errorMessage } from '../errors.js';
+import { EtlError, WindowError, errorMessage } from '../errors.js';
 import type { Column, Connection, RelationKind } from '../engine/adapter.js';
 import type { Dialect } from '../engine/dialect.js';
 import { REFRESHING } from '../state/ledger.js';
@@ -9,6 +9,8 @@ import { columnList, hashedColumns } from './stage.js';
 import { evolveColumns } from './schema-change.js';
 import { ledgerRowsSql, type LedgerWindow } from './ledger-rows.js';
 import { beginStatements, type Statement } from './statement.js';
+import { restoreStatements } from './swap-table.js';
+import { Busy, BuiltElsewhere, windowClaim } from './claim.js';
 import { rowsOf, runStatements } from './run-statements.js';
 import { testStatements } from './test-statements.js';
 import {
@@ -42,6 +44,7 @@ export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Pr
     runId: ctx.runId,
     now: ctx.now(),
     tests: ctx.tests,
+    wait: ctx.wait,
   });
   const { step, model } = write;
   const create = facts.existing === undefined || step.refresh === 'start';
@@ -61,7 +64,8 @@ export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Pr
     if (create) ctx.cache?.delete(tableKey);
     // The engine's message of the guard is its own; the SQL it quotes also holds the text.
     if (!(errorMessage(error).split('\n')[0] ?? '').includes(OUTSIDE)) {
-      if (error instanceof WindowError) throw error;
+      if (error instanceof EtlError || error instanceof Busy || error instanceof BuiltElsewhere)
+        throw error;
       throw windowError(write, 'E_SQL', errorMessage(error), { cause: error });
     }
     throw await outsideWindowError(ctx.conn, write);
@@ -89,8 +93,10 @@ export function incrementalStatements(
   const statements: Statement[] = beginStatements(
     dialect,
     step.windows.map((w) => `${target.relation}@${w.start}`),
+    { wait: meta.wait, claim: windowClaim(dialect, write) },
   );
-  if (facts.existing === undefined || fresh) statements.push(...createStatements(write, facts));
+  if (facts.existing === undefined || fresh)
+    statements.push(...createStatements(write, dialect, facts));
   statements.push(
     { purpose: 'delete', sql: `DELETE FROM ${target.relation} WHERE ${inSpan(tc)}` },
     {
@@ -122,13 +128,17 @@ WHERE ${dialect.guard(inSpan(`etl_q.${tc}`), OUTSIDE)}`,
  * A new, empty table with the query's columns: dropping what had the name, or (a full
  * refresh starting) what an interrupted one left aside.
  */
-function createStatements(write: ModelWrite, facts: IncrementalFacts): Statement[] {
+function createStatements(
+  write: ModelWrite,
+  dialect: Dialect,
+  facts: IncrementalFacts,
+): Statement[] {
   const target = writeTarget(write.step, write.model);
   const statements: Statement[] = [];
   if (facts.existing !== undefined)
     statements.push({
       purpose: 'drop',
-      sql: `DROP ${facts.existing === 'view' ? 'VIEW' : 'TABLE'} ${target.relation}`,
+      sql: dialect.dropRelation(facts.existing === 'view' ? 'VIEW' : 'TABLE', target.relation),
     });
   if (write.step.refresh === 'start')
     statements.push({
@@ -143,6 +153,7 @@ function createStatements(write: ModelWrite, facts: IncrementalFacts): Statement
       sql: `CREATE TABLE ${target.relation} AS SELECT ${cols} FROM ${subquery(write.sql)} AS etl_q LIMIT 0`,
     },
   );
+  statements.push(...restoreStatements(dialect, facts.existing));
   return statements;
 }
 

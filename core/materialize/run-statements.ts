@@ -4,6 +4,7 @@ import { failedTestsError } from '../testing/build-verifier.js';
 import { runDataTest } from '../testing/run-data-tests.js';
 import type { TestResult } from '../testing/test-result.js';
 import type { Purpose, Statement } from './statement.js';
+import { Busy, BuiltElsewhere } from './claim.js';
 
 /** What a step's statements returned, in order, and its data tests' results. */
 export interface StatementResults {
@@ -34,7 +35,11 @@ export async function runStatements(
     for (const statement of statements) {
       if (statement.purpose === 'test') {
         await conn.batch(pending.splice(0));
-        tests.push(await runDataTest(conn, statement.test, statement.sql));
+        const result = await runDataTest(conn, statement.test, statement.sql);
+        tests.push(result);
+        // A test that could not run leaves the transaction aborted (PostgreSQL) or unusable:
+        // the step fails with that error, and no later test is sent after it.
+        if (result.status === 'error') throw failedTestsError(result.model ?? '', tests)!;
         continue;
       }
       if (statement.purpose === 'commit') {
@@ -46,6 +51,9 @@ export async function runStatements(
       const rows = await conn.batch(pending.splice(0));
       returned.push({ purpose: statement.purpose, rows });
       if (statement.purpose === 'check') checkPassed(statement, rows);
+      if (statement.purpose === 'lock' && rows[0]?.claimed !== true) throw new Busy();
+      if (statement.purpose === 'claim' && rows.length >= statement.all)
+        throw new BuiltElsewhere(rows);
     }
     await conn.batch(pending);
   } catch (error) {

@@ -17,6 +17,8 @@ import type { WriteContext } from './write-context.js';
 export interface SeedLoad {
   readonly seed: CompiledSeed;
   readonly fileHash: string;
+  /** The commit order (seq) of the seed's load the plan saw; 0: none. */
+  readonly seen?: number;
 }
 
 /** The relation reading a seed: strict comma-separated values, typed by sniffing or config. */
@@ -54,7 +56,20 @@ export async function loadSeeds(
   const reader = conn.dialect.readsFiles ? undefined : await scratchReader();
   await conn.run('BEGIN TRANSACTION');
   try {
+    // Where many processes write one warehouse, one loads seeds at a time.
+    const lock = conn.dialect.stepLock?.([SEEDS_LOCK], true);
+    const loadedElsewhere = new Map<string, number>();
+    if (lock !== undefined) {
+      await conn.query(lock);
+      for (const [name, rows] of await loadedSince(conn, loads)) loadedElsewhere.set(name, rows);
+    }
     for (const load of loads) {
+      // Another process loaded the same file since the plan: it is not loaded again.
+      const rows = loadedElsewhere.get(load.seed.name);
+      if (rows !== undefined) {
+        counts.set(load.seed.name, rows);
+        continue;
+      }
       try {
         const results =
           reader === undefined
@@ -103,8 +118,15 @@ export function seedStatements(
 ): Statement[] {
   return [
     ...(options.copied === true
-      ? replaceStatements(seed.schema, seed.name, `${seed.name}__etl_new`, facts.get(seed.name))
+      ? replaceStatements(
+          dialect,
+          seed.schema,
+          seed.name,
+          `${seed.name}__etl_new`,
+          facts.get(seed.name),
+        )
       : buildAndSwapStatements(
+          dialect,
           seed.schema,
           seed.name,
           `SELECT * FROM ${readCsvSql(dialect, seed)}`,
@@ -123,6 +145,26 @@ RETURNING row_count`,
     },
   ];
 }
+
+/** The seeds of `loads` another process loaded since the plan, from the same file: their rows. */
+async function loadedSince(
+  conn: Connection,
+  loads: readonly SeedLoad[],
+): Promise<Map<string, number>> {
+  const values = loads.map(
+    (l) =>
+      `(${quoteString(l.seed.name)}, ${quoteString(l.fileHash)}, ${quoteString(l.seed.fingerprint)}, ${l.seen ?? 0})`,
+  );
+  const rows = await conn.query(
+    `SELECT s.name, s.row_count FROM ${STATE_SCHEMA}.seeds AS s
+JOIN (VALUES ${values.join(', ')}) AS etl_l(name, file_hash, fingerprint, seen)
+  ON s.name = etl_l.name AND s.file_hash = etl_l.file_hash AND s.fingerprint = etl_l.fingerprint AND s.seq > etl_l.seen`,
+  );
+  return new Map(rows.map((r) => [String(r.name), Number(r.row_count)]));
+}
+
+/** The lock key of seed loads. */
+const SEEDS_LOCK = 'etl seeds';
 
 /** An in-memory DuckDB that reads seed files for an engine that cannot, and a folder. */
 async function scratchReader(): Promise<{

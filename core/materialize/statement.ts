@@ -6,8 +6,17 @@ export type Purpose =
   /** Transaction control. */
   | 'begin'
   | 'commit'
-  /** Other writers kept off the model or window until the step commits (where engines share). */
+  /**
+   * Other writers kept off the model or window until the step commits (where engines share):
+   * returns whether the locks were got.
+   */
   | 'lock'
+  /**
+   * Where engines share: what another process built of the step's windows (or relation) since
+   * the plan read the ledger, from the same definition and inputs. When it built all of it,
+   * the step rolls back and takes that build as its own.
+   */
+  | 'claim'
   /** A schema to write into. */
   | 'schema'
   /** A relation created, empty or built whole (`CREATE TABLE ... AS`). */
@@ -43,9 +52,16 @@ export type Purpose =
  */
 export type Statement =
   | {
-      readonly purpose: Exclude<Purpose, 'check' | 'test'>;
+      readonly purpose: Exclude<Purpose, 'check' | 'test' | 'claim'>;
       readonly sql: string;
       readonly returns?: true;
+    }
+  | {
+      readonly purpose: 'claim';
+      readonly sql: string;
+      readonly returns: true;
+      /** The rows that mean another process built everything the step writes. */
+      readonly all: number;
     }
   | {
       readonly purpose: 'check';
@@ -61,13 +77,32 @@ export type Statement =
       readonly test: DataTestSpec;
     };
 
-/** The start of a step's transaction: BEGIN, and the engine's locks on `keys` if it takes any. */
-export function beginStatements(dialect: Dialect, keys: readonly string[]): Statement[] {
-  const locks = keys.map((key) => dialect.stepLock(key)).filter((l) => l !== undefined);
-  return [
-    { purpose: 'begin', sql: 'BEGIN TRANSACTION' },
-    ...locks.map((sql) => ({ purpose: 'lock' as const, sql })),
-  ];
+/**
+ * The start of a step's transaction: BEGIN, and, on an engine many processes write at once,
+ * its locks on `keys` (waiting for them when `wait`, else giving up at once) and the `claim`
+ * query that finds what another process built meanwhile.
+ */
+export function beginStatements(
+  dialect: Dialect,
+  keys: readonly string[],
+  options: { readonly wait?: boolean | undefined; readonly claim?: Claim | undefined } = {},
+): Statement[] {
+  const statements: Statement[] = [{ purpose: 'begin', sql: 'BEGIN TRANSACTION' }];
+  if (dialect.stepLock === undefined) return statements;
+  statements.push({
+    purpose: 'lock',
+    sql: dialect.stepLock(keys, options.wait ?? false),
+    returns: true,
+  });
+  if (options.claim !== undefined)
+    statements.push({ purpose: 'claim', returns: true, ...options.claim });
+  return statements;
+}
+
+/** The claim query of a step, and how many rows mean it was all built elsewhere. */
+export interface Claim {
+  readonly sql: string;
+  readonly all: number;
 }
 
 /** `purpose: sql`, for goldens and `etl plan --sql`: one statement per paragraph. */

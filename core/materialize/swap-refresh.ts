@@ -74,8 +74,15 @@ export function swapStatements(
     builtAt: meta.now,
   };
   return [
-    ...beginStatements(dialect, [model.relation]),
-    ...replaceStatements(model.schema, model.name, refreshName(model.name), facts.existing),
+    // A swap waits for the model's lock: it ends a refresh this run has written aside.
+    ...beginStatements(dialect, [model.relation], { wait: true }),
+    ...replaceStatements(
+      dialect,
+      model.schema,
+      model.name,
+      refreshName(model.name),
+      facts.existing,
+    ),
     {
       // Windows the refresh did not write (before a start moved later, or of another grain)
       // left the table with it.
@@ -117,7 +124,9 @@ export async function discardRefresh(ctx: WriteContext, write: ModelWrite): Prom
 export function discardStatements(write: ModelWrite, dialect: Dialect): Statement[] {
   const { model } = write;
   return [
-    ...beginStatements(dialect, [qualified(model.schema, refreshName(model.name))]),
+    ...beginStatements(dialect, [qualified(model.schema, refreshName(model.name))], {
+      wait: true,
+    }),
     {
       purpose: 'drop',
       sql: `DROP TABLE IF EXISTS ${qualified(model.schema, refreshName(model.name))}`,

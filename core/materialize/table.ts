@@ -4,6 +4,7 @@ import { subquery } from '../util/sql.js';
 import { buildRecordSql } from './build-record.js';
 import { rowsOf, runStatements } from './run-statements.js';
 import { beginStatements, type Statement } from './statement.js';
+import { buildClaim } from './claim.js';
 import { buildAndSwapStatements } from './swap-table.js';
 import { testStatements } from './test-statements.js';
 import type { ModelWrite, StepMeta, WriteContext, WriteResult } from './write-context.js';
@@ -32,6 +33,7 @@ export async function writeTable(ctx: WriteContext, write: ModelWrite): Promise<
       runId: ctx.runId,
       now: ctx.now(),
       tests: ctx.tests,
+      wait: ctx.wait,
     }),
   );
   const [record] = rowsOf(results, 'record');
@@ -52,8 +54,11 @@ export function tableStatements(
 ): Statement[] {
   const { model } = write;
   return [
-    ...beginStatements(dialect, [model.relation]),
-    ...buildAndSwapStatements(model.schema, model.name, write.sql, facts.existing),
+    ...beginStatements(dialect, [model.relation], {
+      wait: meta.wait,
+      claim: buildClaim(dialect, write),
+    }),
+    ...buildAndSwapStatements(dialect, model.schema, model.name, write.sql, facts.existing),
     {
       purpose: 'record',
       returns: true,

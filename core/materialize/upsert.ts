@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../error-codes.js';
-import { WindowError, errorMessage } from '../errors.js';
+import { EtlError, WindowError, errorMessage } from '../errors.js';
 import type { Column, RelationKind } from '../engine/adapter.js';
 import type { Dialect } from '../engine/dialect.js';
 import { REFRESHING } from '../state/ledger.js';
@@ -11,6 +11,8 @@ import { CheckFailed, rowsOf, runStatements } from './run-statements.js';
 import { evolveColumns } from './schema-change.js';
 import { columnList, hashedColumns, stageName } from './stage.js';
 import { beginStatements, type Statement } from './statement.js';
+import { restoreStatements } from './swap-table.js';
+import { Busy, BuiltElsewhere, windowClaim } from './claim.js';
 import { testStatements } from './test-statements.js';
 import {
   writeTarget,
@@ -40,7 +42,7 @@ export interface UpsertFacts {
  */
 export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise<WriteResult> {
   const facts = await upsertFacts(ctx, write);
-  const meta = { runId: ctx.runId, now: ctx.now(), tests: ctx.tests };
+  const meta = { runId: ctx.runId, now: ctx.now(), tests: ctx.tests, wait: ctx.wait };
   let results;
   try {
     results = await runStatements(ctx.conn, upsertStatements(write, ctx.conn.dialect, facts, meta));
@@ -51,7 +53,8 @@ export async function writeUpsert(ctx: WriteContext, write: ModelWrite): Promise
         'E_DUPLICATE_KEY',
         `${error.n} unique_key value${error.n === 1 ? '' : 's'} (${keysOf(write).join(', ')}) appear more than once in the query's rows; nothing was written`,
       );
-    if (error instanceof WindowError) throw error;
+    if (error instanceof EtlError || error instanceof Busy || error instanceof BuiltElsewhere)
+      throw error;
     throw upsertError(write, 'E_SQL', errorMessage(error), error);
   }
   const [ledger] = rowsOf(results, 'ledger');
@@ -88,9 +91,13 @@ export function upsertStatements(
   const cols = columnList(facts.columns);
   const create = facts.existing === undefined || step.refresh === 'start';
   const matched = matchedRowsSql(write, facts, target.relation);
-  const running = runningHash(write, facts);
+  // Where other processes write too, the hash the plan saw may be out of date: read whole.
+  const running = runningHash(write, facts) && dialect.stepLock === undefined;
   const statements: Statement[] = [
-    ...beginStatements(dialect, [target.relation]),
+    ...beginStatements(dialect, [target.relation], {
+      wait: meta.wait,
+      claim: windowClaim(dialect, write),
+    }),
     { purpose: 'stage', sql: `CREATE TEMP TABLE ${stage} AS\n${write.sql}` },
     {
       purpose: 'check',
@@ -98,7 +105,7 @@ export function upsertStatements(
       failure: 'E_DUPLICATE_KEY',
       sql: `SELECT count(*) AS n FROM (SELECT ${keyList} FROM ${stage} GROUP BY ${keyList} HAVING count(*) > 1) AS etl_d`,
     },
-    ...(create ? createStatements(write, facts) : []),
+    ...(create ? createStatements(write, dialect, facts) : []),
     {
       // Before anything is deleted: the rows staged, and the hash of the rows they replace.
       purpose: 'hash',
@@ -192,13 +199,13 @@ function upsertLedgerSql(
 }
 
 /** A new table for the upsert: dropping what had the name, or what a refresh left. */
-function createStatements(write: ModelWrite, facts: UpsertFacts): Statement[] {
+function createStatements(write: ModelWrite, dialect: Dialect, facts: UpsertFacts): Statement[] {
   const target = writeTarget(write.step, write.model);
   const statements: Statement[] = [];
   if (facts.existing !== undefined)
     statements.push({
       purpose: 'drop',
-      sql: `DROP ${facts.existing === 'view' ? 'VIEW' : 'TABLE'} ${target.relation}`,
+      sql: dialect.dropRelation(facts.existing === 'view' ? 'VIEW' : 'TABLE', target.relation),
     });
   if (write.step.refresh === 'start')
     statements.push({
@@ -212,6 +219,7 @@ function createStatements(write: ModelWrite, facts: UpsertFacts): Statement[] {
       sql: `CREATE TABLE ${target.relation} AS SELECT * FROM ${stageName(write.model)} WITH NO DATA`,
     },
   );
+  statements.push(...restoreStatements(dialect, facts.existing));
   return statements;
 }
 

@@ -3,6 +3,8 @@ import { quoteIdent } from '../util/sql.js';
 import { insertBuildSql } from '../state/builds.js';
 import { runStatements } from './run-statements.js';
 import { beginStatements, type Statement } from './statement.js';
+import { restoreStatements } from './swap-table.js';
+import { buildClaim } from './claim.js';
 import type { Dialect } from '../engine/dialect.js';
 import { testStatements } from './test-statements.js';
 import type { ModelWrite, StepMeta, WriteContext, WriteResult } from './write-context.js';
@@ -17,6 +19,7 @@ export async function writeView(ctx: WriteContext, write: ModelWrite): Promise<W
       runId: ctx.runId,
       now: ctx.now(),
       tests: ctx.tests,
+      wait: ctx.wait,
     }),
   );
   return { rows: 0, windows: [], tests };
@@ -30,13 +33,28 @@ export function viewStatements(
   meta: StepMeta,
 ): Statement[] {
   const { model } = write;
+  const rebind = dialect.restoreDependents !== undefined;
   return [
-    ...beginStatements(dialect, [model.relation]),
+    ...beginStatements(dialect, [model.relation], {
+      wait: meta.wait,
+      claim: buildClaim(dialect, write),
+    }),
     { purpose: 'schema', sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}` },
-    ...(existing === 'table'
-      ? [{ purpose: 'drop' as const, sql: `DROP TABLE ${model.relation}` }]
+    // Where views are bound to what they read, a view is dropped (its readers kept) and made
+    // anew: CREATE OR REPLACE cannot change its columns there.
+    ...(existing === 'table' || (existing === 'view' && rebind)
+      ? [
+          {
+            purpose: 'drop' as const,
+            sql: dialect.dropRelation(existing === 'table' ? 'TABLE' : 'VIEW', model.relation),
+          },
+        ]
       : []),
-    { purpose: 'create', sql: `CREATE OR REPLACE VIEW ${model.relation} AS\n${write.sql}` },
+    {
+      purpose: 'create',
+      sql: `${rebind ? 'CREATE' : 'CREATE OR REPLACE'} VIEW ${model.relation} AS\n${write.sql}`,
+    },
+    ...restoreStatements(dialect, existing),
     {
       purpose: 'record',
       sql: insertBuildSql({

@@ -21,6 +21,11 @@ export interface WriteContext {
   readonly tests?: DataTests;
   /** Columns described during this run (of model queries and tables), shared by workers. */
   readonly cache?: Map<string, readonly Column[]>;
+  /**
+   * Where many processes write at once: wait for the step's locks (a step tried before and
+   * found another process building it), instead of giving up at once.
+   */
+  readonly wait?: boolean;
   /** Run `work` alone among the steps of this run that lock the same key. */
   readonly exclusively?: <T>(key: string, work: () => Promise<T>) => Promise<T>;
 }
@@ -33,6 +38,8 @@ export interface WindowInputs {
   readonly inputStart: number;
   /** Why it is partial (`open`, `inputs missing`), if it is. */
   readonly partial: string | undefined;
+  /** The commit order (seq) of its ledger row when planned; 0 when it had none. */
+  readonly seen: number;
 }
 
 /** What a step's statements say besides its model: who writes, when, and what is tested. */
@@ -41,6 +48,8 @@ export interface StepMeta {
   /** When the step's rows are recorded as written (epoch ms). */
   readonly now: number;
   readonly tests: DataTests | undefined;
+  /** Wait for the step's locks where engines share (see {@link WriteContext.wait}). */
+  readonly wait?: boolean | undefined;
 }
 
 /** A model step with its compiled model and what it reads. */
@@ -53,6 +62,8 @@ export interface ModelWrite {
   readonly inputs?: ReadonlyMap<number, WindowInputs>;
   /** Table steps: the version of everything the table read. */
   readonly inputVersion?: string;
+  /** View and table steps: the commit order (seq) of the build the plan saw; 0: none. */
+  readonly seen?: number;
   /** Upsert steps: the content hash of the table before the step (undefined: unknown). */
   readonly tableHash?: string;
 }

@@ -58,22 +58,20 @@ export interface LedgerUpgrade {
  * start the sequence after them. Returns what an upgrade did, or undefined.
  */
 export async function ensureLedger(conn: Connection): Promise<LedgerUpgrade | undefined> {
-  const existing = await ledgerColumns(conn);
-  const missing = Object.entries(TABLES).flatMap(([table, ddl]) => {
-    const have = existing.get(table);
-    if (have === undefined) return [];
-    return columnDefs(ddl)
-      .filter(([name]) => !have.has(name))
-      .map(([name, type]) => ({ table, name, type }));
-  });
-  const fresh = Object.keys(TABLES).filter((t) => !existing.has(t));
-  const hasSequence =
-    (await conn.query(conn.dialect.sequenceExists(STATE_SCHEMA, 'seq'))).length > 0;
-  const { setup } = conn.dialect;
-  const setUp = setup === undefined || (await conn.query(setup.check)).length > 0;
-  if (missing.length === 0 && fresh.length === 0 && hasSequence && setUp) return undefined;
-
+  const first = await ledgerChanges(conn);
+  if (first === undefined) return undefined;
   return inTransaction(conn, async () => {
+    // Where many processes write one warehouse, one makes or upgrades the ledger; the others
+    // find it done once they get the lock.
+    const lock = conn.dialect.stepLock?.([LEDGER_LOCK], true);
+    let changes: LedgerChanges | undefined = first;
+    if (lock !== undefined) {
+      await conn.query(lock);
+      changes = await ledgerChanges(conn);
+      if (changes === undefined) return undefined;
+    }
+    const { missing, fresh, hasSequence, setUp } = changes;
+    const { setup } = conn.dialect;
     await conn.run(`CREATE SCHEMA IF NOT EXISTS ${STATE_SCHEMA}`);
     for (const table of fresh)
       await conn.run(
@@ -114,6 +112,36 @@ export async function ensureLedger(conn: Connection): Promise<LedgerUpgrade | un
     }
     return ordered.includes('partitions') ? { legacyWindows } : undefined;
   });
+}
+
+/** The lock key of making or upgrading the ledger. */
+const LEDGER_LOCK = 'etl ledger';
+
+/** What the ledger lacks: columns, tables, the sequence, the engine's setup. */
+interface LedgerChanges {
+  readonly missing: readonly { table: string; name: string; type: string }[];
+  readonly fresh: readonly string[];
+  readonly hasSequence: boolean;
+  readonly setUp: boolean;
+}
+
+/** What the ledger lacks, or undefined when it is as this version writes it. */
+async function ledgerChanges(conn: Connection): Promise<LedgerChanges | undefined> {
+  const existing = await ledgerColumns(conn);
+  const missing = Object.entries(TABLES).flatMap(([table, ddl]) => {
+    const have = existing.get(table);
+    if (have === undefined) return [];
+    return columnDefs(ddl)
+      .filter(([name]) => !have.has(name))
+      .map(([name, type]) => ({ table, name, type }));
+  });
+  const fresh = Object.keys(TABLES).filter((t) => !existing.has(t));
+  const hasSequence =
+    (await conn.query(conn.dialect.sequenceExists(STATE_SCHEMA, 'seq'))).length > 0;
+  const { setup } = conn.dialect;
+  const setUp = setup === undefined || (await conn.query(setup.check)).length > 0;
+  if (missing.length === 0 && fresh.length === 0 && hasSequence && setUp) return undefined;
+  return { missing, fresh, hasSequence, setUp };
 }
 
 /** `[name, type]` of each column of a table's DDL body. */

@@ -11,7 +11,7 @@ select
   min(order_date) as first_order_date,
   max(order_date) as last_order_date,
   count(*) as orders_to_date,
-  arg_max(status, ordered_at) as last_order_status,
+  (array_agg(status order by ordered_at desc, status))[1] as last_order_status,
   {{ ds }} - max(order_date) < 30 as is_active,
   {{ ds }} as status_as_of
 from orders
@@ -23,4 +23,4 @@ where customer_id in (
   select customer_id from orders group by customer_id having max(order_date) = {{ ds }} - 30
 )
 {% endif %}
-group by all
+group by customer_id

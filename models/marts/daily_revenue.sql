@@ -12,4 +12,4 @@ select
 from {{ ref('fct_orders') }} as f
 join {{ ref('stg_customers') }} as c using (customer_id)
 where f.order_date >= {{ start }} and f.order_date < {{ end }}
-group by all
+group by 1, 2

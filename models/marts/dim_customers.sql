@@ -19,4 +19,4 @@ select
   coalesce(sum(o.order_total) filter (where not o.is_returned), 0)::decimal(14, 2) as lifetime_revenue
 from {{ ref('stg_customers') }} as c
 left join orders as o using (customer_id)
-group by all
+group by 1, 2, 3, 4, 5, 6

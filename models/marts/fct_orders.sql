@@ -14,7 +14,7 @@ items as (
     sum(line_total) as order_total
   from {{ ref('stg_order_items') }}
   where order_id in (select order_id from orders)
-  group by all
+  group by order_id
 ),
 
 payments as (
@@ -24,7 +24,7 @@ payments as (
     sum(amount) as paid_amount
   from {{ ref('stg_payments') }}
   where order_id in (select order_id from orders)
-  group by all
+  group by order_id
 )
 
 select

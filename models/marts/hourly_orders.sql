@@ -14,4 +14,4 @@ select
   coalesce(sum(i.line_total), 0)::decimal(14, 2) as revenue
 from orders as o
 left join {{ ref('stg_order_items') }} as i using (order_id)
-group by all
+group by 1

@@ -12,4 +12,4 @@ select
   round(sum(gross_revenue) / nullif(sum(orders), 0), 2)::decimal(14, 2) as avg_order_value
 from {{ ref('daily_revenue') }}
 where order_date >= {{ start }} and order_date < {{ end }}
-group by all
+group by 1

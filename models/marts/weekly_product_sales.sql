@@ -12,4 +12,4 @@ from {{ ref('stg_orders') }} as o
 join {{ ref('stg_order_items') }} as i using (order_id)
 join {{ ref('stg_products') }} as p using (product_id)
 where o.order_date >= {{ start }} and o.order_date < {{ end }}
-group by all
+group by 1, 2, 3, 4

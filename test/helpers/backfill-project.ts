@@ -4,7 +4,7 @@
  */
 export function backfillProjectFiles(
   days: number,
-  options: { badAmountOn?: string } = {},
+  options: { badAmountOn?: string; portable?: boolean } = {},
 ): Record<string, string> {
   const rows = ['id,ts,user_id,amount'];
   let id = 1;
@@ -19,7 +19,7 @@ export function backfillProjectFiles(
       );
     }
   }
-  return {
+  const files: Record<string, string> = {
     'seeds/events.csv': `${rows.join('\n')}\n`,
     'etl.yml': 'seeds:\n  events:\n    column_types: { amount: VARCHAR }\n',
     'models/stg_events.sql': "select id, ts, user_id, amount from {{ ref('events') }}",
@@ -49,4 +49,12 @@ group by all`,
     'models/totals.sql': `{{ config(materialized='table') }}
 select count(*) as days, sum(double_events) as events from {{ ref('daily_totals') }}`,
   };
+  // Standard SQL for PostgreSQL (the default text is what wave 1's fingerprints were made of).
+  if (options.portable === true)
+    for (const [name, text] of Object.entries(files))
+      files[name] = text.replace(
+        'group by all',
+        name === 'models/users_latest.sql' ? 'group by user_id' : 'group by 1',
+      );
+  return files;
 }

@@ -8,6 +8,9 @@ import { loadProject } from '../../core/project/load-project.js';
 import { compileProject } from '../../core/compile/compile-project.js';
 import { parseTarget } from '../../core/engine/target.js';
 import { fileURLToPath } from 'node:url';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readStatus } from '../helpers/status-json.js';
 
 /**
@@ -50,13 +53,24 @@ describe('a ledger from before data versions', () => {
       const node = compiled.nodes.get(name)!;
       expect(node.kind === 'model' ? node.legacyFingerprint : node.fingerprint, name).toBe(fp);
     }
-    const root = fileURLToPath(new URL('../..', import.meta.url));
-    const example = compileProject(loadProject(root), {
-      target: parseTarget('duckdb::memory:', root),
-    });
-    for (const [name, fp] of Object.entries(WAVE1.example)) {
-      const node = example.nodes.get(name)!;
-      expect(node.kind === 'model' ? node.legacyFingerprint : '', name).toBe(fp);
+    // The example as wave 1 shipped it: its marts have since been made portable SQL.
+    const root = mkdtempSync(join(tmpdir(), 'etl-wave1-'));
+    try {
+      const repo = fileURLToPath(new URL('../..', import.meta.url));
+      for (const part of ['etl.yml', 'models', 'seeds'])
+        cpSync(join(repo, part), join(root, part), { recursive: true });
+      cpSync(fileURLToPath(new URL('../fixtures/wave1-example', import.meta.url)), root, {
+        recursive: true,
+      });
+      const example = compileProject(loadProject(root), {
+        target: parseTarget('duckdb::memory:', root),
+      });
+      for (const [name, fp] of Object.entries(WAVE1.example)) {
+        const node = example.nodes.get(name)!;
+        expect(node.kind === 'model' ? node.legacyFingerprint : '', name).toBe(fp);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 

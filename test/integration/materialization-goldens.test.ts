@@ -106,7 +106,10 @@ function step(
 
 function write(s: Step, extra: Partial<ModelWrite> = {}): ModelWrite {
   const inputs = new Map(
-    s.windows.map((w) => [w.start, { version: 'v1', inputStart: w.start, partial: undefined }]),
+    s.windows.map((w) => [
+      w.start,
+      { version: 'v1', inputStart: w.start, partial: undefined, seen: 0 },
+    ]),
   );
   return { step: s, model: model(s.model), sql: renderStep(compiled, s), inputs, ...extra };
 }
@@ -234,19 +237,25 @@ describe('golden SQL per materialization, without a database', () => {
 });
 
 describe('locks', () => {
-  it('an engine that takes step locks gets one per window, first in the transaction', () => {
+  it('an engine that takes step locks takes them first in the transaction, then claims', () => {
     compiled = compileFor(DUCKDB);
-    const locking = { ...DUCKDB, stepLock: (key: string) => `SELECT lock('${key}')` };
+    const locking = {
+      ...DUCKDB,
+      stepLock: (keys: readonly string[], wait: boolean) =>
+        `SELECT lock(${keys.map((k) => `'${k}'`).join(', ')}, ${wait}) AS claimed`,
+    };
     const batch = CASES.find(([name]) => name === 'incremental-batch')![1](locking);
-    expect(batch.slice(0, 4).map((s) => [s.purpose, s.sql])).toEqual([
+    expect(batch.slice(0, 2).map((s) => [s.purpose, s.sql])).toEqual([
       ['begin', 'BEGIN TRANSACTION'],
-      ['lock', `SELECT lock('"main"."daily_amounts"@${DAY - 86_400_000}')`],
-      ['lock', `SELECT lock('"main"."daily_amounts"@${DAY}')`],
-      ['lock', `SELECT lock('"main"."daily_amounts"@${DAY + 86_400_000}')`],
+      [
+        'lock',
+        `SELECT lock('"main"."daily_amounts"@${DAY - 86_400_000}', '"main"."daily_amounts"@${DAY}', '"main"."daily_amounts"@${DAY + 86_400_000}', false) AS claimed`,
+      ],
     ]);
+    expect(batch[2]).toMatchObject({ purpose: 'claim', all: 3 });
     const table = CASES.find(([name]) => name === 'table')![1](locking);
     expect(table.filter((s) => s.purpose === 'lock').map((s) => s.sql)).toEqual([
-      `SELECT lock('"main"."users"')`,
+      `SELECT lock('"main"."users"', false) AS claimed`,
     ]);
   });
 });

@@ -3,9 +3,8 @@ import { copyExampleProject } from '../helpers/example-project.js';
 import { runCli } from '../helpers/run-cli.js';
 
 /**
- * A postgres:// target: refused, with what to do, until the engine is whole; behind
- * ETL_EXPERIMENTAL_POSTGRES=1, a server that cannot be reached or refuses the password is a
- * clear error that never echoes the password.
+ * A postgres:// target: a server that cannot be reached, a database that does not exist or a
+ * refused password is a clear error that never echoes the password.
  */
 let example: ReturnType<typeof copyExampleProject>;
 
@@ -16,21 +15,16 @@ beforeAll(() => {
 afterAll(() => example.cleanup());
 
 describe('a postgres:// target', () => {
-  it('is refused with the way to try it', () => {
-    const run = runCli(
-      ['build', '--target', 'postgres://me:secret@127.0.0.1:5432/db'],
-      example.root,
-    );
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('error[E_TARGET]: PostgreSQL targets are not supported yet');
-    expect(run.stderr).toContain('ETL_EXPERIMENTAL_POSTGRES=1');
-    expect(run.stderr).not.toContain('secret');
+  it('naming a database that does not exist is a clear error', () => {
+    const url = inject('postgresUrl').replace(/\/postgres$/, '/no_such_db');
+    const run = runCli(['status', '--target', url], example.root);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('database "no_such_db" does not exist');
+    expect(run.stderr).not.toContain('etl:etl@');
   });
 
   it('that nothing listens on is a clear error', () => {
-    const run = runCli(['build', '--target', 'postgres://me:secret@127.0.0.1:1/db'], example.root, {
-      ETL_EXPERIMENTAL_POSTGRES: '1',
-    });
+    const run = runCli(['build', '--target', 'postgres://me:secret@127.0.0.1:1/db'], example.root);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('cannot connect to postgres://me:***@127.0.0.1:1/db');
     expect(run.stderr).not.toContain('secret');
@@ -38,7 +32,7 @@ describe('a postgres:// target', () => {
 
   it('with a wrong password is a clear error', () => {
     const url = inject('postgresUrl').replace('etl:etl@', 'etl:wrong-secret@');
-    const run = runCli(['plan', '--target', url], example.root, { ETL_EXPERIMENTAL_POSTGRES: '1' });
+    const run = runCli(['plan', '--target', url], example.root);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
       /cannot connect to postgres:\/\/etl:\*\*\*@127\.0\.0\.1:\d+\/postgres: password authentication failed/,

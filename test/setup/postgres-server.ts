@@ -19,6 +19,25 @@ declare module 'vitest' {
  * if missing), so the folder is open to it.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const server = await startPostgres();
+  project.provide('postgresUrl', server.url);
+  return server.remove;
+}
+
+/** A PostgreSQL server of the tests' own, and what stops and starts it. */
+export interface TestServer {
+  /** `postgres://etl:etl@127.0.0.1:PORT/postgres` */
+  readonly url: string;
+  /** Stop the server (a fast shutdown: sessions are ended), keeping its data. */
+  readonly stop: () => Promise<void>;
+  /** Start it again on the same port and data. */
+  readonly start: () => Promise<void>;
+  /** Stop it and remove its data. */
+  readonly remove: () => Promise<void>;
+}
+
+/** Start a PostgreSQL server in a fresh folder on a free port of 127.0.0.1. */
+export async function startPostgres(): Promise<TestServer> {
   const parent = mkdtempSync(join(tmpdir(), 'etl-pg-'));
   chmodSync(parent, 0o777);
   const port = await freePort();
@@ -28,7 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     user: 'etl',
     password: 'etl',
     port,
-    persistent: false,
+    persistent: true,
     createPostgresUser: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (message) => logs.push(String(message)),
@@ -43,10 +62,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
       `could not start the test PostgreSQL server: ${String(error)}\n${logs.join('')}`,
     );
   }
-  project.provide('postgresUrl', `postgres://etl:etl@127.0.0.1:${port}/postgres`);
-  return async () => {
-    await server.stop();
-    rmSync(parent, { recursive: true, force: true });
+  return {
+    url: `postgres://etl:etl@127.0.0.1:${port}/postgres`,
+    stop: () => server.stop(),
+    start: () => server.start(),
+    remove: async () => {
+      await server.stop();
+      rmSync(parent, { recursive: true, force: true });
+    },
   };
 }
 

@@ -1,11 +1,14 @@
 -- begin
 BEGIN TRANSACTION;
 -- lock
-SELECT pg_advisory_xact_lock(hashtextextended('"public"."daily_amounts"@1705190400000', 0));
--- lock
-SELECT pg_advisory_xact_lock(hashtextextended('"public"."daily_amounts"@1705276800000', 0));
--- lock
-SELECT pg_advisory_xact_lock(hashtextextended('"public"."daily_amounts"@1705363200000', 0));
+SELECT bool_and(pg_try_advisory_xact_lock(etl_k.h)) AS claimed FROM (VALUES (hashtextextended('"public"."daily_amounts"@1705190400000', 0)), (hashtextextended('"public"."daily_amounts"@1705276800000', 0)), (hashtextextended('"public"."daily_amounts"@1705363200000', 0))) AS etl_k(h);
+-- claim
+SELECT (extract(epoch from p.window_start) * 1000)::bigint AS w, p.row_count, p.content_hash, p."partial", p.run_id
+FROM etl_state.partitions AS p
+JOIN (VALUES (TIMESTAMP '2024-01-14 00:00:00', 0, 'v1'), (TIMESTAMP '2024-01-15 00:00:00', 0, 'v1'), (TIMESTAMP '2024-01-16 00:00:00', 0, 'v1')) AS etl_c(s, seen, iv) ON p.window_start = etl_c.s
+WHERE p.model = 'daily_amounts' AND p.fingerprint = '461b61c999a79699.96c2c9a49b259871.e64c14d60044095d'
+  AND p.seq > etl_c.seen AND p.input_version = etl_c.iv
+  AND p.seq = (SELECT max(q.seq) FROM etl_state.partitions AS q WHERE q.model = p.model AND q.window_start = p.window_start);
 -- delete
 DELETE FROM "public"."daily_amounts" WHERE "day" >= TIMESTAMP '2024-01-14 00:00:00' AND "day" < TIMESTAMP '2024-01-17 00:00:00';
 -- insert

@@ -1,11 +1,13 @@
 -- begin
 BEGIN TRANSACTION;
 -- lock
-SELECT pg_advisory_xact_lock(hashtextextended('"public"."daily_amounts"', 0));
+SELECT count(pg_advisory_xact_lock(etl_k.h)) >= 0 AS claimed FROM (SELECT h FROM (VALUES (hashtextextended('"public"."daily_amounts"', 0))) AS etl_v(h) ORDER BY h) AS etl_k;
 -- drop
-DROP TABLE "public"."daily_amounts";
+SELECT etl_state.etl_drop('"public"."daily_amounts"'::regclass, 'TABLE');
 -- swap
 ALTER TABLE "public"."daily_amounts__etl_refresh" RENAME TO "daily_amounts";
+-- swap
+SELECT etl_state.etl_restore();
 -- delete
 DELETE FROM etl_state.partitions WHERE model = 'daily_amounts' AND window_start NOT IN (SELECT window_start FROM etl_state.refreshing WHERE model = 'daily_amounts');
 -- ledger

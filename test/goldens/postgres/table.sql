@@ -1,7 +1,12 @@
 -- begin
 BEGIN TRANSACTION;
 -- lock
-SELECT pg_advisory_xact_lock(hashtextextended('"public"."users"', 0));
+SELECT bool_and(pg_try_advisory_xact_lock(etl_k.h)) AS claimed FROM (VALUES (hashtextextended('"public"."users"', 0))) AS etl_k(h);
+-- claim
+SELECT row_count, content_hash, run_id FROM etl_state.models AS b
+WHERE b.model = 'users' AND b.fingerprint = '598008eaecdaa828.891c6ba5e6747cd4.e64c14d60044095d'
+  AND b.input_version = 'v1' AND b.seq > 0
+  AND b.seq = (SELECT max(seq) FROM etl_state.models WHERE model = 'users');
 -- schema
 CREATE SCHEMA IF NOT EXISTS "public";
 -- drop

@@ -1,7 +1,14 @@
 -- begin
 BEGIN TRANSACTION;
 -- lock
-SELECT pg_advisory_xact_lock(hashtextextended('"public"."user_latest"', 0));
+SELECT bool_and(pg_try_advisory_xact_lock(etl_k.h)) AS claimed FROM (VALUES (hashtextextended('"public"."user_latest"', 0))) AS etl_k(h);
+-- claim
+SELECT (extract(epoch from p.window_start) * 1000)::bigint AS w, p.row_count, p.content_hash, p."partial", p.run_id, (SELECT content_hash FROM etl_state.models WHERE model = 'user_latest' ORDER BY seq DESC LIMIT 1) AS whole
+FROM etl_state.partitions AS p
+JOIN (VALUES (TIMESTAMP '2024-01-15 00:00:00', 0, 'v1')) AS etl_c(s, seen, iv) ON p.window_start = etl_c.s
+WHERE p.model = 'user_latest' AND p.fingerprint = 'e2b661b56e17fec1.67c09f2b68d59778.e64c14d60044095d'
+  AND p.seq > etl_c.seen AND p.input_version = etl_c.iv
+  AND p.seq = (SELECT max(q.seq) FROM etl_state.partitions AS q WHERE q.model = p.model AND q.window_start = p.window_start);
 -- stage
 CREATE TEMP TABLE "etl_stage__user_latest" AS
 select user_id, max(ts) as last_at from "public"."stg_events" where ts < TIMESTAMP '2024-01-16 00:00:00' group by user_id;
