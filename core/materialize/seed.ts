@@ -17,7 +17,10 @@ import type { WriteContext } from './write-context.js';
 export interface SeedLoad {
   readonly seed: CompiledSeed;
   readonly fileHash: string;
-  /** The commit order (seq) of the seed's load the plan saw; 0: none. */
+  /**
+   * The commit order (seq) of the seed's load the plan saw (0: none); where many processes
+   * write, a load newer than it of the same file is not loaded again. Undefined: always load.
+   */
   readonly seen?: number;
 }
 
@@ -151,9 +154,11 @@ async function loadedSince(
   conn: Connection,
   loads: readonly SeedLoad[],
 ): Promise<Map<string, number>> {
-  const values = loads.map(
+  const known = loads.filter((l) => l.seen !== undefined);
+  if (known.length === 0) return new Map();
+  const values = known.map(
     (l) =>
-      `(${quoteString(l.seed.name)}, ${quoteString(l.fileHash)}, ${quoteString(l.seed.fingerprint)}, ${l.seen ?? 0})`,
+      `(${quoteString(l.seed.name)}, ${quoteString(l.fileHash)}, ${quoteString(l.seed.fingerprint)}, ${l.seen})`,
   );
   const rows = await conn.query(
     `SELECT s.name, s.row_count FROM ${STATE_SCHEMA}.seeds AS s
