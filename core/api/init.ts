@@ -6,6 +6,7 @@ import { EtlError, ExitCode } from '../errors.js';
 const FILES: Record<string, string> = {
   'etl.yml': `name: starter
 # target: duckdb:warehouse.duckdb   (the default)
+# target: postgres://user@host:5432/db?schema=analytics   (password: PGPASSWORD)
 vars:
   currency: EUR
 `,
@@ -36,7 +37,7 @@ select
   {{ var('currency') }} as currency
 from {{ ref('stg_events') }}
 where occurred_at >= {{ start }} and occurred_at < {{ end }}
-group by all
+group by 1
 `,
   'models/schema.yml': `models:
   - name: stg_events

@@ -6,11 +6,11 @@ import { openDuckDB } from '../../core/engine/duckdb.js';
 import type { Connection } from '../../core/engine/adapter.js';
 import { tempProject, type TempProject } from '../helpers/temp-project.js';
 import {
-  LINEAGE_DAYS,
   lineageDay,
   lineageProjectFiles,
   type LineageVariant,
 } from '../helpers/lineage-project.js';
+import { END, ledgerSkipped, op } from '../helpers/lineage-ops.js';
 import { snapshotConnection, windowHashes, withConnection } from '../helpers/duckdb.js';
 
 /**
@@ -26,68 +26,7 @@ import { snapshotConnection, windowHashes, withConnection } from '../helpers/duc
  * SQL (rows, or only comments), a model's start, another's grain and its materialization
  * (windows, a table, a view, and back).
  */
-const END = LINEAGE_DAYS - 1;
 const day = (i: number): number => lineageDay(i);
-const dayIndex = fc.integer({ min: 0, max: END });
-const threads = fc.integer({ min: 1, max: 3 });
-
-type Op =
-  | { kind: 'build'; date: number; threads: number; fullRefresh: boolean; only?: string }
-  | { kind: 'backfill'; from: number; to: number; force: boolean; threads: number; batch?: number }
-  | { kind: 'run'; until: number; threads: number }
-  | { kind: 'edit'; change: Partial<LineageVariant> };
-
-const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({
-    kind: fc.constant('build' as const),
-    date: dayIndex,
-    threads,
-    fullRefresh: fc.constantFrom(false, false, false, true),
-  }),
-  fc.record({
-    kind: fc.constant('build' as const),
-    date: dayIndex,
-    threads,
-    fullRefresh: fc.constant(true),
-    only: fc.constantFrom('daily', 'hourly', 'users_latest', 'monthly', 'running'),
-  }),
-  fc
-    .record({
-      kind: fc.constant('backfill' as const),
-      a: dayIndex,
-      b: dayIndex,
-      force: fc.boolean(),
-      threads,
-      batch: fc.option(fc.integer({ min: 2, max: 10 }), { nil: undefined }),
-    })
-    .map(({ a, b, batch, ...rest }) => ({
-      ...rest,
-      from: Math.min(a, b),
-      to: Math.max(a, b),
-      ...(batch === undefined ? {} : { batch }),
-    })),
-  fc.record({ kind: fc.constant('run' as const), until: dayIndex, threads }),
-  fc.record({
-    kind: fc.constant('edit' as const),
-    change: fc.oneof(
-      fc.record({ events: fc.constantFrom('A' as const, 'B' as const) }),
-      fc.record({ users: fc.constantFrom('A' as const, 'B' as const) }),
-      fc.record({ daily: fc.constantFrom('A' as const, 'B' as const, 'C' as const, 'S' as const) }),
-      fc.record({ tier: fc.constantFrom('day' as const, 'week' as const) }),
-      fc.record({
-        tierAs: fc.constantFrom('incremental' as const, 'table' as const, 'view' as const),
-      }),
-    ),
-  }),
-);
-
-/**
- * Ledger rows of windows a model wrote while it was incremental stay when it becomes a table
- * or a view (the ledger is append-only): they describe nothing then, and are not compared.
- */
-function ledgerSkipped(variant: LineageVariant): string[] {
-  return (variant.tierAs ?? 'incremental') === 'incremental' ? [] : ['daily_tier'];
-}
 
 async function tierRows(c: Connection): Promise<string[]> {
   return (await c.query('SELECT * FROM main.daily_tier ORDER BY ALL')).map((r) =>

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { copyExampleProject } from '../helpers/example-project.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
+import { freshDatabase } from '../helpers/postgres.js';
 
 /**
  * A postgres:// target: a server that cannot be reached, a database that does not exist or a
@@ -15,6 +19,31 @@ beforeAll(() => {
 afterAll(() => example.cleanup());
 
 describe('a postgres:// target', () => {
+  it('a starter project from etl init builds, tests and verifies on it', async () => {
+    const db = await freshDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'etl-init-pg-'));
+    try {
+      expect(runCli(['init', dir], dir).code).toBe(0);
+      const target = ['--target', `${db.url}?schema=analytics`];
+      const built = runCli(
+        ['backfill', '--from', '2024-01-01', '--to', '2024-01-03', ...target],
+        dir,
+      );
+      expect(built.code, built.stderr).toBe(0);
+      const tested = runCli(['test', ...target], dir);
+      expect(tested.code, tested.stdout).toBe(0);
+      const verified = runCli(
+        ['verify', '--from', '2024-01-01', '--to', '2024-01-03', ...target],
+        dir,
+      );
+      expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+      expect(verified.stdout).toContain('3 windows match');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await db.drop();
+    }
+  });
+
   it('naming a database that does not exist is a clear error', () => {
     const url = inject('postgresUrl').replace(/\/postgres$/, '/no_such_db');
     const run = runCli(['status', '--target', url], example.root);
