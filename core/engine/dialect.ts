@@ -90,6 +90,12 @@ export interface Dialect {
    * relation has been replaced in the same transaction (a view that no longer fits fails it).
    */
   readonly restoreDependents?: string;
+  /**
+   * The statement that indexes a new model table on the columns each step finds its rows by
+   * (the time column; an upsert's keys), where the engine needs one to avoid reading the
+   * whole table per window (PostgreSQL). Undefined where it does not (DuckDB's zone maps).
+   */
+  indexOn?: (relation: string, columns: readonly string[]) => string;
   /** A query returning a row when the sequence `schema.name` exists. */
   sequenceExists(schema: string, name: string): string;
   /** The column that identifies a row of a table physically (ordering an upgrade's rows). */

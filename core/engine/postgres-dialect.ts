@@ -1,5 +1,5 @@
 import { EtlError, ExitCode, errorMessage } from '../errors.js';
-import { quoteString } from '../util/sql.js';
+import { quoteIdent, quoteString } from '../util/sql.js';
 import type { Dialect } from './dialect.js';
 
 const TWO_64 = '18446744073709551616::numeric';
@@ -107,12 +107,17 @@ export const POSTGRES: Dialect = {
   dropRelation: (kind, relation) =>
     `SELECT etl_state.etl_drop(${quoteString(relation)}::regclass, '${kind}')`,
   restoreDependents: 'SELECT etl_state.etl_restore()',
+  // Without them a window's delete, hash and tests would read the whole table.
+  indexOn: (relation, columns) =>
+    `CREATE INDEX ON ${relation} (${columns.map(quoteIdent).join(', ')})`,
   setup: {
-    check: `SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'etl_state' AND p.proname IN ('etl_raise', 'etl_drop', 'etl_restore') HAVING count(*) = 3`,
+    check: `SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'etl_state' AND p.proname IN ('etl_raise', 'etl_drop', 'etl_restore') HAVING count(*) = 3 AND to_regclass('etl_state.partitions_by_window') IS NOT NULL`,
     statements: [
       `CREATE OR REPLACE FUNCTION etl_state.etl_raise(message text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$ BEGIN RAISE EXCEPTION '%', message; END $$`,
       DROP_KEEPING_VIEWS,
       RESTORE_VIEWS,
+      // A step's claim and status read the newest row of a window: not the whole ledger.
+      `CREATE INDEX IF NOT EXISTS partitions_by_window ON etl_state.partitions (model, window_start, seq)`,
     ],
   },
   sampleAsText: (query, limit) => `SELECT * FROM (\n${query}\n) AS etl_s LIMIT ${limit}`,

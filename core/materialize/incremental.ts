@@ -153,6 +153,11 @@ function createStatements(
       sql: `CREATE TABLE ${target.relation} AS SELECT ${cols} FROM ${subquery(write.sql)} AS etl_q LIMIT 0`,
     },
   );
+  if (dialect.indexOn !== undefined)
+    statements.push({
+      purpose: 'create',
+      sql: dialect.indexOn(target.relation, [timeColumnOf(write)]),
+    });
   statements.push(...restoreStatements(dialect, facts.existing));
   return statements;
 }

@@ -219,6 +219,8 @@ function createStatements(write: ModelWrite, dialect: Dialect, facts: UpsertFact
       sql: `CREATE TABLE ${target.relation} AS SELECT * FROM ${stageName(write.model)} WITH NO DATA`,
     },
   );
+  if (dialect.indexOn !== undefined)
+    statements.push({ purpose: 'create', sql: dialect.indexOn(target.relation, keysOf(write)) });
   statements.push(...restoreStatements(dialect, facts.existing));
   return statements;
 }

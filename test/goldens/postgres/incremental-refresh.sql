@@ -13,6 +13,8 @@ from "public"."stg_events"
 where ts >= TIMESTAMP '2024-01-15 00:00:00' and ts < TIMESTAMP '2024-01-16 00:00:00'
 group by 1
 ) AS etl_q LIMIT 0;
+-- create
+CREATE INDEX ON "public"."daily_amounts__etl_refresh" ("day");
 -- delete
 DELETE FROM "public"."daily_amounts__etl_refresh" WHERE "day" >= TIMESTAMP '2024-01-15 00:00:00' AND "day" < TIMESTAMP '2024-01-16 00:00:00';
 -- insert

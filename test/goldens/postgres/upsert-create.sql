@@ -18,6 +18,8 @@ SELECT count(*) AS n FROM (SELECT "user_id" FROM "etl_stage__user_latest" GROUP 
 CREATE SCHEMA IF NOT EXISTS "public";
 -- create
 CREATE TABLE "public"."user_latest" AS SELECT * FROM "etl_stage__user_latest" WITH NO DATA;
+-- create
+CREATE INDEX ON "public"."user_latest" ("user_id");
 -- hash
 CREATE TEMP TABLE "etl_hash__user_latest" AS SELECT (SELECT count(*) FROM "etl_stage__user_latest") AS n, NULL AS replaced;
 -- delete
