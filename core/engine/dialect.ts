@@ -3,6 +3,9 @@ import { quoteString } from '../util/sql.js';
 import { errorMessage } from '../errors.js';
 import { POSTGRES } from './postgres-dialect.js';
 
+/** What the lock of a step says when another process holds it (see Dialect.stepLock). */
+export const STEP_BUSY = 'etl: held by another process';
+
 /**
  * What differs in SQL from one engine to another, asked for by the rest of etl: nothing
  * outside core/engine/ writes engine-only SQL for the fragments named here. One object per
@@ -66,12 +69,12 @@ export interface Dialect {
    */
   csvError(message: string): { line: number | undefined; reason: string };
   /**
-   * Where many processes write one warehouse at once (PostgreSQL): the query that takes a
+   * Where many processes write one warehouse at once (PostgreSQL): the statement that takes a
    * step's transaction-scoped locks on `keys` (its windows, or its relation), in one order so
-   * that two steps never wait on each other, and returns one row whose `claimed` says whether
-   * it got them. `wait: false` returns at once (`claimed` false: another process holds one);
-   * `wait: true` waits for them, up to the lock timeout. Undefined where one process writes
-   * at a time anyway (DuckDB's file lock).
+   * that two steps never wait on each other. `wait: true` waits for them, up to the lock
+   * timeout; `wait: false` fails at once, with {@link STEP_BUSY} in its message, when another
+   * process holds one. Undefined where one process writes at a time anyway (DuckDB's file
+   * lock).
    */
   stepLock?: (keys: readonly string[], wait: boolean) => string;
   /**

@@ -1,6 +1,6 @@
 import { EtlError, ExitCode, errorMessage } from '../errors.js';
 import { quoteIdent, quoteString } from '../util/sql.js';
-import type { Dialect } from './dialect.js';
+import { STEP_BUSY, type Dialect } from './dialect.js';
 
 const TWO_64 = '18446744073709551616::numeric';
 const TWO_63 = '9223372036854775808::numeric';
@@ -100,8 +100,8 @@ export const POSTGRES: Dialect = {
       .join(', ');
     // Taken in the order of the sorted subquery, so that waiting steps never wait in a cycle.
     return wait
-      ? `SELECT count(pg_advisory_xact_lock(etl_k.h)) >= 0 AS claimed FROM (SELECT h FROM (VALUES ${hashes}) AS etl_v(h) ORDER BY h) AS etl_k`
-      : `SELECT bool_and(pg_try_advisory_xact_lock(etl_k.h)) AS claimed FROM (VALUES ${hashes}) AS etl_k(h)`;
+      ? `SELECT count(pg_advisory_xact_lock(etl_k.h)) FROM (SELECT h FROM (VALUES ${hashes}) AS etl_v(h) ORDER BY h) AS etl_k`
+      : `SELECT CASE WHEN bool_and(pg_try_advisory_xact_lock(etl_k.h)) THEN true ELSE etl_state.etl_raise('${STEP_BUSY}') END FROM (VALUES ${hashes}) AS etl_k(h)`;
   },
   // Views are bound to the relations they read: replacing one keeps and restores its readers.
   dropRelation: (kind, relation) =>

@@ -5,6 +5,8 @@ import { runDataTest } from '../testing/run-data-tests.js';
 import type { TestResult } from '../testing/test-result.js';
 import type { Purpose, Statement } from './statement.js';
 import { Busy, BuiltElsewhere } from './claim.js';
+import { STEP_BUSY } from '../engine/dialect.js';
+import { errorMessage } from '../errors.js';
 
 /** What a step's statements returned, in order, and its data tests' results. */
 export interface StatementResults {
@@ -51,13 +53,13 @@ export async function runStatements(
       const rows = await conn.batch(pending.splice(0));
       returned.push({ purpose: statement.purpose, rows });
       if (statement.purpose === 'check') checkPassed(statement, rows);
-      if (statement.purpose === 'lock' && rows[0]?.claimed !== true) throw new Busy();
       if (statement.purpose === 'claim' && rows.length >= statement.all)
         throw new BuiltElsewhere(rows);
     }
     await conn.batch(pending);
   } catch (error) {
     if (statements[0]?.purpose === 'begin') await conn.run('ROLLBACK').catch(() => undefined);
+    if (errorMessage(error).includes(STEP_BUSY)) throw new Busy();
     throw error;
   }
   return { returned, tests };

@@ -7,8 +7,8 @@ export type Purpose =
   | 'begin'
   | 'commit'
   /**
-   * Other writers kept off the model or window until the step commits (where engines share):
-   * returns whether the locks were got.
+   * Other writers kept off the model or window until the step commits (where engines share);
+   * fails when another process holds them.
    */
   | 'lock'
   /**
@@ -89,11 +89,8 @@ export function beginStatements(
 ): Statement[] {
   const statements: Statement[] = [{ purpose: 'begin', sql: 'BEGIN TRANSACTION' }];
   if (dialect.stepLock === undefined) return statements;
-  statements.push({
-    purpose: 'lock',
-    sql: dialect.stepLock(keys, options.wait ?? false),
-    returns: true,
-  });
+  // Sent with the claim in one round trip: a lock another process holds fails the step.
+  statements.push({ purpose: 'lock', sql: dialect.stepLock(keys, options.wait ?? false) });
   if (options.claim !== undefined)
     statements.push({ purpose: 'claim', returns: true, ...options.claim });
   return statements;

@@ -1,7 +1,7 @@
 -- begin
 BEGIN TRANSACTION;
 -- lock
-SELECT bool_and(pg_try_advisory_xact_lock(etl_k.h)) AS claimed FROM (VALUES (hashtextextended('"public"."daily_amounts__etl_refresh"@1705276800000', 0))) AS etl_k(h);
+SELECT CASE WHEN bool_and(pg_try_advisory_xact_lock(etl_k.h)) THEN true ELSE etl_state.etl_raise('etl: held by another process') END FROM (VALUES (hashtextextended('"public"."daily_amounts__etl_refresh"@1705276800000', 0))) AS etl_k(h);
 -- drop
 DELETE FROM etl_state.refreshing WHERE model = 'daily_amounts';
 -- schema

@@ -1,7 +1,7 @@
 -- begin
 BEGIN TRANSACTION;
 -- lock
-SELECT bool_and(pg_try_advisory_xact_lock(etl_k.h)) AS claimed FROM (VALUES (hashtextextended('"public"."user_latest"', 0))) AS etl_k(h);
+SELECT CASE WHEN bool_and(pg_try_advisory_xact_lock(etl_k.h)) THEN true ELSE etl_state.etl_raise('etl: held by another process') END FROM (VALUES (hashtextextended('"public"."user_latest"', 0))) AS etl_k(h);
 -- claim
 SELECT (extract(epoch from p.window_start) * 1000)::bigint AS w, p.row_count, p.content_hash, p."partial", p.run_id, (SELECT content_hash FROM etl_state.models WHERE model = 'user_latest' ORDER BY seq DESC LIMIT 1) AS whole
 FROM etl_state.partitions AS p

@@ -1,7 +1,7 @@
 -- begin
 BEGIN TRANSACTION;
 -- lock
-SELECT bool_and(pg_try_advisory_xact_lock(etl_k.h)) AS claimed FROM (VALUES (hashtextextended('"public"."stg_events"', 0))) AS etl_k(h);
+SELECT CASE WHEN bool_and(pg_try_advisory_xact_lock(etl_k.h)) THEN true ELSE etl_state.etl_raise('etl: held by another process') END FROM (VALUES (hashtextextended('"public"."stg_events"', 0))) AS etl_k(h);
 -- claim
 SELECT row_count, content_hash, run_id FROM etl_state.models AS b
 WHERE b.model = 'stg_events' AND b.fingerprint = 'edeec878bd3d82ad.37e83cdeec20552f.e3b0c44298fc1c14'
