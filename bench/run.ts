@@ -1,9 +1,13 @@
 /**
  * npm run bench [-- --quick] [--scale N] [--runs N] [--json] [--write]
+ *   [--skip-postgres | --only-postgres]
  *
  * Measures etl against its floor (DuckDB running the same SQL with no tool around it), side
  * by side in one run, several times, and prints medians and ratios. --write records the
- * figures in BENCHMARKS.md with the machine they were taken on.
+ * figures in BENCHMARKS.md with the machine they were taken on. The PostgreSQL cases
+ * (postgres.ts) run on a server of their own, over 2,000,000 events (times --scale): each
+ * window's DELETE and ledger hash scan the whole table there (it has no index), so the cost
+ * grows with the square of the rows.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -21,6 +25,7 @@ import { FIRST_DAY, LAST_DAY, generateEvents } from './events-data.js';
 import { bareCtas, bareWindows, eventsModel } from './floor.js';
 import { writeHourlyProject, writeLayeredProject } from './generated-project.js';
 import { writeLedgerWarehouse } from './ledger-warehouse.js';
+import { postgresCases } from './postgres.js';
 import { writeReport, type Row } from './report.js';
 
 const args = process.argv.slice(2);
@@ -100,6 +105,22 @@ async function main(): Promise<void> {
   log(
     `etl bench: ${ROWS.toLocaleString('en-US')} events over ${DAYS} days, ${runs} run(s) per case, in ${work}`,
   );
+  if (!flag('--only-postgres')) await duckdbCases();
+  if (!flag('--skip-postgres'))
+    rows.push(
+      ...(await postgresCases({
+        events: Math.round(2_000_000 * scale),
+        runs,
+        work,
+        bin: BIN,
+        log,
+      })),
+    );
+  finish();
+}
+
+/** The DuckDB cases, on the generated events. */
+async function duckdbCases(): Promise<void> {
   const base = join(work, 'events.duckdb');
   const genMs = await time(() => generateEvents(base, ROWS));
   log(`  generated the events in ${(genMs / 1000).toFixed(1)} s`);
@@ -113,7 +134,6 @@ async function main(): Promise<void> {
   await fullRefreshCase(base);
   startupCase();
   memoryCase(base);
-  finish();
 }
 
 /** 1. Per-window backfill vs the bare per-window loop. Returns the backfill's times. */
