@@ -144,6 +144,7 @@ function draftModel(c: Compilation, model: ModelFile): ModelDraft | undefined {
     template: found.template,
     config: parsed.config,
     refs: found.refs,
+    sources: found.sources,
     includes: found.includes,
     readsItself: found.readsItself,
     rendered: found.rendered,
@@ -165,6 +166,8 @@ function draftSingularTests(c: Compilation): CompiledSingularTest[] {
 interface Discovered {
   readonly template: nunjucks.Template;
   readonly refs: string[];
+  /** Sources it reads, `group.name`. */
+  readonly sources: string[];
   readonly rawConfig: Record<string, unknown>;
   readonly readsItself: boolean;
   /** Its SQL: one render, or two for an incremental model (see renderToDiscover). */
@@ -201,10 +204,18 @@ function discover(
     c.errors.push(new UnknownRefError(name, ref, suggest(ref, c.known), { file, ...at }));
   }
   if (found.missing.length > 0) return undefined;
-  const { refs, rawConfig, rendered } = found;
+  const { refs, sources, rawConfig, rendered } = found;
   // Also look in the text: `{{ this }}` often sits in an is_incremental() branch.
   const readsItself = found.output.includes(self) || /\{[{%][^}]*\bthis\b/.test(text);
-  return { template, refs, rawConfig, readsItself, rendered, includes: c.loader.takeLoaded() };
+  return {
+    template,
+    refs,
+    sources,
+    rawConfig,
+    readsItself,
+    rendered,
+    includes: c.loader.takeLoaded(),
+  };
 }
 
 /** What {@link renderToDiscover} collected. */
@@ -214,6 +225,8 @@ interface Rendering {
   readonly rendered: string[];
   /** Known models and seeds it refs, in first-use order. */
   readonly refs: string[];
+  /** Sources it reads, `group.name`, in first-use order. */
+  readonly sources: string[];
   /** Names it refs that are no model or seed. */
   readonly missing: string[];
   /** Its config() calls merged, last call wins. */
@@ -227,6 +240,7 @@ interface Rendering {
  */
 function renderToDiscover(c: Compilation, template: nunjucks.Template, self: string): Rendering {
   const refs: string[] = [];
+  const sources: string[] = [];
   const missing: string[] = [];
   let rawConfig: Record<string, unknown> = {};
   const render = (isIncremental: boolean): string =>
@@ -241,7 +255,11 @@ function renderToDiscover(c: Compilation, template: nunjucks.Template, self: str
           else if (!refs.includes(ref)) refs.push(ref);
           return qualified(c.schemaDefault, ref);
         },
-        source: (group, source) => sourceRelation(c.project, group, source, c.target),
+        source: (group, source) => {
+          const relation = sourceRelation(c.project, group, source, c.target);
+          if (!sources.includes(`${group}.${source}`)) sources.push(`${group}.${source}`);
+          return relation;
+        },
         config: (kwargs) => {
           rawConfig = { ...rawConfig, ...kwargs };
         },
@@ -250,7 +268,7 @@ function renderToDiscover(c: Compilation, template: nunjucks.Template, self: str
   const output = render(false);
   const rendered = [output];
   if (rawConfig.materialized === 'incremental') rendered.push(render(true));
-  return { output, rendered, refs, missing, rawConfig };
+  return { output, rendered, refs, sources, missing, rawConfig };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface CompiledModel {
   readonly relation: string;
   /** Models and seeds this model refs, in first-use order. */
   readonly refs: readonly string[];
+  /** Sources it reads, as `group.name`, in first-use order. */
+  readonly sources: readonly string[];
   /** Included or imported template files (project-relative). */
   readonly includes: readonly string[];
   /** What changes the data it writes (see modelFingerprint in fingerprint.ts). */
