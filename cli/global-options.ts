@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { parseDay, SUPPORTED_DAYS, supportedDay } from '../core/time/dates.js';
 import type { ProjectOptions } from '../core/api/open-project.js';
@@ -21,24 +22,24 @@ export function projectOptions(flags: GlobalFlags): ProjectOptions {
   };
 }
 
-/** `--vars '{"k": 1}'`: a JSON object. */
+/** `--vars '{k: 1}'`: a YAML (or JSON) mapping, as dbt takes it. */
 export function parseVars(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parse(text);
   } catch (error) {
     throw new UsageError(
-      `--vars must be a JSON object: ${(error as Error).message}`,
+      `--vars must be a YAML mapping: ${(error as Error).message.split('\n')[0] ?? ''}`,
       '--vars',
-      `e.g. --vars '{"country": "NL"}'`,
+      `e.g. --vars '{country: NL, days: 7}'`,
     );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new UsageError(
-      '--vars must be a JSON object',
+      '--vars must be a YAML mapping of names to values',
       '--vars',
-      `e.g. --vars '{"country": "NL"}'`,
+      `e.g. --vars '{country: NL, days: 7}'`,
     );
   return value as Record<string, unknown>;
 }

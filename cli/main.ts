@@ -48,7 +48,7 @@ function rootCommand(): Command {
     .option('--json', 'print one JSON object on stdout')
     .option('--quiet', 'print only errors')
     .option('--verbose', 'print more detail')
-    .option('--vars <json>', 'variables for var(), as a JSON object')
+    .option('--vars <yaml>', 'values for var(), a YAML mapping: {country: NL, days: 7}')
     .showSuggestionAfterError(true)
     .exitOverride();
   // Commander's own errors are reported by main() in etl's format.
@@ -101,9 +101,7 @@ function addCompile(program: Command, run: Runner): void {
 
 /** `etl dag` */
 function addDag(program: Command, run: Runner): void {
-  program
-    .command('dag')
-    .description('print the dependency graph')
+  withSelect(program.command('dag').description('print the dependency graph'))
     .addOption(
       new Option('--format <format>', 'output format')
         .choices(['text', 'mermaid', 'dot', 'json'])

@@ -1,25 +1,41 @@
 import { openProject } from '../../core/api/open-project.js';
 import type { CompiledGraph } from '../../core/compile/compiled-graph.js';
+import { selectNodes } from '../../core/compile/selection.js';
 import { projectOptions, type GlobalFlags } from '../global-options.js';
 
 interface DagFlags extends GlobalFlags {
   format?: 'text' | 'mermaid' | 'dot' | 'json';
+  select?: string[];
+  exclude?: string[];
 }
 
-/** `etl dag [--format text|mermaid|dot|json]` */
+/** `etl dag [-s SEL] [--exclude SEL] [--format text|mermaid|dot|json]` */
 export function dagCommand(flags: DagFlags): Promise<number> {
   const { compiled } = openProject(projectOptions(flags));
   const format = flags.json ? 'json' : (flags.format ?? 'text');
-  process.stdout.write(renderDag(compiled, format));
+  const shown =
+    flags.select === undefined && flags.exclude === undefined
+      ? undefined
+      : selectNodes(compiled, flags.select, flags.exclude);
+  process.stdout.write(renderDag(compiled, format, shown));
   return Promise.resolve(0);
 }
 
-/** The graph in one of the supported formats, nodes in dependency order. */
+/**
+ * The graph in one of the supported formats, nodes in dependency order. With `shown`, only
+ * those nodes, and only the edges between them.
+ */
 export function renderDag(
   compiled: CompiledGraph,
   format: 'text' | 'mermaid' | 'dot' | 'json',
+  shown?: ReadonlySet<string>,
 ): string {
-  const { graph, nodes } = compiled;
+  const { nodes } = compiled;
+  const keep = (name: string): boolean => shown === undefined || shown.has(name);
+  const graph = {
+    order: compiled.graph.order.filter(keep),
+    parents: (name: string): readonly string[] => compiled.graph.parents(name).filter(keep),
+  };
   const kindOf = (name: string): string => {
     const node = nodes.get(name);
     return node?.kind === 'model' ? node.config.materialized : 'seed';

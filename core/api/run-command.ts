@@ -2,7 +2,8 @@ import { UsageError, WarehouseInUseError, errorMessage } from '../errors.js';
 import { openEngine } from '../engine/open-engine.js';
 import { isMissingFile, type Target } from '../engine/target.js';
 import { inTransaction, type Connection, type Engine } from '../engine/adapter.js';
-import { selectNodes } from '../compile/selection.js';
+import { checkSelection, selectNodes } from '../compile/selection.js';
+import { stateContext } from '../compile/selection-state.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
 import type { Plan, Step } from '../plan/plan.js';
 import { dialectOf } from '../engine/dialect.js';
@@ -237,19 +238,26 @@ interface Prepared {
  */
 async function prepare(options: RunOptions, planner: Planner): Promise<Prepared> {
   const compiled = options.compiled ?? openProject(options).compiled;
-  const selected = selectForRun(compiled, options);
-  const seedHashes = hashSeeds(compiled, selected);
-  const planFor = (state: WarehouseState, versions: DataVersions): Plan =>
-    planner(compiled, state, {
-      selected,
-      fullRefresh: options.fullRefresh ?? false,
-      forwardOnly: options.forwardOnly ?? false,
-      forceSeeds: (options.seedsOnly?.force ?? false) || (options.fullRefresh ?? false),
-      seedHashes,
-      versions,
-      now: (options.clock ?? Date.now)(),
-    });
+  // A state: selector compares with the ledger: it is checked now, before anything is opened,
+  // and resolved once the ledger is read.
+  const byState = checkSelection(compiled, options.select, options.exclude);
+  const early = byState ? undefined : selectForRun(compiled, options);
+  const planning = (selected: Set<string>) => {
+    const seedHashes = hashSeeds(compiled, selected);
+    const planFor = (state: WarehouseState, versions: DataVersions): Plan =>
+      planner(compiled, state, {
+        selected,
+        fullRefresh: options.fullRefresh ?? false,
+        forwardOnly: options.forwardOnly ?? false,
+        forceSeeds: (options.seedsOnly?.force ?? false) || (options.fullRefresh ?? false),
+        seedHashes,
+        versions,
+        now: (options.clock ?? Date.now)(),
+      });
+    return { selected, seedHashes, planFor };
+  };
   if (options.readOnly && isMissingFile(compiled.target)) {
+    const { seedHashes, planFor } = planning(early ?? selectForRun(compiled, options, EMPTY_STATE));
     const versions = new DataVersions(compiled, EMPTY_STATE, seedHashes);
     const plan = planFor(EMPTY_STATE, versions);
     return {
@@ -265,12 +273,17 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
   }
   const { engine, conn, close } = await connect(compiled.target, options);
   try {
+    const known = byState ? await readWarehouseState(conn, compiled) : undefined;
+    const { selected, seedHashes, planFor } = planning(
+      early ?? selectForRun(compiled, options, known),
+    );
     const { plan, state, versions } = await planFromLedger(
       conn,
       compiled,
       seedHashes,
       planFor,
       options.onDrift,
+      known,
     );
     const notes = [
       ...(plan.notes ?? []),
@@ -285,9 +298,20 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
   }
 }
 
-/** The nodes the command runs: the selection, only its seeds for `etl seed`; never none. */
-function selectForRun(compiled: CompiledGraph, options: RunOptions): Set<string> {
-  const selected = selectNodes(compiled, options.select, options.exclude);
+/**
+ * The nodes the command runs: the selection, only its seeds for `etl seed`; never none.
+ * `state` is the ledger that `state:` selectors compare with.
+ */
+function selectForRun(
+  compiled: CompiledGraph,
+  options: RunOptions,
+  state?: WarehouseState,
+): Set<string> {
+  const context =
+    state === undefined
+      ? undefined
+      : stateContext(compiled, state, hashSeeds(compiled, new Set(compiled.nodes.keys())));
+  const selected = selectNodes(compiled, options.select, options.exclude, context);
   if (options.seedsOnly)
     for (const name of selected)
       if (compiled.nodes.get(name)?.kind !== 'seed') selected.delete(name);
@@ -334,8 +358,9 @@ async function planFromLedger(
   seedHashes: ReadonlyMap<string, string>,
   planFor: (state: WarehouseState, versions: DataVersions) => Plan,
   onDrift: RunOptions['onDrift'],
+  known?: WarehouseState,
 ): Promise<{ plan: Plan; state: WarehouseState; versions: DataVersions }> {
-  let state = await readWarehouseState(conn, compiled);
+  let state = known ?? (await readWarehouseState(conn, compiled));
   const versions = new DataVersions(compiled, state, seedHashes);
   let plan = planFor(state, versions);
   const drift = await findDrift(conn, compiled, plan, state);

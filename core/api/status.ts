@@ -1,7 +1,8 @@
 import { openEngine } from '../engine/open-engine.js';
 import { isMissingFile } from '../engine/target.js';
 import type { Engine } from '../engine/adapter.js';
-import { selectNodes } from '../compile/selection.js';
+import { checkSelection, selectNodes } from '../compile/selection.js';
+import { stateContext } from '../compile/selection-state.js';
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
 import { renderModel } from '../compile/compile-project.js';
 import { readFailedWindows } from '../state/run-log.js';
@@ -98,10 +99,19 @@ export interface StatusOptions extends ProjectOptions {
  */
 export async function projectStatus(options: StatusOptions): Promise<ModelStatus[]> {
   const { compiled } = openProject(options);
-  const selected = selectNodes(compiled, options.select, options.exclude);
+  // Checked before the warehouse is read; a state: selector is resolved once it is.
+  const byState = checkSelection(compiled, options.select, options.exclude);
   const now = (options.clock ?? Date.now)();
   const until = options.until === undefined ? now : options.until + DAY_MS;
   const { state, failed } = await readLedger(compiled, options.engine);
+  const selected = selectNodes(
+    compiled,
+    options.select,
+    options.exclude,
+    byState
+      ? stateContext(compiled, state, hashSeeds(compiled, new Set(compiled.nodes.keys())))
+      : undefined,
+  );
   const context: StatusContext = {
     compiled,
     state,
