@@ -16,6 +16,7 @@ import { StepInputs } from './step-inputs.js';
 import type { StepResult } from './run-summary.js';
 import type { Reporter } from './reporter.js';
 import { runDag } from './run-dag.js';
+import { runAfterBuildTests } from './after-build-tests.js';
 import { dataTestsOf } from '../materialize/test-statements.js';
 import { DEFAULT_RETRY, RetryExhausted, withRetries, type RetryPolicy } from './retry.js';
 import { EMPTY_STATE } from '../state/warehouse-state.js';
@@ -36,7 +37,10 @@ export interface ExecuteOptions {
   readonly threads?: number;
   readonly retry?: RetryPolicy;
   readonly failFast?: boolean;
-  /** Run each model's data tests inside its write transaction (default true). */
+  /**
+   * Run each model's data tests (default true): inside its write transaction, or, for those
+   * that read other models, after the steps.
+   */
   readonly runTests?: boolean;
   /** The warehouse as planned from: conditional steps compare with its ledger. */
   readonly state?: WarehouseState;
@@ -80,9 +84,38 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
     run,
     plan.steps.filter((s) => s.kind !== 'seed'),
   );
+  if (options.runTests !== false) await testAfterBuild(run, plan.steps);
   return plan.steps
     .map((s) => run.results.get(s.id))
     .filter((r): r is StepResult => r !== undefined);
+}
+
+/**
+ * The data tests that read other models, once every step is done (see runAfterBuildTests);
+ * each model's results go with its last step written, and what did not pass is told.
+ */
+async function testAfterBuild(run: Run, steps: readonly Step[]): Promise<void> {
+  const { compiled, conn, reporter } = run.options;
+  const results = steps
+    .map((s) => run.results.get(s.id))
+    .filter((r): r is StepResult => r !== undefined);
+  // Without the warehouse they could only fail again for that reason.
+  if (results.some((r) => r.error?.code === 'E_CONNECTION_LOST')) return;
+  const checked = await runAfterBuildTests(results, {
+    compiled,
+    conn,
+    tests: dataTestsOf(compiled),
+    info: (m) => reporter.info(m),
+  });
+  for (const [id, checks] of checked) {
+    const result = run.results.get(id);
+    if (result !== undefined) run.results.set(id, { ...result, checks });
+    for (const t of checks)
+      if (t.status !== 'pass')
+        reporter.info(
+          `  ${t.status === 'warn' ? 'WARN' : 'FAIL'} ${t.name} (after the build): ${t.message ?? t.status}`,
+        );
+  }
 }
 
 /** A run under way: its options, what each step read, and the results so far. */

@@ -21,6 +21,11 @@ export interface StepResult {
   readonly attempts: number;
   /** Data tests that ran on what the step wrote (passes and warnings). */
   readonly tests?: readonly TestResult[] | undefined;
+  /**
+   * Data tests that read other models, run after every step of the run on what this model
+   * wrote (on its last step written). A failure here fails the run; it rolls nothing back.
+   */
+  readonly checks?: readonly TestResult[] | undefined;
 }
 
 /** One failure in a run, as listed in the summary and the runs table. */
@@ -29,6 +34,8 @@ export interface Failure {
   readonly window: string | undefined;
   readonly code: string;
   readonly error: string;
+  /** A data test run after the build that failed: its name. */
+  readonly test?: string;
 }
 
 /** Per-model totals of a run. */

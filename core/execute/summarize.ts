@@ -21,17 +21,20 @@ export function summarize(
     countResult(modelOf(models, compiled, r.step.model), partitions, r);
     if (r.status === 'failed') failures.push(failureOf(r));
   }
+  const checks = failedChecks(results);
   countNotPlanned(models, compiled, partitions, plan);
   return {
     command,
-    status: results.every((r) => r.status === 'success' || r.status === 'unchanged')
-      ? 'success'
-      : 'failed',
+    status:
+      checks.length === 0 &&
+      results.every((r) => r.status === 'success' || r.status === 'unchanged')
+        ? 'success'
+        : 'failed',
     run_id: runId,
     duration_ms: Math.round(durationMs),
     partitions,
     models: [...models.values()],
-    failures,
+    failures: [...failures, ...checks],
     warnings: warningsOf(results),
   };
 }
@@ -112,10 +115,25 @@ function countNotPlanned(
       modelOf(models, compiled, s.model).skipped += 1;
 }
 
+/** Data tests run after the build that failed (or could not run), as failures of the run. */
+function failedChecks(results: readonly StepResult[]): Failure[] {
+  return results.flatMap((r) =>
+    (r.checks ?? [])
+      .filter((t) => t.status === 'fail' || t.status === 'error')
+      .map((t) => ({
+        model: r.step.model,
+        window: undefined,
+        code: 'E_TEST_FAILED',
+        error: `${t.name}: ${t.message ?? t.status} (run after the build: the windows written are kept)`,
+        test: t.name,
+      })),
+  );
+}
+
 /** Data tests of severity warn that found rows, by the model they ran on. */
 function warningsOf(results: readonly StepResult[]): RunSummary['warnings'] {
   return results.flatMap((r) =>
-    (r.tests ?? [])
+    [...(r.tests ?? []), ...(r.checks ?? [])]
       .filter((t) => t.status === 'warn')
       .map((t) => ({ model: r.step.model, test: t.name, message: t.message ?? '' })),
   );

@@ -258,7 +258,7 @@ async function outsideWindowError(conn: Connection, write: ModelWrite): Promise<
 }
 
 /** `expr` within `span`, as SQL. */
-function spanCondition(span: Window): (expr: string) => string {
+export function spanCondition(span: Window): (expr: string) => string {
   const from = `TIMESTAMP '${formatTimestamp(span.start)}'`;
   const to = `TIMESTAMP '${formatTimestamp(span.end)}'`;
   return (expr) => `${expr} >= ${from} AND ${expr} < ${to}`;

@@ -5,6 +5,8 @@ import { didYouMean } from '../util/suggest.js';
 import { parseDay, parseInstant } from '../time/dates.js';
 import {
   GENERIC_TESTS,
+  TEST_ALIASES,
+  describeRange,
   type DataTestSpec,
   type FixtureData,
   type FixtureInput,
@@ -24,7 +26,12 @@ export interface SchemaContents {
 type Path = (string | number)[];
 
 /** What a data test's kind adds to it. */
-type TestArgs = Partial<Pick<DataTestSpec, 'columns' | 'values' | 'to' | 'field' | 'expression'>>;
+type TestArgs = Partial<
+  Pick<DataTestSpec, 'columns' | 'values' | 'to' | 'field' | 'expression' | 'range'>
+>;
+
+/** Every name a generic test may be given by. */
+const TEST_NAMES = [...GENERIC_TESTS, ...Object.keys(TEST_ALIASES)];
 
 /**
  * Parse dbt-style schema files (`models:` and `unit_tests:`). Every problem in every file is
@@ -109,7 +116,8 @@ class SchemaReader {
     const top = this.mapping(
       this.yaml.value ?? {},
       [],
-      ['version', 'models', 'unit_tests'],
+      // `sources:` is read before models render (see schema-sources.ts).
+      ['version', 'models', 'unit_tests', 'sources'],
       this.yaml.file,
     );
     if (!top) return;
@@ -170,15 +178,21 @@ class SchemaReader {
       call.args,
       argPath,
       ['severity', 'where', 'config', ...testKeys(kind, column)],
-      `test '${kind}'`,
+      `test '${call.name}'`,
     );
     if (!a) return;
-    const config = isRecord(a.config) ? a.config : {};
-    const severity = this.severity(a.severity ?? config.severity ?? 'error', argPath);
-    const where = this.string(a.where ?? config.where, [...argPath, 'where'], "'where'");
-    const tested = column ?? (typeof a.column === 'string' ? a.column : undefined);
+    const config = this.testConfig(a.config, [...argPath, 'config'], call.name);
+    if (!config || config.enabled === false) return;
+    const from = (key: string): Path =>
+      a[key] !== undefined ? [...argPath, key] : [...argPath, 'config', key];
+    const severity = this.severity(a.severity ?? config.severity ?? 'error', from('severity'));
+    const where = this.string(a.where ?? config.where, from('where'), "'where'");
+    const named = a.column ?? a.column_name;
+    const tested = column ?? (typeof named === 'string' ? named : undefined);
     const args = this.testArgs(kind, a, tested, path, argPath);
     if (!args) return;
+    // dbt_utils' expression_is_true under a column tests `column expression`.
+    const prefixed = call.name !== 'expression' && column !== undefined;
     const spec = {
       kind,
       model,
@@ -188,10 +202,12 @@ class SchemaReader {
       to: undefined,
       field: undefined,
       expression: undefined,
+      range: undefined,
       severity,
       where,
       location: this.at(path),
       ...args,
+      ...(prefixed && args.expression ? { expression: `${column} ${args.expression}` } : {}),
     };
     this.out.tests.push({ ...spec, name: testName(spec) });
   }
@@ -203,12 +219,12 @@ class SchemaReader {
   private testCall(
     value: unknown,
     path: Path,
-  ): { kind: GenericTestKind; args: unknown; argPath: Path } | undefined {
-    let kind: string;
+  ): { kind: GenericTestKind; name: string; args: unknown; argPath: Path } | undefined {
+    let name: string;
     let args: unknown;
-    if (typeof value === 'string') [kind, args] = [value, {}];
+    if (typeof value === 'string') [name, args] = [value, {}];
     else if (isRecord(value) && Object.keys(value).length === 1)
-      [kind, args] = Object.entries(value)[0]!;
+      [name, args] = Object.entries(value)[0]!;
     else {
       this.fail(
         `a test must be a name (e.g. not_null) or a mapping of one name to its arguments`,
@@ -216,25 +232,48 @@ class SchemaReader {
       );
       return undefined;
     }
-    const argPath = typeof value === 'string' ? path : [...path, kind];
-    if (!(GENERIC_TESTS as readonly string[]).includes(kind)) {
+    const argPath = typeof value === 'string' ? path : [...path, name];
+    const kind = (GENERIC_TESTS as readonly string[]).includes(name)
+      ? (name as GenericTestKind)
+      : Object.hasOwn(TEST_ALIASES, name)
+        ? TEST_ALIASES[name]
+        : undefined;
+    if (kind === undefined) {
       this.fail(
-        `unknown test '${kind}'${didYouMean(kind, GENERIC_TESTS)}; generic tests are ${GENERIC_TESTS.join(', ')}`,
+        `unknown test '${name}'${didYouMean(name, TEST_NAMES)}; generic tests are ${GENERIC_TESTS.join(', ')}`,
         path,
       );
       return undefined;
     }
     if (kind === 'expression' && typeof args === 'string') args = { expression: args };
     if (args === null) args = {};
-    return { kind: kind as GenericTestKind, args, argPath };
+    return { kind, name, args, argPath };
   }
 
-  private severity(value: unknown, argPath: Path): Severity {
-    if (value === 'warn' || value === 'error') return value;
-    this.fail(`severity must be 'warn' or 'error', got ${JSON.stringify(value)}`, [
-      ...argPath,
-      'severity',
-    ]);
+  /** A test's dbt-style `config:` (severity, where, enabled); undefined when broken. */
+  private testConfig(
+    value: unknown,
+    path: Path,
+    name: string,
+  ): Record<string, unknown> | undefined {
+    if (value === undefined || value === null) return {};
+    const config = this.mapping(
+      value,
+      path,
+      ['severity', 'where', 'enabled', 'tags', 'meta'],
+      `the config of test '${name}'`,
+    );
+    if (config && config.enabled !== undefined && typeof config.enabled !== 'boolean') {
+      this.fail(`'enabled' must be true or false`, [...path, 'enabled']);
+      return undefined;
+    }
+    return config;
+  }
+
+  private severity(value: unknown, path: Path): Severity {
+    const lower = typeof value === 'string' ? value.toLowerCase() : value;
+    if (lower === 'warn' || lower === 'error') return lower;
+    this.fail(`severity must be 'warn' or 'error', got ${JSON.stringify(value)}`, path);
     return 'error';
   }
 
@@ -249,23 +288,27 @@ class SchemaReader {
     path: Path,
     argPath: Path,
   ): TestArgs | undefined {
+    if (COLUMN_TESTS.includes(kind) && column === undefined && kind !== 'unique') {
+      this.fail(`${kind} needs a column: put it under the column, or give 'column_name'`, path);
+      return undefined;
+    }
+    if (MODEL_TESTS.includes(kind) && column !== undefined) {
+      this.fail(`${kind} is a model-level test: put it under the model's tests`, path);
+      return undefined;
+    }
     switch (kind) {
       case 'not_null':
-        if (column !== undefined) return {};
-        this.fail(`not_null needs a column: put it under the column, or give 'column'`, path);
-        return undefined;
+      case 'not_empty':
+        return {};
       case 'unique':
         return column !== undefined ? {} : this.uniqueColumns(a.columns, path);
       case 'accepted_values':
-        if (column === undefined) this.fail(`accepted_values belongs under a column`, path);
-        else if (!Array.isArray(a.values) || a.values.length === 0)
-          this.fail(`accepted_values needs 'values', a non-empty list`, argPath);
-        else return { values: a.values as unknown[] };
+        if (Array.isArray(a.values) && a.values.length > 0)
+          return { values: a.values as unknown[] };
+        this.fail(`accepted_values needs 'values', a non-empty list`, argPath);
         return undefined;
       case 'relationships':
-        if (column !== undefined) return this.relationshipsArgs(a, argPath);
-        this.fail(`relationships belongs under a column`, path);
-        return undefined;
+        return this.relationshipsArgs(a, argPath);
       case 'expression': {
         const expression = this.string(
           a.expression,
@@ -275,6 +318,10 @@ class SchemaReader {
         );
         return expression === undefined ? undefined : { expression };
       }
+      case 'unique_combination_of_columns':
+        return this.combination(a, argPath);
+      case 'accepted_range':
+        return this.range(a, argPath);
     }
   }
 
@@ -284,6 +331,68 @@ class SchemaReader {
       return { columns: cols };
     this.fail(`unique needs a column: put it under the column, or give 'columns' (a list)`, path);
     return undefined;
+  }
+
+  /** unique_combination_of_columns: `combination_of_columns`, a list of columns. */
+  private combination(a: Record<string, unknown>, argPath: Path): TestArgs | undefined {
+    const cols = a.combination_of_columns;
+    if (a.quote_columns !== undefined && typeof a.quote_columns !== 'boolean')
+      this.fail(`'quote_columns' must be true or false`, [...argPath, 'quote_columns']);
+    if (
+      Array.isArray(cols) &&
+      cols.length > 0 &&
+      cols.every((c) => typeof c === 'string' && c.trim() !== '')
+    )
+      return { columns: cols };
+    this.fail(
+      `unique_combination_of_columns needs 'combination_of_columns', a non-empty list of column names`,
+      cols === undefined ? argPath : [...argPath, 'combination_of_columns'],
+    );
+    return undefined;
+  }
+
+  /** accepted_range: `min_value` and/or `max_value` (SQL, as in dbt_utils), `inclusive`. */
+  private range(a: Record<string, unknown>, argPath: Path): TestArgs | undefined {
+    if (a.min_value === undefined && a.max_value === undefined) {
+      this.fail(`accepted_range needs 'min_value' or 'max_value' (or both)`, argPath);
+      return undefined;
+    }
+    const min = this.bound(a.min_value, [...argPath, 'min_value']);
+    const max = this.bound(a.max_value, [...argPath, 'max_value']);
+    const inclusive = a.inclusive ?? true;
+    if (typeof inclusive !== 'boolean')
+      this.fail(`'inclusive' must be true or false`, [...argPath, 'inclusive']);
+    else if (min !== null && max !== null) {
+      if (
+        typeof a.min_value === 'number' &&
+        typeof a.max_value === 'number' &&
+        a.min_value > a.max_value
+      )
+        this.fail(
+          `accepted_range: min_value ${a.min_value} is greater than max_value ${a.max_value}`,
+          argPath,
+        );
+      else return { range: { min, max, inclusive } };
+    }
+    return undefined;
+  }
+
+  /** A bound of accepted_range as SQL: undefined when not given, null when wrong (reported). */
+  private bound(value: unknown, path: Path): string | undefined | null {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    if (typeof value === 'string' && value.trim() !== '') return value;
+    if (value instanceof Date) {
+      const iso = value.toISOString();
+      return iso.endsWith('T00:00:00.000Z')
+        ? `DATE '${iso.slice(0, 10)}'`
+        : `TIMESTAMP '${iso.slice(0, 19).replace('T', ' ')}'`;
+    }
+    this.fail(
+      `${String(path[path.length - 1])} must be a number or a SQL expression (a string), got ${describeType(value)}`,
+      path,
+    );
+    return null;
   }
 
   /** `to` (a model or seed, also as `ref('name')`) and `field`, its column. */
@@ -427,22 +536,49 @@ class SchemaReader {
   }
 }
 
+/** Tests of one column: at model level they name it with `column_name` (or `column`). */
+const COLUMN_TESTS: readonly GenericTestKind[] = [
+  'not_null',
+  'unique',
+  'accepted_values',
+  'relationships',
+  'accepted_range',
+];
+
+/** Tests of a whole model, never under a column. */
+const MODEL_TESTS: readonly GenericTestKind[] = ['unique_combination_of_columns', 'not_empty'];
+
 /** The arguments a kind of test takes besides severity, where and config. */
 function testKeys(kind: GenericTestKind, column: string | undefined): string[] {
+  const named =
+    column === undefined && COLUMN_TESTS.includes(kind) ? ['column', 'column_name'] : [];
   const extra: Record<GenericTestKind, string[]> = {
-    not_null: column ? [] : ['column'],
+    not_null: [],
     unique: column ? [] : ['columns'],
     accepted_values: ['values', 'quote'],
     relationships: ['to', 'field'],
     expression: ['expression'],
+    unique_combination_of_columns: ['combination_of_columns', 'quote_columns'],
+    accepted_range: ['min_value', 'max_value', 'inclusive'],
+    not_empty: [],
   };
-  return extra[kind];
+  return [...extra[kind], ...named];
 }
 
-/** A data test's name, e.g. `not_null(orders.id)` or `expression(orders: amount > 0)`. */
+/**
+ * A data test's name, e.g. `not_null(orders.id)`, `expression(orders: amount > 0)`,
+ * `relationships(orders.customer_id -> customers.id)` or `accepted_range(orders.amount: >= 0)`.
+ */
 function testName(spec: Omit<DataTestSpec, 'name'>): string {
   const target = spec.column ?? spec.columns?.join(', ');
-  const detail = `${spec.kind === 'expression' ? `: ${spec.expression ?? ''}` : ''}${spec.where ? ` where ${spec.where}` : ''}`;
+  const what =
+    spec.kind === 'expression'
+      ? (spec.expression ?? '')
+      : spec.range
+        ? describeRange(spec.range, ', ')
+        : '';
+  const to = spec.to === undefined ? '' : ` -> ${spec.to}.${spec.field ?? ''}`;
+  const detail = `${to}${what === '' ? '' : `: ${what}`}${spec.where ? ` where ${spec.where}` : ''}`;
   return `${spec.kind}(${spec.model}${target ? `.${target}` : ''}${detail})`;
 }
 

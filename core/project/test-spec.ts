@@ -10,30 +10,84 @@ export const GENERIC_TESTS = [
   'accepted_values',
   'relationships',
   'expression',
+  'unique_combination_of_columns',
+  'accepted_range',
+  'not_empty',
 ] as const;
 export type GenericTestKind = (typeof GENERIC_TESTS)[number];
 
-/** A generic data test on a model (or one of its columns). */
+/**
+ * Other names of generic tests, as dbt projects spell them. `expression_is_true` differs from
+ * `expression` under a column only: as in dbt_utils, its expression follows the column name
+ * (`column_name: amount, expression: '>= 0'` tests `amount >= 0`).
+ */
+export const TEST_ALIASES: Readonly<Record<string, GenericTestKind>> = {
+  expression_is_true: 'expression',
+  'dbt_utils.expression_is_true': 'expression',
+  'dbt_utils.unique_combination_of_columns': 'unique_combination_of_columns',
+  'dbt_utils.accepted_range': 'accepted_range',
+  'dbt_utils.not_empty': 'not_empty',
+};
+
+/** accepted_range's bounds: SQL (a number, or an expression as dbt_utils takes it). */
+export interface AcceptedRange {
+  readonly min: string | undefined;
+  readonly max: string | undefined;
+  /** The bounds themselves are accepted (default true). */
+  readonly inclusive: boolean;
+}
+
+/** accepted_range's bounds in words, e.g. `>= 0, <= 100` (with `join` `, `). */
+export function describeRange(range: AcceptedRange, join: string): string {
+  const eq = range.inclusive ? '=' : '';
+  return [
+    range.min === undefined ? '' : `>${eq} ${range.min}`,
+    range.max === undefined ? '' : `<${eq} ${range.max}`,
+  ]
+    .filter((b) => b !== '')
+    .join(join);
+}
+
+/**
+ * A generic data test on a model (or one of its columns). Each kind sets the fields it takes;
+ * a later kind (e.g. a custom test: a macro and its arguments) adds its own.
+ */
 export interface DataTestSpec {
   readonly kind: GenericTestKind;
   readonly model: string;
   /** The column of a column test. */
   readonly column: string | undefined;
-  /** Model-level `unique`: the combination of columns that must be unique. */
+  /**
+   * Model-level `unique` (rows with a NULL in them are left out) and
+   * unique_combination_of_columns (NULLs count as values, as in dbt_utils): the columns whose
+   * combination must be unique.
+   */
   readonly columns: readonly string[] | undefined;
   /** accepted_values */
   readonly values: readonly unknown[] | undefined;
   /** relationships: the model (or seed) and its column every value must exist in. */
   readonly to: string | undefined;
   readonly field: string | undefined;
-  /** expression: a boolean SQL expression every row must meet. */
+  /** expression: a boolean SQL expression no row may make false (NULL passes). */
   readonly expression: string | undefined;
+  /** accepted_range */
+  readonly range: AcceptedRange | undefined;
   readonly severity: Severity;
   /** Only rows meeting this SQL condition are tested. */
   readonly where: string | undefined;
   readonly location: SourceLocation;
   /** e.g. `not_null(fct_orders.order_id)` */
   readonly name: string;
+}
+
+/**
+ * The models and seeds a data test reads besides its own model. A test that reads none runs
+ * in its model's write transaction; the others run once the run has built what they read.
+ */
+export function otherRelationsRead(test: DataTestSpec): readonly string[] {
+  return test.kind === 'relationships' && test.to !== undefined && test.to !== test.model
+    ? [test.to]
+    : [];
 }
 
 /** Where a unit test's fixture comes from. */

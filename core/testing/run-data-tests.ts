@@ -1,7 +1,7 @@
 import { errorMessage } from '../errors.js';
 import { subquery } from '../util/sql.js';
 import type { Connection } from '../engine/adapter.js';
-import { describeFailures, failingRowsSql } from './data-test-sql.js';
+import { describeFailures, failingRowsSql, hasSampleRows } from './data-test-sql.js';
 import type { DataTestSpec } from '../project/test-spec.js';
 import type { TestResult } from './test-result.js';
 
@@ -41,8 +41,10 @@ export async function runDataTest(
     const failures = Number(count?.n ?? 0);
     let message: string | undefined;
     if (failures > 0) {
-      const sample = await sampleRows(conn, sql);
-      message = `${describeFailures(test, failures)}${test.where ? ` (where ${test.where})` : ''}, e.g. ${sample.map(formatRow).join('; ')}`;
+      const sample = hasSampleRows(test)
+        ? `, e.g. ${(await sampleRows(conn, sql)).map(formatRow).join('; ')}`
+        : '';
+      message = `${describeFailures(test, failures)}${test.where ? ` (where ${test.where})` : ''}${sample}`;
     }
     return {
       name: test.name,

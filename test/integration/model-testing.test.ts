@@ -65,7 +65,8 @@ describe('generic data tests', () => {
       'fail',
     ],
     ['expression passes', 'tests: [{expression: "id > 0"}]', 'pass'],
-    ['expression fails (NULL counts as not met)', 'tests: [{expression: "amount > 0"}]', 'fail'],
+    ['expression passes a NULL (as dbt_utils)', 'tests: [{expression: "amount > 0"}]', 'pass'],
+    ['expression fails where false', 'tests: [{expression: "amount > 2"}]', 'fail'],
     [
       'where narrows the rows',
       'columns: [{name: amount, tests: [{not_null: {where: "status <> \'shipped\'"}}]}]',
@@ -236,7 +237,7 @@ describe('etl test and etl build with tests', () => {
         model: 'daily',
         code: 'E_TEST_FAILED',
         error: expect.stringContaining(
-          'expression(daily: n < 2): 1 row where n < 2 is false or NULL',
+          'expression(daily: n < 2): 1 row where n < 2 is false',
         ) as unknown,
       }),
     ]);
