@@ -13,12 +13,20 @@ export interface GlobalFlags {
   vars?: string;
 }
 
-/** The library options from the global flags. */
+/** Project warnings printed already: a command that opens the project twice says each once. */
+const warned = new Set<string>();
+
+/** The library options from the global flags; project warnings go to stderr (not with --quiet). */
 export function projectOptions(flags: GlobalFlags): ProjectOptions {
   return {
     ...(flags.project === undefined ? {} : { project: flags.project }),
     ...(flags.target === undefined ? {} : { target: flags.target }),
     vars: parseVars(flags.vars),
+    onWarning: (message) => {
+      if (flags.quiet === true || warned.has(message)) return;
+      warned.add(message);
+      process.stderr.write(`warning: ${message}\n`);
+    },
   };
 }
 

@@ -32,6 +32,7 @@ function createProgram(run: Runner): Command {
   addTest(program, run);
   addVerify(program, run);
   addStatus(program, run);
+  addSource(program, run);
   return program;
 }
 
@@ -195,9 +196,13 @@ function addRun(program: Command, run: Runner): void {
 /** `etl test` */
 function addTest(program: Command, run: Runner): void {
   withSelect(
-    program.command('test').description('run data tests and unit tests in a throwaway database'),
+    program
+      .command('test')
+      .description('build the seed data in a throwaway database, then run every test on it'),
   )
-    .option('--date <date>', 'the day to build for the tests (default: each model start)')
+    .option('--from <date>', 'first day to build (default: the earliest date in the seeds)')
+    .option('--to <date>', 'last day to build, inclusive (default: the latest date in the seeds)')
+    .option('--date <date>', 'build only the windows of this one day')
     .option('--warehouse', 'run the data tests against the real warehouse instead')
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/test.js')).testCommand, cmd),
@@ -226,6 +231,23 @@ function addStatus(program: Command, run: Runner): void {
     .option('--until <date>', 'show windows up to this day (default: now)')
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/status.js')).statusCommand, cmd),
+    );
+}
+
+/** `etl source freshness` */
+function addSource(program: Command, run: Runner): void {
+  program
+    .command('source')
+    .description('commands about sources')
+    .command('freshness')
+    .description("check each source's newest row against its warn_after / error_after")
+    .option(
+      '-s, --select <sources...>',
+      'sources: raw, raw.orders or raw.* (default: all)',
+      collect,
+    )
+    .action(async (_o, cmd: Command) =>
+      run(async () => (await import('./commands/source.js')).sourceFreshnessCommand, cmd),
     );
 }
 

@@ -32,29 +32,46 @@ export function renderDag(
 ): string {
   const { nodes } = compiled;
   const keep = (name: string): boolean => shown === undefined || shown.has(name);
+  const models = compiled.graph.order.filter(keep);
+  const readsOf = (name: string): readonly string[] => {
+    const node = nodes.get(name);
+    return node?.kind === 'model' ? node.sources : [];
+  };
+  // Sources come first: every declared one, or those a shown model reads.
+  const read = new Set(models.flatMap(readsOf));
+  const sources = [...compiled.sources.keys()].filter((s) => shown === undefined || read.has(s));
   const graph = {
-    order: compiled.graph.order.filter(keep),
-    parents: (name: string): readonly string[] => compiled.graph.parents(name).filter(keep),
+    order: [...sources, ...models],
+    parents: (name: string): readonly string[] => [
+      ...(compiled.graph.has(name) ? compiled.graph.parents(name).filter(keep) : []),
+      ...readsOf(name),
+    ],
   };
   const kindOf = (name: string): string => {
     const node = nodes.get(name);
-    return node?.kind === 'model' ? node.config.materialized : 'seed';
+    return node === undefined
+      ? 'source'
+      : node.kind === 'model'
+        ? node.config.materialized
+        : 'seed';
   };
+  // Mermaid ids cannot hold a dot: a source's id replaces it.
+  const id = (name: string): string => name.replace(/\./g, '__');
   switch (format) {
     case 'json':
       return `${JSON.stringify({
         nodes: graph.order.map((name) => ({
           name,
           kind: kindOf(name),
-          file: nodes.get(name)?.file,
+          file: nodes.get(name)?.file ?? compiled.sources.get(name)?.at.file,
           depends_on: graph.parents(name),
         })),
       })}\n`;
     case 'mermaid': {
       const lines = ['graph LR'];
       for (const name of graph.order) {
-        lines.push(`  ${name}["${name}<br/><small>${kindOf(name)}</small>"]`);
-        for (const parent of graph.parents(name)) lines.push(`  ${parent} --> ${name}`);
+        lines.push(`  ${id(name)}["${name}<br/><small>${kindOf(name)}</small>"]`);
+        for (const parent of graph.parents(name)) lines.push(`  ${id(parent)} --> ${id(name)}`);
       }
       return `${lines.join('\n')}\n`;
     }

@@ -1,4 +1,5 @@
 import { testProject } from '../../core/api/test.js';
+import { UsageError } from '../../core/errors.js';
 import type { TestResult } from '../../core/testing/test-result.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatDuration, painter, useColor } from '../output.js';
@@ -7,12 +8,20 @@ interface TestFlags extends GlobalFlags {
   select?: string[];
   exclude?: string[];
   date?: string;
+  from?: string;
+  to?: string;
   warehouse?: boolean;
 }
 
 /** `etl test [-s SEL] [--date D] [--warehouse]` */
 export async function testCommand(flags: TestFlags): Promise<number> {
   const date = parseDateFlag(flags.date, '--date');
+  const from = parseDateFlag(flags.from, '--from');
+  const to = parseDateFlag(flags.to, '--to');
+  if (date !== undefined && (from !== undefined || to !== undefined))
+    throw new UsageError('--date builds one day: give it, or --from/--to, not both', '--date');
+  if (from !== undefined && to !== undefined && from > to)
+    throw new UsageError(`--from ${flags.from} is after --to ${flags.to}`, '--from');
   const paint = painter(useColor(process.stdout));
   const print = (r: TestResult): void => {
     if (flags.json) return;
@@ -40,6 +49,8 @@ export async function testCommand(flags: TestFlags): Promise<number> {
     select: flags.select ?? [],
     exclude: flags.exclude ?? [],
     ...(date === undefined ? {} : { date }),
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
     warehouse: flags.warehouse === true,
     onResult: print,
   });

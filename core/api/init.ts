@@ -34,7 +34,7 @@ select
   occurred_at::date as day,
   count(*) as events,
   sum(amount) as revenue,
-  {{ var('currency') }} as currency
+  {{ var('currency') | sql }} as currency
 from {{ ref('stg_events') }}
 where occurred_at >= {{ start }} and occurred_at < {{ end }}
 group by 1

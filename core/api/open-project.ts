@@ -20,6 +20,8 @@ export interface ProjectOptions {
   readonly clock?: () => number;
   /** Run id generator; injectable for goldens. */
   readonly runId?: () => string;
+  /** Receives each of the project's warnings (Project.warnings) when it is opened. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Resolve the target: `--target`, else ETL_TARGET, else etl.yml, else the default. */
@@ -45,6 +47,7 @@ export function openProject(
   compiled: CompiledGraph;
 } {
   const project = loadProject(options.project ?? process.cwd());
+  for (const warning of project.warnings) options.onWarning?.(warning);
   const target = resolveTarget(project, options);
   const compiled = compileProject(project, {
     target: inMemory ? parseTarget('duckdb::memory:', project.root) : target,

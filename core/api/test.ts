@@ -1,13 +1,14 @@
 import { errorMessage } from '../errors.js';
-import { subquery } from '../util/sql.js';
+import { quoteIdent, subquery } from '../util/sql.js';
 import { openEngine } from '../engine/open-engine.js';
 import { openDuckDB } from '../engine/duckdb.js';
 import type { Connection, Engine } from '../engine/adapter.js';
 import { selectNodes } from '../compile/selection.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
 import { renderModel } from '../compile/compile-project.js';
-import { planTestBuild } from '../plan/plan-build.js';
+import { planBackfill, planTestBuild } from '../plan/plan-build.js';
 import { dayWindow } from '../time/window.js';
+import { parseDay } from '../time/dates.js';
 import { runDataTests } from '../testing/run-data-tests.js';
 import { runUnitTest } from '../testing/unit-test.js';
 import { relationResolver } from '../testing/build-verifier.js';
@@ -22,8 +23,14 @@ import { openProject, type ProjectOptions } from './open-project.js';
 export interface TestOptions extends ProjectOptions {
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
-  /** The test day; default: each incremental model's start. */
+  /**
+   * One test day instead of the data's whole range: each incremental model's windows of that
+   * day only (wave 1's behaviour).
+   */
   readonly date?: number;
+  /** The first and last day (inclusive) to build; default: the seeds' dates. */
+  readonly from?: number;
+  readonly to?: number;
   /** Run the data tests against the real warehouse instead of a throwaway database. */
   readonly warehouse?: boolean;
   /** Called as each test finishes. */
@@ -107,8 +114,10 @@ async function testThrowaway(run: TestRun, options: TestOptions, fallback: numbe
 }
 
 /**
- * Load the seeds and build, for the test window, what the tests read and its upstream; a
- * step that fails is reported as a failed test.
+ * Load the seeds and build what the tests read and its upstream over the whole range of the
+ * seed data (each model from its start to the last day any seed's date or timestamp column
+ * reaches; `from`/`to` narrow it), so tests check all the data, not one window. A step that
+ * fails is reported as a failed test. With `date`, only that day's windows are built.
  */
 async function buildForTests(
   engine: Engine,
@@ -119,32 +128,114 @@ async function buildForTests(
   const { compiled } = run;
   const upstream = testedRelations(compiled, run.selected);
   if (upstream.size === 0) return;
+  const common = {
+    ...options,
+    target: 'duckdb::memory:',
+    compiled,
+    engine,
+    exclude: [],
+    runTests: false,
+    threads: 1,
+    reporter: silentReporter,
+  };
+  let range: { from: number; to: number } | undefined;
+  if (options.date === undefined) {
+    const seeds = [...upstream].filter((n) => compiled.nodes.get(n)?.kind === 'seed');
+    if (seeds.length > 0) {
+      const loaded = await runCommand(
+        'seed',
+        {},
+        { ...common, select: seeds, seedsOnly: { force: true } },
+        (c, s, o) => planTestBuild(c, s, { ...o, date: undefined, fallback }),
+      );
+      reportFailures(run, loaded.summary.failures);
+    }
+    const data = await seedDays(engine, compiled, seeds);
+    if (data !== undefined || (options.from !== undefined && options.to !== undefined))
+      range = {
+        from: options.from ?? data?.from ?? fallback,
+        to: options.to ?? data?.to ?? fallback,
+      };
+  }
   const { summary } = await runCommand(
     'test',
     {},
-    {
-      ...options,
-      target: 'duckdb::memory:',
-      compiled,
-      engine,
-      select: [...upstream],
-      exclude: [],
-      runTests: false,
-      threads: 1,
-      reporter: silentReporter,
-    },
-    (c, s, o) => planTestBuild(c, s, { ...o, date: options.date, fallback }),
+    { ...common, select: [...upstream] },
+    range === undefined
+      ? (c, s, o) => planTestBuild(c, s, { ...o, date: options.date, fallback })
+      : (c, s, o) => planBackfill(c, s, { ...o, ...range, force: true, batchSize: TEST_BATCH }),
   );
-  for (const f of summary.failures)
+  reportFailures(run, summary.failures);
+}
+
+/**
+ * Windows merged per statement in the throwaway build: a batch writes the same rows as its
+ * windows one by one (models that read themselves are never batched), and the whole range of
+ * the data is built on every `etl test`.
+ */
+const TEST_BATCH = 744;
+
+/** Steps that failed while building for the tests, as failed tests. */
+function reportFailures(
+  run: TestRun,
+  failures: readonly { model: string; window?: string | undefined; error: string }[],
+): void {
+  for (const f of failures) {
+    const node = run.compiled.nodes.get(f.model);
+    const sources = node?.kind === 'model' ? node.sources : [];
+    const hint =
+      sources.length > 0 && /does not exist|not found/i.test(f.error)
+        ? ` (it reads ${sources.map((s) => `source '${s}'`).join(', ')}, which etl test's throwaway database does not hold: test it with etl test --warehouse, or give that input in a unit test)`
+        : '';
     run.report({
       name: `build(${f.model}${f.window ? `@${f.window}` : ''})`,
       type: 'data',
       model: f.model,
       status: 'error',
       failures: 0,
-      message: f.error.split('\n')[0],
+      message: `${f.error.split('\n')[0] ?? ''}${hint}`,
       durationMs: 0,
     });
+  }
+}
+
+/**
+ * The first and last day of the seed data: the least and greatest value of every DATE or
+ * TIMESTAMP column of the given seeds (already loaded); undefined when they hold no dates.
+ */
+async function seedDays(
+  engine: Engine,
+  compiled: CompiledGraph,
+  seeds: readonly string[],
+): Promise<{ from: number; to: number } | undefined> {
+  const conn = await engine.connect();
+  try {
+    const bounds: string[] = [];
+    for (const name of seeds) {
+      const node = compiled.nodes.get(name);
+      if (node === undefined) continue;
+      let columns: { name: string; type: string }[];
+      try {
+        columns = await conn.columns(node.relation);
+      } catch {
+        continue; // not loaded: its failure is reported already
+      }
+      for (const c of columns)
+        if (/^(DATE|TIMESTAMP)/i.test(c.type))
+          bounds.push(
+            `select cast(min(${quoteIdent(c.name)}) as date) as lo, cast(max(${quoteIdent(c.name)}) as date) as hi from ${node.relation}`,
+          );
+    }
+    if (bounds.length === 0) return undefined;
+    const [row] = await conn.query(
+      `select cast(min(lo) as varchar) as lo, cast(max(hi) as varchar) as hi from (${bounds.join(' union all ')}) as bounds`,
+    );
+    const from = parseDay(String(row?.lo ?? ''));
+    const to = parseDay(String(row?.hi ?? ''));
+    return from === undefined || to === undefined ? undefined : { from, to };
+  } finally {
+    await conn.close();
+  }
 }
 
 /**

@@ -15,10 +15,13 @@ import { sha256 } from '../util/hash.js';
 import { didYouMean, suggest } from '../util/suggest.js';
 import { windowContaining, type Window } from '../time/window.js';
 import { Graph } from './graph.js';
-import { parseModelConfig, type ModelConfig } from './model-config.js';
+import type { ModelConfig } from './model-config.js';
+import { disabledRefErrors, inheritedMaterialized, modelConfig } from './config-merge.js';
 import { modelFingerprint } from './fingerprint.js';
 import { compileTemplate, createTemplateEnv } from './template-env.js';
-import { renderContext } from './render-context.js';
+import { renderContext, type TargetInfo } from './render-context.js';
+import { duplicateMacros, loadMacros, type MacroLibrary } from './macros.js';
+import { declaredSources, type DeclaredSource } from '../project/schema-sources.js';
 import type { ProjectLoader } from './project-loader.js';
 import { TemplateCallError, locateText, toTemplateError } from './template-error.js';
 import type {
@@ -51,6 +54,10 @@ interface Compilation {
   readonly target: Target;
   readonly env: nunjucks.Environment;
   readonly loader: ProjectLoader;
+  readonly macros: MacroLibrary;
+  /** Every source, `group.name` → declaration (etl.yml and schema files). */
+  readonly sources: ReadonlyMap<string, DeclaredSource>;
+  readonly targetInfo: TargetInfo;
   readonly vars: Readonly<Record<string, unknown>>;
   /** The target's schema: seeds' and that of models that name none. */
   readonly schemaDefault: string;
@@ -86,6 +93,8 @@ export function compileProject(project: Project, options: CompileOptions): Compi
     project,
     target: options.target,
     vars: c.vars,
+    macros: c.macros,
+    sources: c.sources,
     nodes: compileNodes(c, graph, drafts),
     graph,
     runOrder: runOrder(graph, upstream, schema.tests),
@@ -99,29 +108,58 @@ export function compileProject(project: Project, options: CompileOptions): Compi
 
 /** The state of one compilation; command-line vars override etl.yml's. */
 function startCompilation(project: Project, options: CompileOptions): Compilation {
-  const { env, loader } = createTemplateEnv(project.root);
+  const macros = loadMacros(project.root, [
+    project.config.macrosDir,
+    `${project.config.testsDir}/generic`,
+  ]);
+  const { env, loader } = createTemplateEnv(project.root, macros);
   const texts = new Map(
-    [...project.models, ...project.schemaFiles, ...project.testFiles].map((m) => [
-      m.relPath,
+    [...project.models, ...project.schemaFiles, ...project.testFiles, ...macros.files].map((m) => [
+      'relPath' in m ? m.relPath : m.file,
       m.text,
     ]),
   );
+  const errors: EtlError[] = [];
+  for (const [name, files] of duplicateMacros(macros))
+    errors.push(
+      new ProjectError(
+        'E_TEMPLATE',
+        `macro '${name}' is defined twice: in ${files.join(' and ')}`,
+        {
+          file: files[1] ?? files[0] ?? '',
+        },
+      ),
+    );
   return {
     project,
     target: options.target,
     env,
     loader,
+    macros,
+    sources: declaredSources(
+      project.config,
+      project.configFile ?? 'etl.yml',
+      project.schemaFiles,
+      errors,
+    ),
+    targetInfo: targetInfo(options.target),
     vars: { ...project.config.vars, ...options.vars },
     schemaDefault: defaultSchema(options.target),
     known: new Set([...project.models.map((m) => m.name), ...project.seeds.map((s) => s.name)]),
     fileText: (file) => texts.get(file) ?? loader.text(file),
-    errors: [],
+    errors,
   };
+}
+
+/** `{{ target }}`: the name (etl has one unnamed target per run until named targets land). */
+export function targetInfo(target: Target): TargetInfo {
+  return { name: 'default', type: target.kind, schema: defaultSchema(target) };
 }
 
 /** Render a model once and read its config; undefined when it is broken (reported). */
 function draftModel(c: Compilation, model: ModelFile): ModelDraft | undefined {
-  const found = discover(c, model.name, model.relPath, model.text);
+  if (model.disabledBy !== undefined) return undefined;
+  const found = discover(c, model.name, model.relPath, model.text, inheritedMaterialized(model));
   if (!found) return undefined;
   if (found.refs.includes(model.name)) {
     c.errors.push(
@@ -134,8 +172,8 @@ function draftModel(c: Compilation, model: ModelFile): ModelDraft | undefined {
     return undefined;
   }
   const configAt = { file: model.relPath, ...locateText(model.text, 'config(') };
-  const parsed = parseModelConfig(found.rawConfig, configAt);
-  c.errors.push(...parsed.errors);
+  const parsed = modelConfig(model, found.rawConfig, configAt);
+  c.errors.push(...parsed.errors, ...disabledRefErrors(c.project, model, found.refs));
   return {
     kind: 'model',
     name: model.name,
@@ -154,8 +192,13 @@ function draftModel(c: Compilation, model: ModelFile): ModelDraft | undefined {
 /** Render each singular test (tests/*.sql) once, for its refs; broken ones are reported. */
 function draftSingularTests(c: Compilation): CompiledSingularTest[] {
   const tests: CompiledSingularTest[] = [];
+  const dir = `${c.project.config.testsDir.replace(/\/+$/, '')}/`;
   for (const test of c.project.testFiles) {
-    const name = test.relPath.replace(/^tests\//, '').replace(/\.sql$/, '');
+    // dbt's custom generic tests live in tests/generic/: macros (loaded as such), not queries.
+    if (test.relPath.startsWith(`${dir}generic/`)) continue;
+    const name = (
+      test.relPath.startsWith(dir) ? test.relPath.slice(dir.length) : test.relPath
+    ).replace(/\.sql$/, '');
     const found = discover(c, name, test.relPath, test.text);
     if (found) tests.push({ name, file: test.relPath, template: found.template, refs: found.refs });
   }
@@ -182,31 +225,35 @@ function discover(
   name: string,
   file: string,
   text: string,
+  /** The materialization folder config and schema files give it, before its own config(). */
+  inherited?: unknown,
 ): Discovered | undefined {
   let template: nunjucks.Template;
   try {
-    template = compileTemplate(c.env, text, file);
+    template = compileTemplate(c.env, text, file, c.macros.prelude);
   } catch (error) {
-    c.errors.push(toTemplateError(error, file, c.fileText));
+    c.errors.push(toTemplateError(error, file, c.fileText, c.macros.prelude.length));
     return undefined;
   }
   c.loader.takeLoaded();
   const self = qualified(c.schemaDefault, name);
   let found: Rendering;
   try {
-    found = renderToDiscover(c, template, self);
+    found = renderToDiscover(c, template, self, inherited);
   } catch (error) {
-    c.errors.push(toTemplateError(error, file, c.fileText));
+    c.errors.push(toTemplateError(error, file, c.fileText, c.macros.prelude.length));
     return undefined;
   }
-  for (const ref of new Set(found.missing)) {
-    const at = locateText(text, `ref('${ref}'`) ?? locateText(text, `ref("${ref}"`);
-    c.errors.push(new UnknownRefError(name, ref, suggest(ref, c.known), { file, ...at }));
-  }
+  for (const ref of new Set(found.missing))
+    c.errors.push(
+      new UnknownRefError(name, ref, suggest(ref, c.known), refCall(c, file, text, ref)),
+    );
   if (found.missing.length > 0) return undefined;
   const { refs, sources, rawConfig, rendered } = found;
   // Also look in the text: `{{ this }}` often sits in an is_incremental() branch.
   const readsItself = found.output.includes(self) || /\{[{%][^}]*\bthis\b/.test(text);
+  // Macro files are loaded by every template: one counts as included when named in the text.
+  const macroImports = c.macros.files.map((f) => f.file).filter((f) => text.includes(f));
   return {
     template,
     refs,
@@ -214,8 +261,22 @@ function discover(
     rawConfig,
     readsItself,
     rendered,
-    includes: c.loader.takeLoaded(),
+    includes: [...new Set([...c.loader.takeLoaded(), ...macroImports])].sort(),
   };
+}
+
+/** Where a template refs `ref`: in its own text, else in the macro that does. */
+function refCall(c: Compilation, file: string, text: string, ref: string) {
+  const needles = [`ref('${ref}'`, `ref("${ref}"`];
+  for (const [f, t] of [
+    [file, text] as const,
+    ...c.macros.files.map((m) => [m.file, m.text] as const),
+  ])
+    for (const needle of needles) {
+      const at = locateText(t, needle);
+      if (at) return { file: f, ...at };
+    }
+  return { file };
 }
 
 /** What {@link renderToDiscover} collected. */
@@ -238,7 +299,12 @@ interface Rendering {
  * incremental model is rendered a second time with is_incremental() true: that branch counts
  * towards the fingerprint too, and may ref more. Throws what the template throws.
  */
-function renderToDiscover(c: Compilation, template: nunjucks.Template, self: string): Rendering {
+function renderToDiscover(
+  c: Compilation,
+  template: nunjucks.Template,
+  self: string,
+  inherited: unknown,
+): Rendering {
   const refs: string[] = [];
   const sources: string[] = [];
   const missing: string[] = [];
@@ -250,13 +316,14 @@ function renderToDiscover(c: Compilation, template: nunjucks.Template, self: str
         isIncremental,
         self,
         vars: c.vars,
+        target: c.targetInfo,
         ref: (ref) => {
           if (!c.known.has(ref)) missing.push(ref);
           else if (!refs.includes(ref)) refs.push(ref);
           return qualified(c.schemaDefault, ref);
         },
         source: (group, source) => {
-          const relation = sourceRelation(c.project, group, source, c.target);
+          const relation = sourceRelation(c.project, c.sources, group, source, c.target);
           if (!sources.includes(`${group}.${source}`)) sources.push(`${group}.${source}`);
           return relation;
         },
@@ -267,7 +334,7 @@ function renderToDiscover(c: Compilation, template: nunjucks.Template, self: str
     );
   const output = render(false);
   const rendered = [output];
-  if (rawConfig.materialized === 'incremental') rendered.push(render(true));
+  if ((rawConfig.materialized ?? inherited) === 'incremental') rendered.push(render(true));
   return { output, rendered, refs, sources, missing, rawConfig };
 }
 
@@ -426,32 +493,41 @@ export function renderModel(
           isIncremental: options.isIncremental,
           self: overrides?.self ?? model.relation,
           vars: compiled.vars,
+          target: targetInfo(compiled.target),
           ref: (name) => overrides?.ref?.(name) ?? relationOf(name),
           source: (group, name) =>
             overrides?.source?.(group, name) ??
-            sourceRelation(compiled.project, group, name, compiled.target),
+            sourceRelation(compiled.project, compiled.sources, group, name, compiled.target),
           config: () => undefined,
         }),
       )
       .trim()
       .replace(/;\s*$/, '');
   } catch (error) {
-    throw toTemplateError(error, model.file, compiled.fileText);
+    throw toTemplateError(error, model.file, compiled.fileText, compiled.macros.prelude.length);
   }
 }
 
-function sourceRelation(project: Project, group: string, name: string, target: Target): string {
-  const groups = project.config.sources;
-  const defs = groups[group];
-  if (defs === undefined)
+function sourceRelation(
+  project: Project,
+  sources: ReadonlyMap<string, DeclaredSource>,
+  group: string,
+  name: string,
+  target: Target,
+): string {
+  const groups = new Set([...sources.values()].map((s) => s.group));
+  if (!groups.has(group))
     throw new TemplateCallError(
-      `unknown source group '${group}'${didYouMean(group, Object.keys(groups))}: declare it under sources in etl.yml`,
+      `unknown source group '${group}'${didYouMean(group, groups)}: declare it under sources in etl.yml or a schema file`,
       `source('${group}'`,
     );
-  const def = defs[name];
+  const def = sources.get(`${group}.${name}`)?.def;
   if (def === undefined)
     throw new TemplateCallError(
-      `unknown source '${group}.${name}'${didYouMean(name, Object.keys(defs))}`,
+      `unknown source '${group}.${name}'${didYouMean(
+        name,
+        [...sources.values()].filter((s) => s.group === group).map((s) => s.name),
+      )}`,
       `source('${group}', '${name}'`,
     );
   if ('table' in def) return def.table.split('.').map(quoteIdent).join('.');

@@ -3,6 +3,8 @@ import type { Project } from '../project/project.js';
 import type { Target } from '../engine/target.js';
 import type { Graph } from './graph.js';
 import type { ModelConfig } from './model-config.js';
+import type { MacroLibrary } from './macros.js';
+import type { DeclaredSource } from '../project/schema-sources.js';
 import type { DataTestSpec, ModelDoc, UnitTestSpec } from '../project/test-spec.js';
 
 /** A compiled model: its template, config, dependencies and fingerprint. */
@@ -59,6 +61,10 @@ export interface CompiledGraph {
   readonly project: Project;
   readonly target: Target;
   readonly vars: Readonly<Record<string, unknown>>;
+  /** The project's macros (`macros/`), which every template can call. */
+  readonly macros: MacroLibrary;
+  /** Every declared source, `group.name` → declaration. */
+  readonly sources: ReadonlyMap<string, DeclaredSource>;
   readonly nodes: ReadonlyMap<string, CompiledNode>;
   readonly graph: Graph;
   /** Nodes in the order they are written: the DAG's, also after relationships test targets. */

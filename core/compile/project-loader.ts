@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { posix, relative, resolve, sep } from 'node:path';
 import nunjucks from 'nunjucks';
+import type { MacroLibrary } from './macros.js';
 
 /**
  * A Nunjucks loader for `{% include %}`/`{% import %}` that only serves files inside the project.
@@ -12,10 +13,13 @@ export class ProjectLoader extends nunjucks.Loader {
   private readonly texts = new Map<string, string>();
   /** Project-relative names of the files loaded since the last `takeLoaded()`. */
   private loaded = new Set<string>();
+  /** Macro files by project-relative name: served rewritten and compiled once. */
+  private readonly macros: ReadonlyMap<string, string>;
 
-  constructor(root: string) {
+  constructor(root: string, macros?: MacroLibrary) {
     super();
     this.root = realpathSync(root);
+    this.macros = new Map(macros?.files.map((f) => [f.file, f.text]));
   }
 
   /**
@@ -37,6 +41,10 @@ export class ProjectLoader extends nunjucks.Loader {
     if (!real.startsWith(this.root + sep))
       throw new Error(`include outside the project is not allowed: ${name}`);
     const rel = relative(this.root, real).split(sep).join('/');
+    const macro = this.macros.get(rel);
+    // Every template imports every macro file at every render: those are compiled once. What
+    // a macro writes reaches fingerprints through the rendered SQL.
+    if (macro !== undefined) return { src: macro, path: rel, noCache: false };
     let src = this.texts.get(real);
     if (src === undefined) {
       src = readFileSync(real, 'utf8');

@@ -1,7 +1,15 @@
 import { sqlLiteral } from '../util/sql.js';
 import type { Window } from '../time/window.js';
 import { formatDay, formatTimestamp } from '../time/window.js';
-import { TemplateCallError } from './template-error.js';
+import { MacroError, TemplateCallError } from './template-error.js';
+import { MACRO_REGISTRY, MACRO_WRAPPER } from './macros.js';
+
+/** What `{{ target }}` shows of the warehouse: dbt's `target.name`, `.type`, `.schema`. */
+export interface TargetInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly schema: string;
+}
 
 /** What a model's template can see and call (DESIGN §3). */
 export interface RenderInputs {
@@ -16,19 +24,33 @@ export interface RenderInputs {
   readonly source: (group: string, name: string) => string;
   /** Receives config(...) keyword arguments. */
   readonly config: (kwargs: Record<string, unknown>) => void;
+  readonly target: TargetInfo;
+  /** The environment `env_var()` reads (process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where `log(msg, info=True)` writes; default stderr. */
+  readonly log?: (message: string) => void;
 }
 
 const KEYWORDS = '__keywords';
 
 /** The Nunjucks context object for one render. */
 export function renderContext(inputs: RenderInputs): Record<string, unknown> {
-  const start = `TIMESTAMP '${formatTimestamp(inputs.window.start)}'`;
-  const end = `TIMESTAMP '${formatTimestamp(inputs.window.end)}'`;
+  const { window } = inputs;
+  const startTs = formatTimestamp(window.start).replace(' ', 'T');
+  const day = formatDay(window.start);
+  const macros = new Map<string, unknown>();
   return {
-    start,
-    end,
-    ds: `DATE '${formatDay(inputs.window.start)}'`,
+    // Typed literals, for SQL; the raw strings are for '{{ ... }}' and string logic.
+    start: `TIMESTAMP '${formatTimestamp(window.start)}'`,
+    end: `TIMESTAMP '${formatTimestamp(window.end)}'`,
+    start_ts: startTs,
+    end_ts: formatTimestamp(window.end).replace(' ', 'T'),
+    // Airflow's: the window's first day, raw.
+    ds: day,
+    ds_nodash: day.replaceAll('-', ''),
+    ts: `${startTs}+00:00`,
     this: inputs.self,
+    target: { ...inputs.target },
     is_incremental: () => inputs.isIncremental,
     ref: (name: unknown, ...rest: unknown[]) => {
       if (typeof name !== 'string' || rest.some((r) => !isKeywords(r)))
@@ -48,13 +70,43 @@ export function renderContext(inputs: RenderInputs): Record<string, unknown> {
     var: (name: unknown, ...rest: unknown[]) => {
       if (typeof name !== 'string')
         throw new TemplateCallError(`var() takes a variable name, e.g. var('country')`, 'var(');
-      if (Object.hasOwn(inputs.vars, name)) return sqlLiteral(inputs.vars[name]);
+      // A copy: Jinja-compat methods such as .append() must not change the next render's.
+      if (Object.hasOwn(inputs.vars, name)) return structuredClone(inputs.vars[name]);
       const fallback = rest.filter((r) => !isKeywords(r));
-      if (fallback.length > 0) return sqlLiteral(fallback[0]);
+      if (fallback.length > 0) return fallback[0];
       throw new TemplateCallError(
-        `var '${name}' is not set: define it under vars in etl.yml, pass --vars '{"${name}": ...}', or give a default: var('${name}', default)`,
+        `var '${name}' is not set: define it under vars in etl.yml, pass --vars '{${name}: ...}', or give a default: var('${name}', default)`,
         `var('${name}'`,
       );
+    },
+    literal: (value: unknown, ...rest: unknown[]) => {
+      if (rest.some((r) => !isKeywords(r)))
+        throw new TemplateCallError(
+          `literal() takes one value, e.g. literal(var('country'))`,
+          'literal(',
+        );
+      return literal(value);
+    },
+    env_var: (name: unknown, ...rest: unknown[]) => {
+      if (typeof name !== 'string')
+        throw new TemplateCallError(
+          `env_var() takes a variable name, e.g. env_var('DBT_SCHEMA', 'dev')`,
+          'env_var(',
+        );
+      const value = (inputs.env ?? process.env)[name];
+      if (value !== undefined) return value;
+      const fallback = rest.filter((r) => !isKeywords(r));
+      if (fallback.length > 0) return fallback[0];
+      throw new TemplateCallError(
+        `environment variable '${name}' is not set and env_var('${name}') gives no default: set it, or write env_var('${name}', 'default')`,
+        `env_var('${name}'`,
+      );
+    },
+    log: (message: unknown, ...rest: unknown[]) => {
+      const kwargs = rest.find(isKeywords);
+      const info = kwargs?.info === true || rest[0] === true;
+      if (info) (inputs.log ?? ((m: string) => process.stderr.write(`${m}\n`)))(String(message));
+      return '';
     },
     config: (...args: unknown[]) => {
       const kwargs = args.find(isKeywords);
@@ -68,6 +120,44 @@ export function renderContext(inputs: RenderInputs): Record<string, unknown> {
       inputs.config(copy);
       return '';
     },
+    [MACRO_REGISTRY]: macros,
+    [MACRO_WRAPPER]: (file: string, name: string, macro: unknown) => {
+      macros.set(name, wrapMacro(file, name, macro));
+      return '';
+    },
+  };
+}
+
+/**
+ * A value as a SQL literal: strings quoted and escaped, numbers and booleans as SQL, null as
+ * NULL, a list as `(a, b)` for `in`. The safe way to put a var into SQL.
+ */
+export function literal(value: unknown): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0)
+      throw new TemplateCallError(
+        'literal() of an empty list has no SQL form: `x in ()` is not SQL; test the list first',
+        'literal(',
+      );
+    return `(${value.map((v) => sqlLiteral(v)).join(', ')})`;
+  }
+  return sqlLiteral(value);
+}
+
+/**
+ * A macro as templates call it: the macro itself, with its failures marked as its own so the
+ * error names the macro's file (Nunjucks would give the calling template's).
+ */
+function wrapMacro(file: string, name: string, macro: unknown): unknown {
+  if (typeof macro !== 'function') return macro;
+  const fn = macro as (...args: unknown[]) => unknown;
+  return function (this: unknown, ...args: unknown[]) {
+    try {
+      return fn.apply(this, args);
+    } catch (error) {
+      if (error instanceof MacroError) throw error;
+      throw new MacroError(file, name, error);
+    }
   };
 }
 

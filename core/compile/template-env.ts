@@ -1,15 +1,27 @@
 import nunjucks from 'nunjucks';
 import { ProjectLoader } from './project-loader.js';
+import { DoExtension } from './do-extension.js';
+import { installJinjaCompat } from './jinja-compat.js';
+import { installMacroLookup, type MacroLibrary } from './macros.js';
+import { literal } from './render-context.js';
 
 /**
  * The Nunjucks environment of a project: autoescape off (it is SQL), undefined output an
- * error, includes limited to the project. `dev` keeps the original error as `cause`.
+ * error, includes limited to the project, Jinja's methods and `{% do %}`, the `sql` filter,
+ * and the project's macros. `dev` keeps the original error as `cause`.
  */
-export function createTemplateEnv(root: string): {
+export function createTemplateEnv(
+  root: string,
+  macros: MacroLibrary,
+): {
   env: nunjucks.Environment;
   loader: ProjectLoader;
 } {
-  const loader = new ProjectLoader(root);
+  installJinjaCompat();
+  installMacroLookup(
+    (nunjucks as unknown as { runtime: Parameters<typeof installMacroLookup>[0] }).runtime,
+  );
+  const loader = new ProjectLoader(root, macros);
   const env = new nunjucks.Environment(loader, {
     autoescape: false,
     throwOnUndefined: true,
@@ -17,14 +29,20 @@ export function createTemplateEnv(root: string): {
     trimBlocks: false,
     lstripBlocks: false,
   });
+  env.addExtension('do', new DoExtension());
+  env.addFilter('sql', (value: unknown) => literal(value));
   return { env, loader };
 }
 
-/** Compile a template eagerly so syntax errors surface at compile time. */
+/**
+ * Compile a template eagerly so syntax errors surface at compile time. `prelude` (the macro
+ * imports) goes before its first line: line numbers stay the template's own.
+ */
 export function compileTemplate(
   env: nunjucks.Environment,
   text: string,
   path: string,
+  prelude = '',
 ): nunjucks.Template {
-  return new nunjucks.Template(text, env, path, true);
+  return new nunjucks.Template(prelude + text, env, path, true);
 }

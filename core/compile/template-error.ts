@@ -11,6 +11,18 @@ export class TemplateCallError extends Error {
   }
 }
 
+/** A failure inside a project macro, raised where the macro was called. */
+export class MacroError extends Error {
+  readonly file: string;
+  readonly macro: string;
+  constructor(file: string, macro: string, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'MacroError';
+    this.file = file;
+    this.macro = macro;
+  }
+}
+
 const HEADER = /^\s*\((.*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\s*$/;
 const WRAPPED = /^(\w*Error): ([\s\S]*)$/;
 
@@ -24,6 +36,57 @@ export function toTemplateError(
   error: unknown,
   file: string,
   textOf: (file: string) => string | undefined,
+  prelude = 0,
+): ProjectError {
+  const inMacro = error instanceof Error ? findMacroError(error) : undefined;
+  if (inMacro) return macroFailure(inMacro, toCallSite(error, file, textOf, prelude), textOf);
+  return toCallSite(error, file, textOf, prelude);
+}
+
+/**
+ * A macro's failure at the macro's file and line (where Nunjucks gives none, the failing call
+ * found in the macro's text, else the macro's first line), naming the template that called it.
+ */
+function macroFailure(
+  error: MacroError,
+  caller: ProjectError,
+  textOf: (file: string) => string | undefined,
+): ProjectError {
+  const inner = toTemplateError(error.cause, error.file, textOf);
+  let { line, column } = inner.location ?? {};
+  if (line === undefined) {
+    const text = textOf(error.file);
+    const def =
+      text === undefined ? undefined : new RegExp(`macro\\s+${error.macro}\\s*\\(`).exec(text);
+    if (text !== undefined && def) ({ line, column } = offsetToLineCol(text, def.index));
+  }
+  const at = caller.location;
+  const from =
+    at?.file === undefined
+      ? ''
+      : `, called from ${at.file}${at.line === undefined ? '' : `:${at.line}`}`;
+  return new ProjectError(
+    'E_TEMPLATE',
+    `${inner.message} (in macro ${error.macro}${from})`,
+    { file: error.file, line, column },
+    { cause: error },
+  );
+}
+
+function findMacroError(error: Error): MacroError | undefined {
+  let e: unknown = error;
+  for (let i = 0; i < 5 && e instanceof Error; i++) {
+    if (e instanceof MacroError) return e;
+    e = e.cause;
+  }
+  return undefined;
+}
+
+function toCallSite(
+  error: unknown,
+  file: string,
+  textOf: (file: string) => string | undefined,
+  prelude: number,
 ): ProjectError {
   const raw = error instanceof Error ? error.message : String(error);
   const lines = raw.split('\n');
@@ -31,7 +94,8 @@ export function toTemplateError(
   let line: number | undefined;
   let column: number | undefined;
   while (lines.length > 1) {
-    const m = HEADER.exec(lines[0] ?? '');
+    // A template that imports (the macros) wraps its errors once more.
+    const m = HEADER.exec((lines[0] ?? '').replace(/^\s*Template render error:/, ''));
     if (!m) break;
     lines.shift();
     if (m[1] && m[1] !== 'unknown path') at = m[1];
@@ -43,7 +107,8 @@ export function toTemplateError(
   let message = lines.join('\n').trim();
   const wrapped = WRAPPED.exec(message);
   if (wrapped) {
-    if (wrapped[1] === 'Error' || wrapped[1] === 'TemplateCallError') message = wrapped[2] ?? '';
+    if (wrapped[1] === 'Error' || wrapped[1] === 'TemplateCallError' || wrapped[1] === 'MacroError')
+      message = wrapped[2] ?? '';
     if (line !== undefined) line += 1;
     if (column !== undefined) column += 1;
   }
@@ -53,7 +118,10 @@ export function toTemplateError(
     const needle =
       (error instanceof Error ? findCause(error)?.needle : undefined) ??
       /Unable to call `([^`]+)`/.exec(message)?.[1]?.concat('(');
-    const found = needle === undefined ? undefined : locateText(text, needle);
+    const found =
+      needle === undefined
+        ? undefined
+        : (locateText(text, needle) ?? locateText(text, needle.replaceAll("'", '"')));
     if (found) ({ line, column } = found);
   }
   // An include that is not there: the include naming it.
@@ -75,6 +143,8 @@ export function toTemplateError(
     const expr = expressionAt(text, line, column ?? 1);
     if (expr) message = `'${expr}' is undefined`;
   }
+  // The macro imports sit before the first line of a model's text.
+  if (line === 1 && column !== undefined && at === file && column > prelude) column -= prelude;
   const location: SourceLocation = { file: at, line, column };
   return new ProjectError('E_TEMPLATE', message, location, { cause: error });
 }

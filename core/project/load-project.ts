@@ -8,45 +8,35 @@ import {
 } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { EtlError, ProjectError, ProjectErrors } from '../errors.js';
-import { parseProjectConfig } from './parse-config.js';
 import { reservedName } from './reserved.js';
-import type { ModelFile, Project, ProjectConfig, ProjectFile, SeedFile } from './project.js';
+import { readProjectConfig } from './project-file.js';
+import { readSchemaConfigs } from './schema-config.js';
+import { configureModels, configureSeeds, type FoundFile } from './configure-files.js';
+import type { Project, ProjectConfig, ProjectFile } from './project.js';
 
-/** The names a model or seed may have: they become SQL identifiers and file names. */
-export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export { NAME_PATTERN } from './names.js';
+import { NAME_PATTERN } from './names.js';
 
 /**
- * Read a project from disk: etl.yml (optional), every `models/**\/*.sql` and `seeds/*.csv`.
- * Every naming problem (bad or duplicate names) is reported at once.
+ * Read a project from disk: its project file (etl.yml, or a dbt project's dbt_project.yml;
+ * optional), every `models/**\/*.sql` and `seeds/**\/*.csv`, with the config each gets from
+ * folder config and schema files. Every naming problem (bad or duplicate names) is reported
+ * at once.
  */
 export function loadProject(dir: string): Project {
   const root = projectRoot(dir);
-  const configFile = ['etl.yml', 'etl.yaml'].find((name) => existsSync(join(root, name)));
-  const config: ProjectConfig = parseProjectConfig(
-    configFile === undefined ? '' : readFileSync(join(root, configFile), 'utf8'),
-    configFile ?? 'etl.yml',
-    root,
-    basename(root),
-  );
+  const { file: configFile, config, warnings } = readProjectConfig(root);
 
   const errors: EtlError[] = [];
-  const models = discover(root, config.modelsDir, '.sql', true, errors).map((path): ModelFile => ({
-    name: basename(path, '.sql'),
-    path,
-    relPath: toRel(root, path),
+  const foundModels = discover(root, config.modelsDir, '.sql', true, errors).map((path) => ({
+    ...found(root, path, '.sql'),
     text: readFileSync(path, 'utf8'),
   }));
-  const seeds = discover(root, config.seedsDir, '.csv', false, errors).map((path): SeedFile => {
-    const name = basename(path, '.csv');
-    return {
-      name,
-      path,
-      relPath: toRel(root, path),
-      columnTypes: config.seeds[name]?.columnTypes ?? {},
-    };
-  });
-  checkNames([...seeds, ...models], errors);
-  checkSeedConfigs(config, seeds, configFile ?? 'etl.yml', errors);
+  const foundSeeds = discover(root, config.seedsDir, '.csv', true, errors).map((path) =>
+    found(root, path, '.csv'),
+  );
+  checkNames([...foundSeeds, ...foundModels], errors);
+  checkSeedConfigs(config, foundSeeds, configFile ?? 'etl.yml', errors);
   if (errors.length > 0) throw new ProjectErrors(errors);
 
   const schemaFiles = [
@@ -55,11 +45,28 @@ export function loadProject(dir: string): Project {
   ]
     .sort()
     .map((path) => readProjectFile(root, path));
-  const testFiles = discover(root, 'tests', '.sql', true, errors).map((path) =>
+  const testFiles = discover(root, config.testsDir, '.sql', true, errors).map((path) =>
     readProjectFile(root, path),
   );
+  const schemaConfigs = readSchemaConfigs(schemaFiles, errors);
   if (errors.length > 0) throw new ProjectErrors(errors);
-  return { root, configFile, config, models, seeds, schemaFiles, testFiles };
+  const models = configureModels(root, foundModels, config, schemaConfigs);
+  const seeds = configureSeeds(root, foundSeeds, config);
+  return {
+    root,
+    configFile,
+    config,
+    models: models.models,
+    seeds: seeds.seeds,
+    schemaFiles,
+    testFiles,
+    warnings: [...warnings, ...schemaConfigs.warnings, ...models.warnings, ...seeds.warnings],
+  };
+}
+
+/** A discovered model or seed file: its name is the file's base name. */
+function found(root: string, path: string, ext: string): FoundFile {
+  return { name: basename(path, ext), path, relPath: toRel(root, path) };
 }
 
 /** The project's directory, its symbolic links resolved: the root every path is checked against. */
@@ -79,7 +86,7 @@ function projectRoot(dir: string): string {
  * Model and seed names must be valid, not reserved, and unique ignoring case: they become
  * table names, which the warehouse compares ignoring case.
  */
-function checkNames(files: readonly (ModelFile | SeedFile)[], errors: EtlError[]): void {
+function checkNames(files: readonly FoundFile[], errors: EtlError[]): void {
   const seen = new Map<string, string>();
   for (const file of files) {
     if (!NAME_PATTERN.test(file.name)) {
@@ -113,7 +120,7 @@ function checkNames(files: readonly (ModelFile | SeedFile)[], errors: EtlError[]
 /** Every seed etl.yml configures must exist: a typo would otherwise be ignored silently. */
 function checkSeedConfigs(
   config: ProjectConfig,
-  seeds: readonly SeedFile[],
+  seeds: readonly FoundFile[],
   configFile: string,
   errors: EtlError[],
 ): void {
@@ -122,7 +129,7 @@ function checkSeedConfigs(
       errors.push(
         new ProjectError(
           'E_CONFIG',
-          `etl.yml configures seed '${name}' but ${config.seedsDir}/${name}.csv does not exist`,
+          `${configFile} configures seed '${name}' but ${config.seedsDir}/${name}.csv does not exist`,
           { file: configFile },
         ),
       );

@@ -1,16 +1,28 @@
-import { ProjectError } from '../errors.js';
+import { ProjectError, ProjectErrors } from '../errors.js';
 import { YamlFile } from '../util/yaml-file.js';
 import { describeType, isRecord, rejectUnknownKeys } from './config-check.js';
 import type { ProjectConfig, SeedConfig, SourceDef } from './project.js';
 import { parseTarget } from '../engine/target.js';
 import { isStateSchema } from './reserved.js';
 import { isAbsolute, normalize } from 'node:path';
+import { readFolderTree } from './folder-config.js';
 
-const KEYS = ['name', 'target', 'models_dir', 'seeds_dir', 'vars', 'sources', 'seeds'] as const;
+const KEYS = [
+  'name',
+  'target',
+  'models_dir',
+  'seeds_dir',
+  'macros_dir',
+  'tests_dir',
+  'vars',
+  'sources',
+  'seeds',
+  'models',
+] as const;
 
 /**
  * Parse and validate the text of etl.yml. `file` is used in messages. The first problem is
- * thrown, at its line.
+ * thrown, at its line; all problems of the `models:` folder config are thrown together.
  */
 export function parseProjectConfig(
   text: string,
@@ -38,19 +50,25 @@ export function parseProjectConfig(
   }
   const sources = parseSources(yaml, keys.mapping('sources'));
   const seeds = parseSeeds(yaml, keys.mapping('seeds'));
+  const models = readFolderTree(raw.models, { yaml, kind: 'models', strict: true });
+  if (models.errors.length > 0) throw new ProjectErrors(models.errors);
   return {
     name: keys.string('name') ?? defaultName,
     target,
     modelsDir: keys.folder('models_dir') ?? 'models',
     seedsDir: keys.folder('seeds_dir') ?? 'seeds',
+    macrosDir: keys.folder('macros_dir') ?? 'macros',
+    testsDir: keys.folder('tests_dir') ?? 'tests',
     vars: keys.mapping('vars'),
     sources,
     seeds,
+    modelFolders: models.entries,
+    seedFolders: [],
   };
 }
 
-/** The values of etl.yml's top-level keys, each checked for its type. */
-class TopKeys {
+/** The values of a project file's top-level keys, each checked for its type. */
+export class TopKeys {
   constructor(
     private readonly yaml: YamlFile,
     private readonly raw: Record<string, unknown>,
@@ -82,12 +100,43 @@ class TopKeys {
 
   /** One rule for folders: relative to the project, and inside it. */
   folder(key: string): string | undefined {
-    const v = this.string(key);
+    return this.inside(key, this.string(key), [key]);
+  }
+
+  /**
+   * dbt's `model-paths` and the like: a list of folders (a string is taken as one). etl reads
+   * one folder of each kind, so a longer list is an error rather than folders left unread.
+   */
+  folderList(key: string): string | undefined {
+    const v = this.raw[key];
+    if (v === undefined || v === null) return undefined;
+    const list: unknown = typeof v === 'string' ? [v] : v;
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      !list.every((x) => typeof x === 'string' && x.trim() !== '')
+    )
+      throw new ProjectError(
+        'E_CONFIG',
+        `'${key}' must be a list of one folder, got ${describeType(v)}`,
+        this.yaml.locate([key]),
+      );
+    if (list.length > 1)
+      throw new ProjectError(
+        'E_CONFIG',
+        `'${key}' lists ${list.length} folders (${list.join(', ')}): etl reads one folder of each kind`,
+        this.yaml.locate([key, 1]),
+        { hint: `move the files into one folder and list only it: ${key}: [${String(list[0])}]` },
+      );
+    return this.inside(key, list[0] as string, [key, 0]);
+  }
+
+  private inside(key: string, v: string | undefined, at: (string | number)[]): string | undefined {
     if (v !== undefined && (isAbsolute(v) || normalize(v).split(/[\\/]/)[0] === '..'))
       throw new ProjectError(
         'E_CONFIG',
         `'${key}' must be a folder inside the project, relative to it: got '${v}'`,
-        this.yaml.locate([key]),
+        this.yaml.locate(at),
         { hint: 'etl reads project files from inside the project only; link or copy them in' },
       );
     return v;

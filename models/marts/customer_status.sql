@@ -12,15 +12,15 @@ select
   max(order_date) as last_order_date,
   count(*) as orders_to_date,
   (array_agg(status order by ordered_at desc, status))[1] as last_order_status,
-  {{ ds }} - max(order_date) < 30 as is_active,
-  {{ ds }} as status_as_of
+  DATE '{{ ds }}' - max(order_date) < 30 as is_active,
+  DATE '{{ ds }}' as status_as_of
 from orders
 {% if is_incremental() %}
 -- only customers whose row can change today: they ordered in this window, or went inactive today
 where customer_id in (
   select customer_id from orders where order_date >= {{ start }}
   union
-  select customer_id from orders group by customer_id having max(order_date) = {{ ds }} - 30
+  select customer_id from orders group by customer_id having max(order_date) = DATE '{{ ds }}' - 30
 )
 {% endif %}
 group by customer_id

@@ -42,7 +42,7 @@ from {{ ref('stg_events') }}
 where ts >= {{ start }} and ts < {{ end }}
 group by all`,
     'models/users_latest.sql': `{{ config(materialized='incremental', unique_key='user_id', start='2024-01-01') }}
-select user_id, max(ts) as last_seen, count(*) as events_that_day, {{ ds }} as as_of
+select user_id, max(ts) as last_seen, count(*) as events_that_day, DATE '{{ ds }}' as as_of
 from {{ ref('stg_events') }}
 where ts >= {{ start }} and ts < {{ end }}
 group by all`,

@@ -117,7 +117,7 @@ from {{ ref('stg_events') }} as e join {{ ref('daily') }} as d on d.day = e.ts::
 where e.ts >= {{ start }} and e.ts < {{ end }}
 group by 1`,
     'models/users_latest.sql': `{{ config(materialized='incremental', unique_key='user_id', start='2024-02-26') }}
-select user_id, max(ts) as last_seen, count(*) as events_that_day, {{ ds }} as as_of
+select user_id, max(ts) as last_seen, count(*) as events_that_day, DATE '{{ ds }}' as as_of
 from {{ ref('stg_events') }}
 where ts >= {{ start }} and ts < {{ end }}
 group by user_id`,

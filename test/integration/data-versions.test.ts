@@ -526,7 +526,7 @@ select count(*) as days, max(d)::VARCHAR as last_day from {{ ref('ev_day') }} wh
 
   it('a model that reads itself is written one window at a time, whatever the batch size', async () => {
     const running = `{{ config(materialized='incremental', time_column='d', start='2024-01-01') }}
-select d, n, n + {% if is_incremental() %}coalesce((select total from {{ this }} where d = {{ ds }} - 1), 0){% else %}0{% endif %} as total
+select d, n, n + {% if is_incremental() %}coalesce((select total from {{ this }} where d = DATE '{{ ds }}' - 1), 0){% else %}0{% endif %} as total
 from {{ ref('ev_day') }} where d >= {{ start }} and d < {{ end }}`;
     const p = make({ ...files(), 'models/running.sql': running });
     ok(p, 'run', '--until', '2024-02-25');

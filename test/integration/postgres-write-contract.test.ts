@@ -152,7 +152,7 @@ select ts::date as day, amount from {{ ref('events') }}`,
   it('an upsert model replaces rows by key without duplicates', async () => {
     const w = await make({
       'models/users.sql': `{{ config(materialized='incremental', unique_key='user_id') }}
-select user_id, sum(amount) as total, {{ ds }} as as_of from {{ ref('events') }} where ts < {{ end }} group by user_id`,
+select user_id, sum(amount) as total, DATE '{{ ds }}' as as_of from {{ ref('events') }} where ts < {{ end }} group by user_id`,
     });
     expect(w.etl(['build', '--date', '2024-01-15', '-s', '+users']).code).toBe(0);
     expect(w.etl(['build', '--date', '2024-01-16', '-s', 'users']).code).toBe(0);

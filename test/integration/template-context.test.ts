@@ -47,7 +47,7 @@ describe('template context', () => {
     const rows = await buildAndQuery(
       {
         'models/m.sql':
-          "{{ config(materialized='table') }} select {{ var('s') }} as s, {{ var('n') }} as n, {{ var('b') }} as b, {{ var('missing', 'dflt') }} as d",
+          "{{ config(materialized='table') }} select {{ var('s') | sql }} as s, {{ var('n') }} as n, {{ var('b') }} as b, {{ literal(var('missing', 'dflt')) }} as d",
       },
       'select * from main.m',
       { vars: { s: nasty, n: 42.5, b: true } },
@@ -59,7 +59,7 @@ describe('template context', () => {
     const rows = await buildAndQuery(
       {
         'models/h.sql':
-          "{{ config(materialized='incremental', time_column='s', grain='hour') }} select {{ start }} as s, {{ end }} as e, {{ ds }} as d, '{{ this }}' as me, {{ is_incremental() }} as inc",
+          "{{ config(materialized='incremental', time_column='s', grain='hour') }} select {{ start }} as s, {{ end }} as e, DATE '{{ ds }}' as d, '{{ this }}' as me, {{ is_incremental() }} as inc",
       },
       "select strftime(s, '%Y-%m-%d %H') as s, strftime(e, '%Y-%m-%d %H') as e, d::varchar as d, me, inc from main.h order by s limit 2",
     );

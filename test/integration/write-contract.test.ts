@@ -158,7 +158,7 @@ select ts::date as day, amount from {{ ref('events') }}`,
   it('an upsert model replaces rows by key without duplicates', async () => {
     const p = make({
       'models/users.sql': `{{ config(materialized='incremental', unique_key='user_id') }}
-select user_id, sum(amount) as total, {{ ds }} as as_of from {{ ref('events') }} where ts < {{ end }} group by all`,
+select user_id, sum(amount) as total, DATE '{{ ds }}' as as_of from {{ ref('events') }} where ts < {{ end }} group by all`,
     });
     expect(runCli(['build', '--date', '2024-01-15', '-s', '+users'], p.root).code).toBe(0);
     expect(runCli(['build', '--date', '2024-01-16', '-s', 'users'], p.root).code).toBe(0);
@@ -229,7 +229,7 @@ describe('bad flags', () => {
     [['build', '--date', '2024-13-01'], "invalid --date '2024-13-01'"],
     [['build', '--dat', '2024-01-01'], "unknown option '--dat'"],
     [['biuld'], "unknown command 'biuld'"],
-    [['build', '--vars', '{nope'], '--vars must be a JSON object'],
+    [['build', '--vars', '{nope'], '--vars must be a YAML mapping'],
     [['build', '-s', 'dayly'], "unknown model or seed 'dayly' in --select (did you mean 'daily'?)"],
     [['build', '--target', 'mysql://x'], "bad --target 'mysql://x'"],
     [['dag', '--format', 'png'], "argument 'png' is invalid"],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseProjectConfig } from '../../core/project/parse-config.js';
 import { EtlError } from '../../core/errors.js';
 import { parseTarget } from '../../core/engine/target.js';
+import { literalConfig } from '../../core/project/literal-config.js';
 
 const parse = (text: string) => parseProjectConfig(text, 'etl.yml', '/proj', 'proj');
 const failure = (text: string): string => {
@@ -22,9 +23,13 @@ describe('etl.yml', () => {
       target: undefined,
       modelsDir: 'models',
       seedsDir: 'seeds',
+      macrosDir: 'macros',
+      testsDir: 'tests',
       vars: {},
       sources: {},
       seeds: {},
+      modelFolders: [],
+      seedFolders: [],
     });
   });
 
@@ -91,4 +96,58 @@ describe('targets', () => {
       expect(() => parseTarget(url, '/proj')).not.toThrow(/secret/);
     },
   );
+});
+
+describe('etl.yml models: (folder config)', () => {
+  it('reads each level with its path, + removed, in order', () => {
+    const config = parse(`models:
+  +tags: [all]
+  staging:
+    materialized: view
+    +schema: stg
+  marts:
+    finance:
+      +materialized: table
+`);
+    expect(config.modelFolders.map((f) => [f.path, f.values, f.origin])).toEqual([
+      [[], { tags: ['all'] }, 'etl.yml models'],
+      [['staging'], { materialized: 'view', schema: 'stg' }, 'etl.yml models.staging'],
+      [['marts'], {}, 'etl.yml models.marts'],
+      [['marts', 'finance'], { materialized: 'table' }, 'etl.yml models.marts.finance'],
+    ]);
+  });
+
+  it.each<[string, string]>([
+    ['models: [a]\n', "etl.yml:1: 'models' must be a mapping of folders to config, got a list"],
+    [
+      'models:\n  a:\n    +grain: daily\n',
+      "etl.yml:3: models.a.+grain: config grain='daily' is not one of hour, day, week, month",
+    ],
+    [
+      'models:\n  a:\n    +schema: etl_state\n',
+      "etl.yml:3: models.a.+schema: config schema='etl_state' is etl's own",
+    ],
+    [
+      'models:\n  +enabled: no\n',
+      "etl.yml:2: models.+enabled: config 'enabled' must be true or false",
+    ],
+  ])('%j is refused', (text, expected) => {
+    expect(failure(text)).toContain(expected);
+  });
+});
+
+describe('literal config() arguments', () => {
+  it.each<[string, Record<string, unknown>]>([
+    ['{{ config(enabled=false) }}', { enabled: false }],
+    [
+      "{{ config(materialized='ephemeral', tags=['a', 'b'], enabled = True) }}",
+      { materialized: 'ephemeral', enabled: true },
+    ],
+    ["{{ config(enabled=var('x', false)) }}", {}],
+    ['{{ config(enabled=false) }}\n{{ config(enabled=true) }}', { enabled: true }],
+    ['{{ config(alias="a)b", materialized="table") }}', { alias: 'a)b', materialized: 'table' }],
+    ['select 1', {}],
+  ])('%s', (text, expected) => {
+    expect(literalConfig(text)).toEqual(expected);
+  });
 });
