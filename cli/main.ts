@@ -60,7 +60,11 @@ function rootCommand(): Command {
 /** The selection options of commands that act on models. */
 function withSelect(c: Command): Command {
   return c
-    .option('-s, --select <selectors...>', 'models: name, name+, +name, tag:x, path:dir', collect)
+    .option(
+      '-s, --select <selectors...>',
+      'dbt selectors: name, +name, name+1, @name, tag:x, path:dir, config.k:v, source:s+, state:modified (space: union, comma: intersection)',
+      collect,
+    )
     .option('--exclude <selectors...>', 'models to leave out (same syntax)', collect);
 }
 

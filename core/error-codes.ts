@@ -48,7 +48,10 @@ export const ERROR_CODES = {
     exit: 1,
     help: "the model's name holds a view or other relation: drop it, or rename the model",
   },
-  E_TEST_FAILED: { exit: 1, help: 'a data test failed on the new rows: nothing was written' },
+  E_TEST_FAILED: {
+    exit: 1,
+    help: 'a data test failed: in a window, nothing was written; after the build (a test reading other models), the rows stay and the run fails',
+  },
   E_UPSTREAM_FAILED: { exit: 1, help: 'not run: something it reads failed in this run' },
   E_CANCELLED: { exit: 1, help: 'not run: `--fail-fast` stopped the run' },
   E_FAILED: { exit: 1, help: 'the run failed: the summary lists every failure' },

@@ -10,6 +10,7 @@ import { planBackfill, planTestBuild } from '../plan/plan-build.js';
 import { dayWindow } from '../time/window.js';
 import { parseDay } from '../time/dates.js';
 import { runDataTests } from '../testing/run-data-tests.js';
+import { otherRelationsRead } from '../project/test-spec.js';
 import { runUnitTest } from '../testing/unit-test.js';
 import { relationResolver } from '../testing/build-verifier.js';
 import type { TestResult } from '../testing/test-result.js';
@@ -244,7 +245,8 @@ async function seedDays(
  */
 function testedRelations(compiled: CompiledGraph, selected: ReadonlySet<string>): Set<string> {
   const read = new Set(selected);
-  for (const t of compiled.tests) if (selected.has(t.model) && t.to !== undefined) read.add(t.to);
+  for (const t of compiled.tests)
+    if (selected.has(t.model)) for (const r of otherRelationsRead(t)) read.add(r);
   for (const t of compiled.singularTests)
     if (t.refs.length === 0 || t.refs.some((r) => selected.has(r)))
       for (const r of t.refs) read.add(r);

@@ -20,7 +20,7 @@ import { disabledRefErrors, inheritedMaterialized, modelConfig } from './config-
 import { modelFingerprint } from './fingerprint.js';
 import { compileTemplate, createTemplateEnv } from './template-env.js';
 import { renderContext, type TargetInfo } from './render-context.js';
-import { duplicateMacros, loadMacros, type MacroLibrary } from './macros.js';
+import { duplicateMacros, loadMacros, testMacroName, type MacroLibrary } from './macros.js';
 import { declaredSources, type DeclaredSource } from '../project/schema-sources.js';
 import type { ProjectLoader } from './project-loader.js';
 import { TemplateCallError, locateText, toTemplateError } from './template-error.js';
@@ -33,7 +33,7 @@ import type {
 } from './compiled-graph.js';
 import { parseSchemaFiles, type SchemaContents } from '../project/schema-file.js';
 import { checkSchema } from './check-schema.js';
-import type { ModelDoc } from '../project/test-spec.js';
+import type { DataTestSpec, ModelDoc } from '../project/test-spec.js';
 
 /** Options of {@link compileProject}. */
 export interface CompileOptions {
@@ -349,7 +349,13 @@ function readSchemaFiles(c: Compilation, drafts: readonly ModelDraft[]): SchemaC
       relPath: d.file,
       text: JSON.stringify({ models: [{ name: d.name, tests: d.config.tests }] }),
     }));
-  const schema = parseSchemaFiles([...c.project.schemaFiles, ...configTests], c.errors);
+  const customTests = new Set(c.macros.files.flatMap((f) => f.tests));
+  const parsed = parseSchemaFiles(
+    [...c.project.schemaFiles, ...configTests],
+    c.errors,
+    customTests,
+  );
+  const schema = { ...parsed, tests: parsed.tests.map((t) => compileCustomTest(c, t)) };
   const modelConfigs = new Map(drafts.map((d) => [d.name, d.config]));
   checkSchema(
     schema,
@@ -361,6 +367,64 @@ function readSchemaFiles(c: Compilation, drafts: readonly ModelDraft[]): SchemaC
     new Set(c.project.models.map((m) => m.name).filter((n) => !modelConfigs.has(n))),
   );
   return schema;
+}
+
+/**
+ * A custom generic test with its SQL: its macro called with `model` (the rows under test, the
+ * `etl_scoped` query), `column_name` and its arguments. The models it refs besides its own
+ * make it run after the build.
+ */
+function compileCustomTest(c: Compilation, test: DataTestSpec): DataTestSpec {
+  if (test.kind !== 'custom' || test.custom === undefined) return test;
+  const { custom } = test;
+  const call = `{{ ${testMacroName(custom.test)}(${[
+    'model=__etl_model',
+    ...(test.column === undefined ? [] : ['column_name=__etl_column']),
+    ...Object.keys(custom.args).map((k) => `${k}=__etl_args.${k}`),
+  ].join(', ')}) }}`;
+  const refs: string[] = [];
+  const file =
+    c.macros.files.find((f) => f.tests.includes(custom.test))?.file ?? test.location.file;
+  try {
+    const template = compileTemplate(c.env, call, test.location.file, c.macros.prelude);
+    const sql = template
+      .render({
+        ...renderContext({
+          window: COMPILE_WINDOW,
+          isIncremental: false,
+          self: qualified(c.schemaDefault, test.model),
+          vars: c.vars,
+          target: c.targetInfo,
+          ref: (ref) => {
+            if (!c.known.has(ref))
+              throw new TemplateCallError(
+                `unknown model or seed '${ref}'${didYouMean(ref, c.known)}`,
+                `ref('${ref}'`,
+              );
+            if (!refs.includes(ref)) refs.push(ref);
+            return qualified(c.schemaDefault, ref);
+          },
+          source: (group, name) => sourceRelation(c.project, c.sources, group, name, c.target),
+          config: () => undefined,
+        }),
+        __etl_model: 'etl_scoped',
+        __etl_column: test.column,
+        __etl_args: custom.args,
+      })
+      .trim()
+      .replace(/;\s*$/, '');
+    return { ...test, custom: { ...custom, sql, refs } };
+  } catch (error) {
+    const e = toTemplateError(error, file, c.fileText, c.macros.prelude.length);
+    c.errors.push(
+      new ProjectError(
+        'E_TEMPLATE',
+        `test '${test.name}' (${test.location.file}): ${e.message}`,
+        e.location,
+      ),
+    );
+    return test;
+  }
 }
 
 /**

@@ -4,6 +4,22 @@
  * refused: a dbt project must load as it is.
  */
 
+/**
+ * Top-level keys of dbt's schema files that etl does not read (snapshots, exposures, the
+ * semantic layer, ...): listed once per file as ignored, so a dbt project loads as it is.
+ */
+export const DBT_SCHEMA_IGNORED_KEYS = [
+  'seeds',
+  'snapshots',
+  'analyses',
+  'macros',
+  'exposures',
+  'metrics',
+  'semantic_models',
+  'saved_queries',
+  'groups',
+] as const;
+
 /** Top-level keys of dbt_project.yml etl reads. */
 export const DBT_PROJECT_KEYS = [
   'name',
@@ -16,6 +32,10 @@ export const DBT_PROJECT_KEYS = [
   'vars',
   'models',
   'seeds',
+  // Metadata without behaviour: nothing is lost by not reading them, so no warning.
+  'version',
+  'config-version',
+  'require-dbt-version',
 ] as const;
 
 /**

@@ -52,6 +52,19 @@ export function loadProject(dir: string): Project {
   if (errors.length > 0) throw new ProjectErrors(errors);
   const models = configureModels(root, foundModels, config, schemaConfigs);
   const seeds = configureSeeds(root, foundSeeds, config);
+  // What a dbt project may hold that etl does not run: said, never silently skipped.
+  const python = discover(root, config.modelsDir, '.py', true, errors).map((p) => toRel(root, p));
+  const unsupported = [
+    ...(python.length > 0
+      ? [`Python models are not supported; not built: ${python.join(', ')}`]
+      : []),
+    ...(['packages.yml', 'dependencies.yml'].some((f) => existsSync(join(root, f)))
+      ? ['dbt packages are not supported: packages.yml is not read (dbt_utils tests are built in)']
+      : []),
+    ...(existsSync(join(root, 'snapshots'))
+      ? ['dbt snapshots are not supported: snapshots/ is not read']
+      : []),
+  ];
   return {
     root,
     configFile,
@@ -60,7 +73,13 @@ export function loadProject(dir: string): Project {
     seeds: seeds.seeds,
     schemaFiles,
     testFiles,
-    warnings: [...warnings, ...schemaConfigs.warnings, ...models.warnings, ...seeds.warnings],
+    warnings: [
+      ...warnings,
+      ...schemaConfigs.warnings,
+      ...models.warnings,
+      ...seeds.warnings,
+      ...unsupported,
+    ],
   };
 }
 

@@ -3,7 +3,7 @@ import { YamlFile } from '../util/yaml-file.js';
 import { didYouMean } from '../util/suggest.js';
 import { describeType, isRecord } from './config-check.js';
 import { CONFIG_KEYS, checkConfigValues } from './config-values.js';
-import { isDbtOnlyKey } from './dbt-keys.js';
+import { DBT_SCHEMA_IGNORED_KEYS, isDbtOnlyKey } from './dbt-keys.js';
 import type { ConfigLayer, ProjectFile } from './project.js';
 
 /** What the schema files' `config:` of models say. */
@@ -33,8 +33,17 @@ export function readSchemaConfigs(
       continue;
     }
     const top = yaml.value;
-    if (!isRecord(top) || !Array.isArray(top.models)) continue;
-    const ignored: string[] = [];
+    if (!isRecord(top)) continue;
+    const ignored: string[] = (DBT_SCHEMA_IGNORED_KEYS as readonly string[]).filter(
+      (k) => top[k] !== undefined,
+    );
+    if (!Array.isArray(top.models)) {
+      if (ignored.length > 0)
+        out.warnings.push(
+          `${file.relPath}: etl ignores: ${ignored.join(', ')} (etl does not support them)`,
+        );
+      continue;
+    }
     top.models.forEach((entry: unknown, i) => {
       if (!isRecord(entry) || typeof entry.name !== 'string' || entry.config === undefined) return;
       const layer = readConfig(yaml, entry.name, entry.config, ['models', i, 'config'], {

@@ -1,5 +1,6 @@
 import { ProjectError, type EtlError, type SourceLocation } from '../errors.js';
 import { YamlFile } from '../util/yaml-file.js';
+import { DBT_SCHEMA_IGNORED_KEYS } from './dbt-keys.js';
 import { describeType, isRecord } from './config-check.js';
 import { didYouMean } from '../util/suggest.js';
 import { parseDay, parseInstant } from '../time/dates.js';
@@ -27,7 +28,7 @@ type Path = (string | number)[];
 
 /** What a data test's kind adds to it. */
 type TestArgs = Partial<
-  Pick<DataTestSpec, 'columns' | 'values' | 'to' | 'field' | 'expression' | 'range'>
+  Pick<DataTestSpec, 'columns' | 'values' | 'to' | 'field' | 'expression' | 'range' | 'custom'>
 >;
 
 /** Every name a generic test may be given by. */
@@ -40,6 +41,8 @@ const TEST_NAMES = [...GENERIC_TESTS, ...Object.keys(TEST_ALIASES)];
 export function parseSchemaFiles(
   files: readonly { relPath: string; text: string }[],
   errors: EtlError[],
+  /** The project's custom generic tests (`{% test name(...) %}`), by name. */
+  customTests: ReadonlySet<string> = new Set(),
 ): SchemaContents {
   const out: SchemaContents = { docs: [], tests: [], unitTests: [] };
   for (const file of files) {
@@ -50,7 +53,7 @@ export function parseSchemaFiles(
       errors.push(error as EtlError);
       continue;
     }
-    new SchemaReader(yaml, errors, out).read();
+    new SchemaReader(yaml, errors, out, customTests).read();
   }
   return out;
 }
@@ -60,6 +63,7 @@ class SchemaReader {
     private readonly yaml: YamlFile,
     private readonly errors: EtlError[],
     private readonly out: SchemaContents,
+    private readonly customTests: ReadonlySet<string>,
   ) {}
 
   private fail(message: string, path: Path, key = false): void {
@@ -117,7 +121,7 @@ class SchemaReader {
       this.yaml.value ?? {},
       [],
       // `sources:` is read before models render (see schema-sources.ts).
-      ['version', 'models', 'unit_tests', 'sources'],
+      ['version', 'models', 'unit_tests', 'sources', ...DBT_SCHEMA_IGNORED_KEYS],
       this.yaml.file,
     );
     if (!top) return;
@@ -177,7 +181,10 @@ class SchemaReader {
     const a = this.mapping(
       call.args,
       argPath,
-      ['severity', 'where', 'config', ...testKeys(kind, column)],
+      // A custom test takes whatever arguments its macro does.
+      kind === 'custom' && isRecord(call.args)
+        ? Object.keys(call.args)
+        : ['severity', 'where', 'config', ...testKeys(kind, column)],
       `test '${call.name}'`,
     );
     if (!a) return;
@@ -189,7 +196,7 @@ class SchemaReader {
     const where = this.string(a.where ?? config.where, from('where'), "'where'");
     const named = a.column ?? a.column_name;
     const tested = column ?? (typeof named === 'string' ? named : undefined);
-    const args = this.testArgs(kind, a, tested, path, argPath);
+    const args = this.testArgs(kind, a, tested, path, argPath, call.name);
     if (!args) return;
     // dbt_utils' expression_is_true under a column tests `column expression`.
     const prefixed = call.name !== 'expression' && column !== undefined;
@@ -237,10 +244,13 @@ class SchemaReader {
       ? (name as GenericTestKind)
       : Object.hasOwn(TEST_ALIASES, name)
         ? TEST_ALIASES[name]
-        : undefined;
+        : this.customTests.has(name)
+          ? 'custom'
+          : undefined;
     if (kind === undefined) {
+      const custom = [...this.customTests];
       this.fail(
-        `unknown test '${name}'${didYouMean(name, TEST_NAMES)}; generic tests are ${GENERIC_TESTS.join(', ')}`,
+        `unknown test '${name}'${didYouMean(name, [...TEST_NAMES, ...custom])}; generic tests are ${GENERIC_TESTS.join(', ')}${custom.length > 0 ? `, and this project's ${custom.join(', ')}` : ''} (define your own with {% test ${name}(model, column_name) %} in macros/)`,
         path,
       );
       return undefined;
@@ -287,6 +297,7 @@ class SchemaReader {
     column: string | undefined,
     path: Path,
     argPath: Path,
+    name = '',
   ): TestArgs | undefined {
     if (COLUMN_TESTS.includes(kind) && column === undefined && kind !== 'unique') {
       this.fail(`${kind} needs a column: put it under the column, or give 'column_name'`, path);
@@ -297,6 +308,19 @@ class SchemaReader {
       return undefined;
     }
     switch (kind) {
+      case 'custom': {
+        const args = Object.fromEntries(
+          Object.entries(a).filter(
+            ([k]) => !['severity', 'where', 'config', 'column_name', 'column'].includes(k),
+          ),
+        );
+        const bad = Object.keys(args).find((k) => !/^[A-Za-z_]\w*$/.test(k));
+        if (bad !== undefined) {
+          this.fail(`argument '${bad}' is not a name a macro can take`, [...argPath, bad], true);
+          return undefined;
+        }
+        return { custom: { test: name, args } };
+      }
       case 'not_null':
       case 'not_empty':
         return {};
@@ -561,6 +585,7 @@ function testKeys(kind: GenericTestKind, column: string | undefined): string[] {
     unique_combination_of_columns: ['combination_of_columns', 'quote_columns'],
     accepted_range: ['min_value', 'max_value', 'inclusive'],
     not_empty: [],
+    custom: [],
   };
   return [...extra[kind], ...named];
 }
@@ -579,7 +604,8 @@ function testName(spec: Omit<DataTestSpec, 'name'>): string {
         : '';
   const to = spec.to === undefined ? '' : ` -> ${spec.to}.${spec.field ?? ''}`;
   const detail = `${to}${what === '' ? '' : `: ${what}`}${spec.where ? ` where ${spec.where}` : ''}`;
-  return `${spec.kind}(${spec.model}${target ? `.${target}` : ''}${detail})`;
+  const kind = spec.kind === 'custom' ? (spec.custom?.test ?? 'custom') : spec.kind;
+  return `${kind}(${spec.model}${target ? `.${target}` : ''}${detail})`;
 }
 
 /** YAML may give Date objects for timestamps; keep them as ISO text for SQL casts. */

@@ -14,7 +14,20 @@ export const GENERIC_TESTS = [
   'accepted_range',
   'not_empty',
 ] as const;
-export type GenericTestKind = (typeof GENERIC_TESTS)[number];
+/** Built-in kinds, and `custom`: a `{% test name(model, column_name) %}` of the project. */
+export type GenericTestKind = (typeof GENERIC_TESTS)[number] | 'custom';
+
+/** A custom generic test: its name, its arguments, and its SQL once compiled. */
+export interface CustomTest {
+  /** The `{% test NAME(...) %}` name. */
+  readonly test: string;
+  /** Its arguments from the schema file, besides `column_name`, `severity`, `where`, `config`. */
+  readonly args: Readonly<Record<string, unknown>>;
+  /** The failing rows' query over `etl_scoped` (set by compile). */
+  readonly sql?: string;
+  /** Models and seeds it refs (set by compile). */
+  readonly refs?: readonly string[];
+}
 
 /**
  * Other names of generic tests, as dbt projects spell them. `expression_is_true` differs from
@@ -72,6 +85,8 @@ export interface DataTestSpec {
   readonly expression: string | undefined;
   /** accepted_range */
   readonly range: AcceptedRange | undefined;
+  /** A custom generic test. */
+  readonly custom?: CustomTest;
   readonly severity: Severity;
   /** Only rows meeting this SQL condition are tested. */
   readonly where: string | undefined;
@@ -85,6 +100,7 @@ export interface DataTestSpec {
  * in its model's write transaction; the others run once the run has built what they read.
  */
 export function otherRelationsRead(test: DataTestSpec): readonly string[] {
+  if (test.kind === 'custom') return (test.custom?.refs ?? []).filter((r) => r !== test.model);
   return test.kind === 'relationships' && test.to !== undefined && test.to !== test.model
     ? [test.to]
     : [];

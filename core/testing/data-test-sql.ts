@@ -15,7 +15,10 @@ export function failingRowsSql(
     (c): c is string => c !== undefined && c.trim() !== '',
   );
   const scoped = `WITH etl_scoped AS (SELECT * FROM ${relation}${conditions.length > 0 ? ` WHERE ${conditions.map((c) => `(${c})`).join(' AND ')}` : ''})`;
-  return `${scoped}\n${failingRows(test, relationOf)}`;
+  const rows = failingRows(test, relationOf);
+  // A custom test's query may open with its own WITH: its CTEs follow etl_scoped.
+  const own = /^\s*with\s/i.exec(rows);
+  return own ? `${scoped},\n${rows.slice(own[0].length)}` : `${scoped}\n${rows}`;
 }
 
 /** The failing rows of a test, selected from `etl_scoped`: the rows it tests. */
@@ -55,6 +58,8 @@ function failingRows(test: DataTestSpec, relationOf: (name: string) => string): 
       return `SELECT * FROM etl_scoped WHERE NOT (${test.expression ?? 'true'})`;
     case 'not_empty':
       return `SELECT 1 AS empty WHERE NOT EXISTS (SELECT 1 FROM etl_scoped)`;
+    case 'custom':
+      return test.custom?.sql ?? 'SELECT 1 AS not_compiled';
   }
 }
 
@@ -78,6 +83,8 @@ export function describeFailures(test: DataTestSpec, n: number): string {
       return `${rows} where ${test.expression ?? ''} is false`;
     case 'not_empty':
       return 'found no rows';
+    case 'custom':
+      return `${n} failing row${n === 1 ? '' : 's'}`;
   }
 }
 

@@ -9,7 +9,7 @@ import { queryFile } from '../helpers/duckdb.js';
 const FIXTURE = fileURLToPath(new URL('../fixtures/dbt-config/jaffle', import.meta.url));
 
 const IGNORED =
-  'warning: dbt_project.yml: etl ignores: version, config-version, profile, clean-targets, models.jaffle.+persist_docs (etl does not support them)';
+  'warning: dbt_project.yml: etl ignores: profile, clean-targets, models.jaffle.+persist_docs (etl does not support them)';
 const SCHEMA_IGNORED =
   'warning: models/marts/schema.yml: etl ignores: order_days.config.meta (etl does not support them)';
 

@@ -123,7 +123,7 @@ describe('a folder with only dbt_project.yml', () => {
   it('lists every key etl ignores once, in one warning for the file', () => {
     withProject(FILES, (p) => {
       expect(p.warnings).toEqual([
-        'dbt_project.yml: etl ignores: version, config-version, profile, target-path, clean-targets, require-dbt-version, on-run-start, models.jaffle_shop.+persist_docs, models.jaffle_shop.marts.+post-hook, models.dbt_utils, seeds.jaffle_shop.+quote_columns (etl does not support them)',
+        'dbt_project.yml: etl ignores: profile, target-path, clean-targets, on-run-start, models.jaffle_shop.+persist_docs, models.jaffle_shop.marts.+post-hook, models.dbt_utils, seeds.jaffle_shop.+quote_columns (etl does not support them)',
       ]);
     });
   });
