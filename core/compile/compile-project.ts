@@ -20,7 +20,13 @@ import { disabledRefErrors, inheritedMaterialized, modelConfig } from './config-
 import { modelFingerprint } from './fingerprint.js';
 import { compileTemplate, createTemplateEnv } from './template-env.js';
 import { renderContext, type TargetInfo } from './render-context.js';
-import { duplicateMacros, loadMacros, testMacroName, type MacroLibrary } from './macros.js';
+import {
+  duplicateMacros,
+  loadMacros,
+  macroLibrary,
+  testMacroName,
+  type MacroLibrary,
+} from './macros.js';
 import { declaredSources, type DeclaredSource } from '../project/schema-sources.js';
 import type { ProjectLoader } from './project-loader.js';
 import { TemplateCallError, locateText, toTemplateError } from './template-error.js';
@@ -108,28 +114,20 @@ export function compileProject(project: Project, options: CompileOptions): Compi
 
 /** The state of one compilation; command-line vars override etl.yml's. */
 function startCompilation(project: Project, options: CompileOptions): Compilation {
-  const macros = loadMacros(project.root, [
+  const all = loadMacros(project.root, [
     project.config.macrosDir,
     `${project.config.testsDir}/generic`,
   ]);
-  const { env, loader } = createTemplateEnv(project.root, macros);
+  const { env, loader } = createTemplateEnv(project.root, all);
   const texts = new Map(
-    [...project.models, ...project.schemaFiles, ...project.testFiles, ...macros.files].map((m) => [
+    [...project.models, ...project.schemaFiles, ...project.testFiles, ...all.files].map((m) => [
       'relPath' in m ? m.relPath : m.file,
       m.text,
     ]),
   );
+  const fileText = (file: string) => texts.get(file) ?? loader.text(file);
   const errors: EtlError[] = [];
-  for (const [name, files] of duplicateMacros(macros))
-    errors.push(
-      new ProjectError(
-        'E_TEMPLATE',
-        `macro '${name}' is defined twice: in ${files.join(' and ')}`,
-        {
-          file: files[1] ?? files[0] ?? '',
-        },
-      ),
-    );
+  const macros = checkMacros(all, env, fileText, errors);
   return {
     project,
     target: options.target,
@@ -146,9 +144,67 @@ function startCompilation(project: Project, options: CompileOptions): Compilatio
     vars: { ...project.config.vars, ...options.vars },
     schemaDefault: defaultSchema(options.target),
     known: new Set([...project.models.map((m) => m.name), ...project.seeds.map((s) => s.name)]),
-    fileText: (file) => texts.get(file) ?? loader.text(file),
+    fileText,
     errors,
   };
+}
+
+/** Names templates get from etl: a macro of one of these names would never be called. */
+const CONTEXT_NAMES = new Set(
+  Object.keys(
+    renderContext({
+      window: COMPILE_WINDOW,
+      isIncremental: false,
+      self: '',
+      vars: {},
+      ref: () => '',
+      source: () => '',
+      config: () => undefined,
+      target: { name: '', type: '', schema: '' },
+    }),
+  ),
+);
+
+/**
+ * Each macro file compiled once, its problems reported at the file (not at every model that
+ * imports it): a broken file, a name defined twice or one of etl's own. The library returned
+ * leaves broken files out, so that models are still checked.
+ */
+function checkMacros(
+  all: MacroLibrary,
+  env: nunjucks.Environment,
+  fileText: (file: string) => string | undefined,
+  errors: EtlError[],
+): MacroLibrary {
+  const broken = new Set<string>();
+  for (const f of all.files) {
+    try {
+      env.getTemplate(f.file, true);
+    } catch (error) {
+      errors.push(toTemplateError(error, f.file, fileText));
+      broken.add(f.file);
+    }
+    for (const name of f.macros)
+      if (CONTEXT_NAMES.has(name))
+        errors.push(
+          new ProjectError(
+            'E_TEMPLATE',
+            `macro '${name}' has the name of etl's own '${name}', which templates would call instead: rename it`,
+            { file: f.file, ...locateText(f.text, `macro ${name}`) },
+          ),
+        );
+  }
+  for (const [name, files] of duplicateMacros(all))
+    errors.push(
+      new ProjectError(
+        'E_TEMPLATE',
+        `macro '${name}' is defined twice: in ${files.join(' and ')}`,
+        {
+          file: files[1] ?? files[0] ?? '',
+        },
+      ),
+    );
+  return broken.size === 0 ? all : macroLibrary(all.files.filter((f) => !broken.has(f.file)));
 }
 
 /** `{{ target }}`: the name (etl has one unnamed target per run until named targets land). */

@@ -100,4 +100,33 @@ select 1
     });
     expect(errors[0]).toMatch(/^models\/m\.sql:1:(8|11): /);
   });
+
+  it('a broken macro file is one error at its line, not one per model', () => {
+    const errors = compileErrors({
+      'macros/bad.sql': '{% macro m() %}\n  {{ 1 + }}\n{% endmacro %}',
+      'models/a.sql': 'select 1 as x',
+      'models/b.sql': 'select 2 as y',
+    });
+    expect(errors).toEqual([expect.stringMatching(/^macros\/bad\.sql:2:\d+: unexpected token/)]);
+  });
+
+  it("a macro named like etl's own functions is an error", () => {
+    const errors = compileErrors({
+      'macros/r.sql': '{% macro ref(x) %}1{% endmacro %}',
+      'models/a.sql': 'select 1 as x',
+    });
+    expect(errors.join('\n')).toMatch(
+      /macros\/r\.sql:1:\d+: macro 'ref' has the name of etl's own 'ref'/,
+    );
+  });
+
+  it('an explicit import of a macro file still works (wave 1 projects)', () => {
+    const compiled = compileFiles({
+      'macros/m.sql': '{% macro two() %}2{% endmacro %}',
+      'models/a.sql': `{% import 'macros/m.sql' as m %}{{ config(materialized='table') }}select {{ m.two() }} as x, {{ two() }} as y`,
+    });
+    expect(sqlOf(compiled, 'a')).toBe('select 2 as x, 2 as y');
+    const a = compiled.nodes.get('a');
+    expect(a?.kind === 'model' ? a.includes : []).toEqual(['macros/m.sql']);
+  });
 });
