@@ -53,6 +53,7 @@ export function openProject(
     target: inMemory ? parseTarget('duckdb::memory:', project.root) : target,
     vars: options.vars ?? {},
   });
+  for (const warning of compiled.warnings) options.onWarning?.(warning);
   return { project, compiled };
 }
 

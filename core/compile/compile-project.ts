@@ -29,7 +29,12 @@ import {
 } from './macros.js';
 import { declaredSources, type DeclaredSource } from '../project/schema-sources.js';
 import type { ProjectLoader } from './project-loader.js';
-import { TemplateCallError, locateText, toTemplateError } from './template-error.js';
+import {
+  TemplateCallError,
+  locateText,
+  offsetToLineCol,
+  toTemplateError,
+} from './template-error.js';
 import type {
   CompiledGraph,
   CompiledModel,
@@ -109,7 +114,26 @@ export function compileProject(project: Project, options: CompileOptions): Compi
     unitTests: schema.unitTests,
     docs: modelDocs(schema.docs),
     singularTests,
+    warnings: rawDsWarnings(project),
   };
+}
+
+/**
+ * `{{ ds }}` outside quotes: it was a DATE literal before ds became Airflow's raw string, and
+ * `2024-01-15` unquoted is arithmetic in SQL (2008), not a date.
+ */
+function rawDsWarnings(project: Project): string[] {
+  const found: string[] = [];
+  for (const file of [...project.models, ...project.testFiles]) {
+    const m = /(^|[^'"\w])\{\{-?\s*ds\s*-?\}\}(?!['"])/.exec(file.text);
+    if (m) {
+      const at = offsetToLineCol(file.text, m.index + m[1]!.length);
+      found.push(
+        `${file.relPath}:${at.line}: {{ ds }} is the raw string 2024-01-15, which unquoted SQL reads as arithmetic: write DATE '{{ ds }}' (or {{ start }} for the window's start)`,
+      );
+    }
+  }
+  return found;
 }
 
 /** The state of one compilation; command-line vars override etl.yml's. */

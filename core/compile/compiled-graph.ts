@@ -76,4 +76,6 @@ export interface CompiledGraph {
   readonly unitTests: readonly UnitTestSpec[];
   readonly docs: ReadonlyMap<string, ModelDoc>;
   readonly singularTests: readonly CompiledSingularTest[];
+  /** What compiling noticed that is likely a mistake but not an error. */
+  readonly warnings: readonly string[];
 }

@@ -129,4 +129,14 @@ select 1
     const a = compiled.nodes.get('a');
     expect(a?.kind === 'model' ? a.includes : []).toEqual(['macros/m.sql']);
   });
+
+  it('an unquoted {{ ds }} is a warning naming the line; quoted ones are not', () => {
+    const compiled = compileFiles({
+      'models/a.sql': `{{ config(materialized='table') }}\nselect DATE '{{ ds }}' as d, '{{ds}}' as s,\n  {{ ds }} as oops`,
+      'models/b.sql': `select {{ ds_nodash }} as n, {{ ds | sql }} as q`,
+    });
+    expect(compiled.warnings).toEqual([
+      expect.stringMatching(/^models\/a\.sql:3: \{\{ ds \}\} is the raw string/),
+    ]);
+  });
 });
