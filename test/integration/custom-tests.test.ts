@@ -38,7 +38,7 @@ where day >= {{ start }} and day < {{ end }}`,
 }
 
 describe('custom generic tests ({% test %} in macros/ or tests/generic/)', () => {
-  it('run with the built-in ones: in the window, and after the build when they ref others', async () => {
+  it('run with the built-in ones: in the window, and after the build when they ref others', () => {
     const p = make('6');
     const ok = runCli(['backfill', '--from', '2024-01-01', '--to', '2024-01-03'], p.root);
     expect(ok.code).toBe(0);
