@@ -108,7 +108,7 @@ export function compileProject(project: Project, options: CompileOptions): Compi
     sources: c.sources,
     nodes: compileNodes(c, graph, drafts),
     graph,
-    runOrder: runOrder(graph, upstream, schema.tests),
+    runOrder: graph.order,
     fileText: c.fileText,
     tests: schema.tests,
     unitTests: schema.unitTests,
@@ -734,30 +734,4 @@ function stableJson(value: unknown): string {
         )
       : v,
   );
-}
-
-/**
- * The order models are written in: the DAG's, with each model also after the models its
- * relationships tests read (they run inside its write transaction, so the target must exist).
- * A test edge that would close a cycle (its target is downstream) is left out.
- */
-function runOrder(
-  graph: Graph,
-  upstream: ReadonlyMap<string, readonly string[]>,
-  tests: readonly { model: string; to: string | undefined }[],
-): readonly string[] {
-  const extra = new Map<string, string[]>();
-  for (const t of tests) {
-    if (t.to === undefined || t.to === t.model || !graph.has(t.to) || !graph.has(t.model)) continue;
-    if (graph.descendants([t.model]).has(t.to)) continue;
-    extra.set(t.model, [...(extra.get(t.model) ?? []), t.to]);
-  }
-  if (extra.size === 0) return graph.order;
-  const merged = new Map<string, readonly string[]>();
-  for (const [node, deps] of upstream) merged.set(node, [...deps, ...(extra.get(node) ?? [])]);
-  try {
-    return new Graph(merged).order;
-  } catch {
-    return graph.order;
-  }
 }

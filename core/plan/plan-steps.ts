@@ -99,8 +99,6 @@ class StepPlanner {
   private readonly versions: DataVersions;
   private readonly now: number;
   private readonly reasons = new Map<string, string>();
-  /** Relationships tests' targets, by model: they run in its write transaction. */
-  private readonly testTargets = new Map<string, string[]>();
 
   constructor(
     private readonly compiled: CompiledGraph,
@@ -110,9 +108,6 @@ class StepPlanner {
   ) {
     this.versions = options.versions ?? new DataVersions(compiled, state, options.seedHashes);
     this.now = options.now ?? Date.now();
-    for (const t of compiled.tests)
-      if (t.to !== undefined && t.to !== t.model)
-        this.testTargets.set(t.model, [...(this.testTargets.get(t.model) ?? []), t.to]);
   }
 
   plan(): Plan {
@@ -254,13 +249,6 @@ class StepPlanner {
     }
   }
 
-  /** Steps that must run before `node` writes: its relationships tests' targets exist. */
-  private testDeps(name: string): Set<string> {
-    const deps = new Set<string>();
-    for (const target of this.testTargets.get(name) ?? []) this.creationDeps(target, deps);
-    return deps;
-  }
-
   /**
    * Steps of `name` (and, through views, of its upstream) whose windows overlap `span`, or
    * all of them when `span` is undefined; with `dataOnly`, steps that change data (not views).
@@ -307,7 +295,7 @@ class StepPlanner {
   private planRelation(node: CompiledModel): void {
     const { name, config } = node;
     const parents = this.compiled.graph.parents(name);
-    const deps = this.testDeps(name);
+    const deps = new Set<string>();
     if (config.materialized === 'view') for (const p of parents) this.creationDeps(p, deps);
     else for (const p of parents) this.dataDeps(p, undefined, deps);
     const exists = this.state.relations.has(name);
@@ -596,14 +584,13 @@ class StepPlanner {
     const batches = this.batchWindows(node, todo, chained, summary, refresh !== undefined);
     if (batches.length === 0) return [];
     const exists = refresh ? !refresh.fresh : this.state.relations.get(name) === 'table';
-    const testDeps = refresh ? new Set<string>() : this.testDeps(name);
     const dependencies = sharedLists();
     const emitted: Step[] = [];
     let previous: Step | undefined;
     let first: Step | undefined;
     for (const group of batches) {
       const span = group.length === 1 ? group[0]!.window : mergeWindows(group.map((g) => g.window));
-      const deps = new Set<string>(testDeps);
+      const deps = new Set<string>();
       const range = { start: this.versions.inputStart(node, span), end: span.end };
       for (const p of this.compiled.graph.parents(name)) {
         this.dataDeps(p, range, deps);
@@ -740,8 +727,7 @@ class StepPlanner {
       start: Math.min(windows[0]!.start, records[0]?.window.start ?? Infinity),
       end: Math.max(windows.at(-1)!.end, records.at(-1)?.window.end ?? -Infinity),
     };
-    const deps = this.testDeps(name);
-    for (const s of emitted) deps.add(s.id);
+    const deps = new Set<string>(emitted.map((s) => s.id));
     this.add({
       id: `${name}@swap`,
       model: name,
