@@ -1,15 +1,16 @@
 import type { Reporter } from '../core/execute/reporter.js';
 import type { StepResult } from '../core/execute/run-summary.js';
 import type { Plan, Step } from '../core/plan/plan.js';
-import { formatCount, formatDuration, painter } from './output.js';
+import { ERASE_LINE, formatCount, formatDuration, painter, useCursor } from './output.js';
 
 /**
  * Reports a run on stderr. On a TTY: failures as lines and one live progress line (windows
- * done/total, rows/s, ETA, failures). Otherwise (a pipe, CI): one plain line per step.
+ * done/total, rows/s, ETA, failures). Otherwise (a pipe, CI, `TERM=dumb`): one plain line per
+ * step, and no cursor movement.
  */
 export function consoleReporter(options: ReporterOptions): Reporter {
   const paint = painter(options.color);
-  const live = options.tty && !options.quiet;
+  const live = options.tty && useCursor(process.stderr) && !options.quiet;
   // Progress counts windows; a plan with none (views and tables only) counts steps.
   const progress: Progress = {
     total: 0,
@@ -22,7 +23,7 @@ export function consoleReporter(options: ReporterOptions): Reporter {
   let lastDraw = 0;
   let drawn = false;
   const clear = (): void => {
-    if (drawn) process.stderr.write('\r\u001b[2K');
+    if (drawn) process.stderr.write(ERASE_LINE);
     drawn = false;
   };
   const write = (line: string): void => {
@@ -34,7 +35,7 @@ export function consoleReporter(options: ReporterOptions): Reporter {
     const now = performance.now();
     if (!force && now - lastDraw < 100) return;
     lastDraw = now;
-    process.stderr.write(`\r\u001b[2K${progressLine(progress, now, paint)}`);
+    process.stderr.write(`${ERASE_LINE}${progressLine(progress, now, paint)}`);
     drawn = true;
   };
   const units = (step: Step): number => (progress.byWindows ? step.windows.length : 1);

@@ -1,10 +1,13 @@
+import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { parseDay, SUPPORTED_DAYS, supportedDay } from '../core/time/dates.js';
 import type { ProjectOptions } from '../core/api/open-project.js';
+import { findProjectRoot } from '../core/project/find-project.js';
 
 /** Flags every command accepts. */
 export interface GlobalFlags {
+  projectDir?: string;
   project?: string;
   target?: string;
   json?: boolean;
@@ -19,7 +22,7 @@ const warned = new Set<string>();
 /** The library options from the global flags; project warnings go to stderr (not with --quiet). */
 export function projectOptions(flags: GlobalFlags): ProjectOptions {
   return {
-    ...(flags.project === undefined ? {} : { project: flags.project }),
+    ...projectDir(flags),
     ...(flags.target === undefined ? {} : { target: flags.target }),
     vars: parseVars(flags.vars),
     onWarning: (message) => {
@@ -28,6 +31,35 @@ export function projectOptions(flags: GlobalFlags): ProjectOptions {
       process.stderr.write(`warning: ${message}\n`);
     },
   };
+}
+
+/**
+ * `--project-dir` (dbt's name) or `--project`: the same flag; given both, they must agree.
+ * Without either, the library searches upward from the working folder.
+ */
+function projectDir(flags: GlobalFlags): { project?: string } {
+  const { projectDir: dir, project } = flags;
+  if (dir !== undefined && project !== undefined && resolve(dir) !== resolve(project))
+    throw new UsageError(
+      `--project-dir '${dir}' and --project '${project}' name different folders`,
+      '--project-dir',
+      'give one of them: --project is another name for --project-dir',
+    );
+  const given = dir ?? project;
+  return given === undefined ? {} : { project: given };
+}
+
+/**
+ * The folder an error's `file` is relative to (to quote its line): the project's root as the
+ * library finds it, else the working folder.
+ */
+export function messageRoot(flags: GlobalFlags): string {
+  try {
+    const { project } = projectDir(flags);
+    return findProjectRoot(project === undefined ? {} : { dir: project });
+  } catch {
+    return process.cwd();
+  }
 }
 
 /** `--vars '{k: 1}'`: a YAML (or JSON) mapping, as dbt takes it. */

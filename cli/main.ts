@@ -1,18 +1,41 @@
 import { readFileSync } from 'node:fs';
+import type { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { EtlError, ExitCode, UsageError, environmentError, errorMessage } from '../core/errors.js';
-import { collect, type GlobalFlags } from './global-options.js';
+import { collect, messageRoot, type GlobalFlags } from './global-options.js';
+import { EXAMPLES } from './help-examples.js';
 import { DEFAULT_RETRY } from '../core/execute/retry.js';
 
 /** What a command's action resolves to: the process exit code. */
 type Action = (flags: Record<string, unknown> & GlobalFlags) => Promise<number>;
 
+/** etl's own version, from package.json (cheap: every start-up reads it). */
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;
   };
   return pkg.version;
+}
+
+/**
+ * `etl 0.1.0 (duckdb v1.5.6)`: only `--version` asks, so only it loads the DuckDB driver
+ * (which reads the library's version without opening a database).
+ */
+async function fullVersion(): Promise<string> {
+  const { duckdbVersion } = await import('../core/engine/duckdb-version.js');
+  return `etl ${version()} (duckdb ${duckdbVersion()})`;
+}
+
+/** Adds the `Examples:` section of {@link EXAMPLES} to a command and its subcommands. */
+function addExamples(command: Command): void {
+  const examples = EXAMPLES[command.name()];
+  if (examples !== undefined)
+    command.addHelpText(
+      'after',
+      `\nExamples:\n${examples.map(([line, what]) => `  # ${what}\n  $ ${line}`).join('\n\n')}`,
+    );
+  for (const sub of command.commands) addExamples(sub);
 }
 
 /** Runs a command: loads its action (only then is the command's module imported). */
@@ -21,6 +44,15 @@ type Runner = (action: () => Promise<Action>, cmd: Command) => Promise<void>;
 /** Build the commander program; commands are imported only when they run. */
 function createProgram(run: Runner): Command {
   const program = rootCommand();
+  // Every command's help lists the global options too; commands inherit this when added.
+  program.configureHelp({ showGlobalOptions: true });
+  // --version also names DuckDB's, read only when asked (see main()): commander's listener,
+  // which prints a string fixed at start-up, gives way to one that main() answers. A Command
+  // is an EventEmitter, though commander's types show only `on`.
+  (program as unknown as EventEmitter).removeAllListeners('option:version');
+  program.on('option:version', () => {
+    throw new CommanderError(ExitCode.ok, 'commander.version', '');
+  });
   addInit(program, run);
   addCompile(program, run);
   addDag(program, run);
@@ -33,6 +65,7 @@ function createProgram(run: Runner): Command {
   addVerify(program, run);
   addStatus(program, run);
   addSource(program, run);
+  addExamples(program);
   return program;
 }
 
@@ -41,10 +74,14 @@ function rootCommand(): Command {
   const program = new Command('etl')
     .description('Batch ETL inside a SQL warehouse: SQL models, windowed idempotent writes.')
     .version(version(), '-V, --version')
-    .option('--project <dir>', 'project directory (default: current directory)')
     .option(
-      '--target <url>',
-      'warehouse: duckdb:PATH, duckdb::memory: or postgres://… (env ETL_TARGET)',
+      '--project-dir <dir>',
+      'project directory (env ETL_PROJECT_DIR; default: the nearest folder upward with etl.yml or dbt_project.yml)',
+    )
+    .option('--project <dir>', 'the same as --project-dir')
+    .option(
+      '--target <name|url>',
+      "warehouse: a name of etl.yml's targets, duckdb:PATH, duckdb::memory:, duckdb:md:DB or postgres://… (env ETL_TARGET)",
     )
     .option('--json', 'print one JSON object on stdout')
     .option('--quiet', 'print only errors')
@@ -263,7 +300,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = createProgram(async (load, cmd) => {
     const flags = cmd.optsWithGlobals<Record<string, unknown> & GlobalFlags>();
     json = flags.json === true;
-    root = resolve(flags.project ?? '.');
+    root = messageRoot(flags);
     const action = await load();
     exitCode = await action(flags);
   });
@@ -271,11 +308,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help'
-      )
+      if (error.code === 'commander.version') {
+        process.stdout.write(`${await fullVersion()}\n`);
+        return ExitCode.ok;
+      }
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help')
         return ExitCode.ok;
       const [first, ...rest] = error.message.replace(/^error: /, '').split('\n');
       const hint = rest

@@ -2,10 +2,57 @@ import type { EtlError } from '../core/errors.js';
 import { ProjectErrors, type SourceLocation } from '../core/errors.js';
 import { redactSecrets } from '../core/engine/target.js';
 
-/** Whether to colour a stream: a TTY, and NO_COLOR not set. */
-export function useColor(stream: NodeJS.WriteStream): boolean {
-  return stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+/** The environment variables that decide how etl writes to a terminal. */
+export interface OutputEnv {
+  readonly NO_COLOR?: string | undefined;
+  readonly FORCE_COLOR?: string | undefined;
+  readonly TERM?: string | undefined;
 }
+
+/** What a stream takes: colour codes, and cursor movement (the live progress line). */
+export interface OutputStyle {
+  readonly color: boolean;
+  readonly cursor: boolean;
+}
+
+/**
+ * The one place that decides colour and escape codes for a stream. `FORCE_COLOR` 1, 2, 3 or
+ * true colours even in a pipe and 0 or false never does (as Node and supports-color, it
+ * overrides `NO_COLOR`); otherwise a non-empty `NO_COLOR` or `TERM=dumb` means no colour,
+ * and a terminal gets colour. Cursor movement needs a terminal that is not `TERM=dumb`;
+ * `FORCE_COLOR` never forces it, so a forced pipe still gets one plain line per step.
+ */
+export function outputStyle(
+  stream: { readonly isTTY?: boolean },
+  env: OutputEnv = process.env,
+): OutputStyle {
+  const tty = stream.isTTY === true;
+  const dumb = env.TERM === 'dumb';
+  const force = forceColor(env.FORCE_COLOR);
+  const color = force ?? (tty && !dumb && (env.NO_COLOR ?? '') === '');
+  return { color, cursor: tty && !dumb };
+}
+
+/** FORCE_COLOR as a decision: true, false, or undefined when unset or not understood. */
+function forceColor(value: string | undefined): boolean | undefined {
+  const v = value?.trim().toLowerCase();
+  if (v === '1' || v === '2' || v === '3' || v === 'true') return true;
+  if (v === '0' || v === 'false') return false;
+  return undefined;
+}
+
+/** Whether to colour a stream (see {@link outputStyle}). */
+export function useColor(stream: { readonly isTTY?: boolean }): boolean {
+  return outputStyle(stream).color;
+}
+
+/** Whether a stream takes a live line redrawn in place (see {@link outputStyle}). */
+export function useCursor(stream: { readonly isTTY?: boolean }): boolean {
+  return outputStyle(stream).cursor;
+}
+
+/** Back to the start of the line and erase it: only where {@link useCursor} says so. */
+export const ERASE_LINE = '\r\u001b[2K';
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, dim: 2, bold: 1, cyan: 36 } as const;
 

@@ -11,7 +11,7 @@ export const ERROR_CODES = {
   E_YAML: { exit: 2, help: 'a YAML file does not parse: the line is given' },
   E_TARGET: {
     exit: 2,
-    help: 'the target is not `duckdb:PATH`, `duckdb::memory:` or `postgres://...`',
+    help: "the target is not `duckdb:PATH`, `duckdb::memory:`, `postgres://...` or the name of one of etl.yml's `targets:`",
   },
   E_NAME: { exit: 2, help: 'a model or seed name is not a plain identifier, or uses `__etl`' },
   E_DUPLICATE_NAME: { exit: 2, help: 'two models or seeds share a name: rename one' },

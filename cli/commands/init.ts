@@ -3,7 +3,7 @@ import type { GlobalFlags } from '../global-options.js';
 
 /** `etl init [DIR]`: scaffold a starter project. */
 export function initCommand(flags: GlobalFlags & { dir?: string }): Promise<number> {
-  const dir = flags.dir ?? flags.project ?? '.';
+  const dir = flags.dir ?? flags.projectDir ?? flags.project ?? '.';
   const written = initProject(dir);
   if (flags.json)
     process.stdout.write(`${JSON.stringify({ status: 'success', files: written })}\n`);

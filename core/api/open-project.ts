@@ -4,17 +4,24 @@ import { loadProject } from '../project/load-project.js';
 import type { Project } from '../project/project.js';
 import { compileProject } from '../compile/compile-project.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
-import { DEFAULT_TARGET, parseTarget, type Target } from '../engine/target.js';
+import { DEFAULT_TARGET, chooseTarget, parseTarget, type Target } from '../engine/target.js';
+import { findProjectRoot } from '../project/find-project.js';
 
 /** Options every command shares. */
 export interface ProjectOptions {
-  /** Project directory; default: the current directory. */
+  /**
+   * Project directory; default: ETL_PROJECT_DIR, else the nearest folder from the working
+   * folder upward with etl.yml or dbt_project.yml (see findProjectRoot).
+   */
   readonly project?: string;
-  /** Target URL; overrides ETL_TARGET and etl.yml. */
+  /** Target: a name of etl.yml's `targets`, or a URL; overrides ETL_TARGET and etl.yml. */
   readonly target?: string;
   /** Variables for `var()`, overriding etl.yml's. */
   readonly vars?: Readonly<Record<string, unknown>>;
-  /** Environment to read ETL_TARGET from; default: process.env. */
+  /**
+   * Environment to read ETL_TARGET, ETL_PROJECT_DIR and etl.yml's `${ENV_VAR}`s from;
+   * default: process.env.
+   */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The clock (epoch ms); injectable for tests and goldens. */
   readonly clock?: () => number;
@@ -24,14 +31,19 @@ export interface ProjectOptions {
   readonly onWarning?: (message: string) => void;
 }
 
-/** Resolve the target: `--target`, else ETL_TARGET, else etl.yml, else the default. */
+/**
+ * Resolve the target: `--target`, else ETL_TARGET, else etl.yml's `target`, else the default.
+ * Each may name one of etl.yml's `targets` or be a URL.
+ */
 export function resolveTarget(project: Project, options: ProjectOptions): Target {
   const env = options.env ?? process.env;
-  if (options.target !== undefined) return parseTarget(options.target, project.root, '--target');
+  const { root, config } = project;
+  if (options.target !== undefined)
+    return chooseTarget(options.target, config.targets, root, '--target');
   const fromEnv = env.ETL_TARGET;
   if (fromEnv !== undefined && fromEnv !== '')
-    return parseTarget(fromEnv, project.root, 'ETL_TARGET');
-  return parseTarget(project.config.target ?? DEFAULT_TARGET, project.root);
+    return chooseTarget(fromEnv, config.targets, root, 'ETL_TARGET');
+  return chooseTarget(config.target ?? DEFAULT_TARGET, config.targets, root);
 }
 
 /**
@@ -46,15 +58,23 @@ export function openProject(
   project: Project;
   compiled: CompiledGraph;
 } {
-  const project = loadProject(options.project ?? process.cwd());
+  const env = options.env ?? process.env;
+  const project = loadProject(findProjectRoot({ dir: options.project, env }), { env });
   for (const warning of project.warnings) options.onWarning?.(warning);
   const target = resolveTarget(project, options);
   const compiled = compileProject(project, {
-    target: inMemory ? parseTarget('duckdb::memory:', project.root) : target,
+    target: inMemory
+      ? { ...parseTarget('duckdb::memory:', project.root), ...named(target) }
+      : target,
     vars: options.vars ?? {},
   });
   for (const warning of compiled.warnings) options.onWarning?.(warning);
   return { project, compiled };
+}
+
+/** The target's name alone, for a stand-in target that templates should see as the same. */
+function named(target: Target): { name?: string } {
+  return target.name === undefined ? {} : { name: target.name };
 }
 
 /** SHA-256 of each selected seed file's bytes. */

@@ -233,7 +233,7 @@ function checkMacros(
 
 /** `{{ target }}`: the name (etl has one unnamed target per run until named targets land). */
 export function targetInfo(target: Target): TargetInfo {
-  return { name: 'default', type: target.kind, schema: defaultSchema(target) };
+  return { name: target.name ?? 'default', type: target.kind, schema: defaultSchema(target) };
 }
 
 /** Render a model once and read its config; undefined when it is broken (reported). */
@@ -681,8 +681,14 @@ function sourceRelation(
       `source '${group}.${name}' reads a file (path: ${def.path}), which a PostgreSQL target cannot: load it into a table and declare the source with table: instead`,
       `source('${group}', '${name}'`,
     );
-  const path = quoteString(resolve(project.root, def.path));
-  const ext = extname(def.path.replace(/\*+$/, '')).toLowerCase();
+  // Remote files (s3://, https://...) are DuckDB's to read: only local paths are the project's.
+  const remote = /^(?:s3|s3a|s3n|gs|gcs|r2|az|azure|abfs|abfss|hf|http|https):\/\//i.test(def.path);
+  const path = quoteString(remote ? def.path : resolve(project.root, def.path));
+  // A compressed file is read by what it holds: data.csv.gz is CSV.
+  const bare = (remote ? def.path.replace(/[?#].*$/, '') : def.path)
+    .replace(/\*+$/, '')
+    .replace(/\.(?:gz|gzip|zst)$/i, '');
+  const ext = extname(bare).toLowerCase();
   const format =
     ext === '.csv' || ext === '.tsv'
       ? 'csv'

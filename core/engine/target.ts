@@ -1,10 +1,16 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { EtlError, ExitCode } from '../errors.js';
+import { suggest } from '../util/suggest.js';
 
 /** Where a project's warehouse lives. */
-export type Target =
-  | { readonly kind: 'duckdb'; readonly path: string; readonly url: string }
+export type Target = (
+  | {
+      readonly kind: 'duckdb';
+      /** A local file (absolute), `:memory:`, or a URL DuckDB opens itself (`md:DB`). */
+      readonly path: string;
+      readonly url: string;
+    }
   | {
       readonly kind: 'postgres';
       readonly url: string;
@@ -12,13 +18,27 @@ export type Target =
       readonly server: string;
       /** The schema models go to when they set none (`?schema=`, default `public`). */
       readonly schema: string;
-    };
+    }
+) & {
+  /** The name it was chosen by (one of etl.yml's `targets`); undefined for a bare URL. */
+  readonly name?: string;
+};
 
 /** The target used when neither flag, environment nor etl.yml names one. */
 export const DEFAULT_TARGET = 'duckdb:warehouse.duckdb';
 
+/** A name of etl.yml's `targets` (a URL has a `:`). */
+export const TARGET_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
 /**
- * Parse a target URL: `duckdb:PATH` (relative to the project), `duckdb::memory:`, or
+ * `duckdb:md:DB` and other URLs DuckDB opens itself: a scheme of two letters or more (so that
+ * a Windows drive `C:` stays a path).
+ */
+const DUCKDB_URL = /^[A-Za-z][A-Za-z0-9+.-]+:/;
+
+/**
+ * Parse a target URL: `duckdb:PATH` (relative to the project), `duckdb::memory:`,
+ * `duckdb:md:DB` (any `scheme:` after `duckdb:` is given to DuckDB as is), or
  * `postgres://user:pass@host:port/db`.
  */
 export function parseTarget(url: string, projectRoot: string, origin = 'target'): Target {
@@ -26,6 +46,7 @@ export function parseTarget(url: string, projectRoot: string, origin = 'target')
     const rest = url.slice('duckdb:'.length);
     if (rest === '') throw badTarget(url, origin, 'a DuckDB target needs a path: duckdb:PATH');
     if (rest === ':memory:') return { kind: 'duckdb', path: ':memory:', url };
+    if (DUCKDB_URL.test(rest)) return { kind: 'duckdb', path: rest, url };
     const path = isAbsolute(rest) ? rest : resolve(projectRoot, rest);
     return { kind: 'duckdb', path, url };
   }
@@ -46,15 +67,46 @@ export function parseTarget(url: string, projectRoot: string, origin = 'target')
   throw badTarget(url, origin, 'expected duckdb:PATH, duckdb::memory: or postgres://...');
 }
 
+/**
+ * A target given as a name of `targets` or as a URL (`--target`, ETL_TARGET, etl.yml's
+ * `target`). A name that is not one of `targets` is an error listing them.
+ */
+export function chooseTarget(
+  value: string,
+  targets: Readonly<Record<string, string>>,
+  projectRoot: string,
+  origin = 'target',
+): Target {
+  const named = Object.hasOwn(targets, value) ? targets[value] : undefined;
+  if (named !== undefined)
+    return { ...parseTarget(named, projectRoot, `target '${value}'`), name: value };
+  if (!TARGET_NAME.test(value)) return parseTarget(value, projectRoot, origin);
+  const names = Object.keys(targets);
+  const close = suggest(value, names, 1);
+  throw new EtlError(
+    'E_TARGET',
+    `unknown target '${value}' (${origin})${close.length > 0 ? `: did you mean '${close[0]}'?` : ''}`,
+    {
+      exitCode: ExitCode.badInput,
+      hint:
+        names.length > 0
+          ? `etl.yml's targets are: ${names.join(', ')}; or give a URL (duckdb:PATH, postgres://...)`
+          : 'etl.yml defines no targets: give a URL (duckdb:PATH, postgres://...) or add targets: {NAME: URL} to etl.yml',
+    },
+  );
+}
+
 function badTarget(url: string, origin: string, why: string): EtlError {
-  return new EtlError('E_TARGET', `bad ${origin} '${redact(url)}': ${why}`, {
+  return new EtlError('E_TARGET', `bad ${origin} '${redactSecrets(url)}': ${why}`, {
     exitCode: ExitCode.badInput,
   });
 }
 
 /** A target URL with any password replaced by `***`, for messages and logs. */
 export function redact(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, '$1***@');
+  return url
+    .replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, '$1***@')
+    .replace(/([?&](?:motherduck_token|token|password)=)[^&]*/gi, '$1***');
 }
 
 /**
@@ -77,5 +129,10 @@ export function defaultSchema(target: Target): string {
  * empty warehouse rather than create it by opening it.
  */
 export function isMissingFile(target: Target): boolean {
-  return target.kind === 'duckdb' && target.path !== ':memory:' && !existsSync(target.path);
+  return isLocalFile(target) && !existsSync(target.path);
+}
+
+/** A DuckDB target stored in a local file (not `:memory:`, not a URL such as `md:DB`). */
+export function isLocalFile(target: Target): target is Target & { kind: 'duckdb' } {
+  return target.kind === 'duckdb' && target.path !== ':memory:' && isAbsolute(target.path);
 }

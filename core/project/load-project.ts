@@ -13,6 +13,7 @@ import { readProjectConfig } from './project-file.js';
 import { readSchemaConfigs } from './schema-config.js';
 import { configureModels, configureSeeds, type FoundFile } from './configure-files.js';
 import type { Project, ProjectConfig, ProjectFile } from './project.js';
+import type { Env } from './interpolate-env.js';
 
 export { NAME_PATTERN } from './names.js';
 import { NAME_PATTERN } from './names.js';
@@ -21,11 +22,11 @@ import { NAME_PATTERN } from './names.js';
  * Read a project from disk: its project file (etl.yml, or a dbt project's dbt_project.yml;
  * optional), every `models/**\/*.sql` and `seeds/**\/*.csv`, with the config each gets from
  * folder config and schema files. Every naming problem (bad or duplicate names) is reported
- * at once.
+ * at once. etl.yml's `${ENV_VAR}`s are read from `options.env` (default: process.env).
  */
-export function loadProject(dir: string): Project {
+export function loadProject(dir: string, options: { env?: Env } = {}): Project {
   const root = projectRoot(dir);
-  const { file: configFile, config, warnings } = readProjectConfig(root);
+  const { file: configFile, config, warnings } = readProjectConfig(root, options.env);
 
   const errors: EtlError[] = [];
   const foundModels = discover(root, config.modelsDir, '.sql', true, errors).map((path) => ({

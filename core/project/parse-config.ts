@@ -1,8 +1,9 @@
-import { ProjectError, ProjectErrors } from '../errors.js';
+import { ProjectError, ProjectErrors, type EtlError } from '../errors.js';
 import { YamlFile } from '../util/yaml-file.js';
 import { describeType, isRecord, rejectUnknownKeys } from './config-check.js';
 import type { ProjectConfig, SeedConfig, SourceDef } from './project.js';
-import { parseTarget } from '../engine/target.js';
+import { TARGET_NAME, chooseTarget, parseTarget } from '../engine/target.js';
+import { interpolateEnv, type Env } from './interpolate-env.js';
 import { isStateSchema } from './reserved.js';
 import { isAbsolute, normalize } from 'node:path';
 import { readFolderTree } from './folder-config.js';
@@ -10,6 +11,7 @@ import { readFolderTree } from './folder-config.js';
 const KEYS = [
   'name',
   'target',
+  'targets',
   'models_dir',
   'seeds_dir',
   'macros_dir',
@@ -21,17 +23,19 @@ const KEYS = [
 ] as const;
 
 /**
- * Parse and validate the text of etl.yml. `file` is used in messages. The first problem is
- * thrown, at its line; all problems of the `models:` folder config are thrown together.
+ * Parse and validate the text of etl.yml. `file` is used in messages. String values may use
+ * `${ENV_VAR}` and `${ENV_VAR:-default}`, read from `env`. The first problem is thrown, at its
+ * line; all problems of the `models:` folder config are thrown together.
  */
 export function parseProjectConfig(
   text: string,
   file: string,
   root: string,
   defaultName: string,
+  env: Env = process.env,
 ): ProjectConfig {
   const yaml = YamlFile.parse(file, text);
-  const raw = yaml.value ?? {};
+  const raw = interpolateEnv(yaml.value ?? {}, yaml, env);
   if (!isRecord(raw))
     throw new ProjectError('E_CONFIG', `${file} must be a mapping, got ${describeType(raw)}`, {
       file,
@@ -40,12 +44,14 @@ export function parseProjectConfig(
   rejectUnknownKeys(raw, KEYS, file, (k) => yaml.locate([k], true));
   const keys = new TopKeys(yaml, raw);
 
+  const targets = parseTargets(yaml, keys.mapping('targets'), root);
   const target = keys.string('target');
   if (target !== undefined) {
     try {
-      parseTarget(target, root, `target in ${file}`);
+      chooseTarget(target, targets, root, `target in ${file}`);
     } catch (error) {
-      throw new ProjectError('E_TARGET', (error as Error).message, yaml.locate(['target']));
+      const e = error as EtlError;
+      throw new ProjectError('E_TARGET', e.message, yaml.locate(['target']), { hint: e.hint });
     }
   }
   const sources = parseSources(yaml, keys.mapping('sources'));
@@ -55,6 +61,7 @@ export function parseProjectConfig(
   return {
     name: keys.string('name') ?? defaultName,
     target,
+    targets,
     modelsDir: keys.folder('models_dir') ?? 'models',
     seedsDir: keys.folder('seeds_dir') ?? 'seeds',
     macrosDir: keys.folder('macros_dir') ?? 'macros',
@@ -141,6 +148,36 @@ export class TopKeys {
       );
     return v;
   }
+}
+
+/** `targets:`: names to target URLs, each checked (a bad one is reported at its line). */
+function parseTargets(
+  yaml: YamlFile,
+  entries: Record<string, unknown>,
+  root: string,
+): Record<string, string> {
+  const targets: Record<string, string> = {};
+  for (const [name, url] of Object.entries(entries)) {
+    if (!TARGET_NAME.test(name))
+      throw new ProjectError(
+        'E_CONFIG',
+        `target name '${name}' must be letters, digits, _ and -, not starting with a digit`,
+        yaml.locate(['targets', name], true),
+      );
+    if (typeof url !== 'string' || url.trim() === '')
+      throw new ProjectError(
+        'E_CONFIG',
+        `target '${name}' must be a URL string (duckdb:PATH, postgres://...), got ${describeType(url)}`,
+        yaml.locate(['targets', name]),
+      );
+    try {
+      parseTarget(url, root, `target '${name}'`);
+    } catch (error) {
+      throw new ProjectError('E_TARGET', (error as Error).message, yaml.locate(['targets', name]));
+    }
+    targets[name] = url;
+  }
+  return targets;
 }
 
 /** `sources:`: groups, each a mapping of source names to their definitions. */

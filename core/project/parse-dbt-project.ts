@@ -40,6 +40,7 @@ export function parseDbtProject(
     name,
     // dbt reads the warehouse from profiles.yml, which etl does not: etl's own default applies.
     target: undefined,
+    targets: {},
     modelsDir: keys.folderList('model-paths') ?? keys.folderList('source-paths') ?? 'models',
     seedsDir: keys.folderList('seed-paths') ?? keys.folderList('data-paths') ?? 'seeds',
     macrosDir: keys.folderList('macro-paths') ?? 'macros',

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { parseProjectConfig } from './parse-config.js';
 import { DBT_PROJECT_FILE, parseDbtProject } from './parse-dbt-project.js';
 import type { ProjectConfig } from './project.js';
+import type { Env } from './interpolate-env.js';
 
 /** The project file read, its config, and what reading it warns about. */
 export interface ProjectFileConfig {
@@ -16,8 +17,9 @@ export interface ProjectFileConfig {
  * Read the project file of `root`: etl.yml (or etl.yaml) when there is one, else a dbt
  * project's dbt_project.yml, else the defaults. With both, etl.yml is the project file and
  * dbt_project.yml is not read at all (merging two files' config would hide which one wins).
+ * etl.yml's `${ENV_VAR}`s are read from `env`.
  */
-export function readProjectConfig(root: string): ProjectFileConfig {
+export function readProjectConfig(root: string, env: Env = process.env): ProjectFileConfig {
   const etlFile = ['etl.yml', 'etl.yaml'].find((name) => existsSync(join(root, name)));
   const hasDbt = existsSync(join(root, DBT_PROJECT_FILE));
   if (etlFile === undefined && hasDbt) {
@@ -33,6 +35,7 @@ export function readProjectConfig(root: string): ProjectFileConfig {
     etlFile ?? 'etl.yml',
     root,
     basename(root),
+    env,
   );
   const warnings = hasDbt
     ? [

@@ -9,7 +9,10 @@ export type SourceDef = { readonly table: string } | { readonly path: string };
  */
 export interface ProjectConfig {
   readonly name: string;
+  /** etl.yml `target`: a URL, or the name of one of `targets`. */
   readonly target: string | undefined;
+  /** etl.yml `targets`: names to target URLs (`{dev: "duckdb:dev.duckdb"}`). */
+  readonly targets: Readonly<Record<string, string>>;
   readonly modelsDir: string;
   readonly seedsDir: string;
   /** Where macros live (etl.yml `macros_dir`, dbt `macro-paths`); default `macros`. */

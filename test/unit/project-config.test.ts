@@ -21,6 +21,7 @@ describe('etl.yml', () => {
     expect(parse('')).toEqual({
       name: 'proj',
       target: undefined,
+      targets: {},
       modelsDir: 'models',
       seedsDir: 'seeds',
       macrosDir: 'macros',
