@@ -117,6 +117,13 @@ function stepLines(
   live: boolean,
 ): string[] {
   const lines: string[] = [];
+  // Steps an interrupt kept from starting are counted in the summary, not listed one by one.
+  if (
+    result.status === 'cancelled' &&
+    result.error?.message === 'not run: interrupted' &&
+    !options.verbose
+  )
+    return lines;
   const print = result.status === 'failed' || options.verbose || (!live && !options.quiet);
   if (print && !(options.quiet && result.status !== 'failed'))
     lines.push(line(result, paint, options.verbose));

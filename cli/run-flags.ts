@@ -37,6 +37,31 @@ export function intFlag(
   return Number(value);
 }
 
+/**
+ * The signal Ctrl-C (SIGINT) and SIGTERM abort. The first stops the run from starting new
+ * steps; running ones commit or roll back whole, and the run ends `interrupted`. The second
+ * exits at once, which is still safe: a window's ledger row commits with its data or not.
+ */
+export function interruptSignal(quiet: boolean): AbortSignal {
+  const controller = new AbortController();
+  const stop = (name: string): void => {
+    if (controller.signal.aborted) {
+      process.stderr.write(
+        `\n${name} again: exiting now. Each window is written whole or not at all: rerun the same command to resume\n`,
+      );
+      process.exit(130);
+    }
+    controller.abort();
+    if (!quiet)
+      process.stderr.write(
+        `\n${name}: stopping; no new window starts, running ones finish (press Ctrl-C again to exit at once)\n`,
+      );
+  };
+  process.on('SIGINT', () => stop('Ctrl-C'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  return controller.signal;
+}
+
 /** Library options from the flags, with a console or silent reporter. */
 export function runOptions(flags: RunFlags): RunOptions {
   const threads = intFlag(flags.threads, '--threads', 1, 64);
@@ -66,6 +91,7 @@ export function runOptions(flags: RunFlags): RunOptions {
     ...(retries === undefined ? {} : { retries }),
     ...(wait === undefined ? {} : { waitMs: wait }),
     failFast: flags.failFast === true,
+    signal: interruptSignal(flags.quiet === true),
     runTests: flags.test !== false,
     onNotice: (message) => {
       if (!flags.quiet) process.stderr.write(`note: ${message}\n`);

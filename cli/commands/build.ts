@@ -77,6 +77,15 @@ function finish(flags: BuildFlags, summary: RunSummary): number {
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else if (!flags.quiet || summary.status !== 'success')
     process.stderr.write(`${summaryLine(summary, useColor(process.stderr))}\n`);
+  if (summary.status === 'interrupted') {
+    const p = summary.partitions;
+    // Steps never started count as upstream_failed in the partitions.
+    const total = p.built + p.failed + p.upstream_failed;
+    process.stderr.write(
+      `interrupted: ${formatCount(p.built)} of ${formatCount(total)} windows done; rerun the same command to resume\n`,
+    );
+    return 130;
+  }
   return summary.status === 'success' ? 0 : 1;
 }
 
@@ -91,12 +100,20 @@ export function summaryLine(summary: RunSummary, color: boolean): string {
   ];
   if (p.skipped > 0) parts.push(`${formatCount(p.skipped)} already done`);
   if (p.failed > 0) parts.push(paint('red', `${p.failed} failed`));
-  if (p.upstream_failed > 0) parts.push(paint('yellow', `${p.upstream_failed} upstream_failed`));
+  if (p.upstream_failed > 0)
+    parts.push(
+      paint(
+        'yellow',
+        `${formatCount(p.upstream_failed)} ${summary.status === 'interrupted' ? 'not run' : 'upstream_failed'}`,
+      ),
+    );
   const count = summary.failures.length;
   const head =
     summary.status === 'success'
       ? paint('green', 'Done')
-      : paint('red', `Failed (${count} failure${count === 1 ? '' : 's'})`);
+      : summary.status === 'interrupted'
+        ? paint('yellow', 'Interrupted')
+        : paint('red', `Failed (${count} failure${count === 1 ? '' : 's'})`);
   const lines = [
     `${head}: ${parts.join(', ')} in ${formatDuration(summary.duration_ms)} (run ${summary.run_id})`,
   ];

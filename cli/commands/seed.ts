@@ -19,5 +19,5 @@ export async function seedCommand(flags: SeedFlags): Promise<number> {
       `Loaded ${loaded} seed${loaded === 1 ? '' : 's'}, ${plan.skipped.length} unchanged, in ${formatDuration(summary.duration_ms)}\n`,
     );
   }
-  return summary.status === 'success' ? 0 : 1;
+  return summary.status === 'success' ? 0 : summary.status === 'interrupted' ? 130 : 1;
 }

@@ -42,6 +42,11 @@ export interface RunOptions extends ProjectOptions {
   readonly retries?: number;
   readonly retryPolicy?: Partial<RetryPolicy>;
   readonly failFast?: boolean;
+  /**
+   * Stops the run as Ctrl-C does: no step starts after it is aborted, running steps commit or
+   * roll back whole, and the run ends `interrupted` (rerunning the command resumes).
+   */
+  readonly signal?: AbortSignal;
   /** Run each model's data tests inside its write transaction (default true; --no-test). */
   readonly runTests?: boolean;
   /** When another process holds the warehouse, wait up to this many ms for it. */
@@ -121,7 +126,17 @@ export async function runCommand(
     await upgradeLedger(conn, options.onNotice);
     await recordStart(conn, plan, { runId, command, args }, clock);
     const results = await executeRecorded(prepared, { conn, engine, runId }, options);
-    const summary = summarize(command, runId, performance.now() - started, plan, results, compiled);
+    const summarized = summarize(
+      command,
+      runId,
+      performance.now() - started,
+      plan,
+      results,
+      compiled,
+    );
+    const summary: RunSummary = options.signal?.aborted
+      ? { ...summarized, status: 'interrupted' }
+      : summarized;
     await recordOutcome(conn, runId, summary, clock, options.onNotice);
     return { plan, summary };
   } finally {
@@ -174,6 +189,7 @@ async function executeRecorded(
         retries: options.retries ?? DEFAULT_RETRY.retries,
       },
       failFast: options.failFast ?? false,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
       runTests: options.runTests ?? true,
       state: prepared.state,
       versions: prepared.versions,

@@ -37,6 +37,8 @@ export interface ExecuteOptions {
   readonly threads?: number;
   readonly retry?: RetryPolicy;
   readonly failFast?: boolean;
+  /** Aborted: start no more steps (Ctrl-C); running ones commit or roll back whole. */
+  readonly signal?: AbortSignal;
   /**
    * Run each model's data tests (default true): inside its write transaction, or, for those
    * that read other models, after the steps.
@@ -175,6 +177,7 @@ async function runSteps(run: Run, work: readonly Step[]): Promise<void> {
       {
         concurrency: threads,
         failFast: options.failFast ?? false,
+        ...(options.signal === undefined ? {} : { abort: options.signal }),
         exclusive: (a, b) => a.step.model === b.step.model && overlaps(a.step, b.step),
         run: ({ step }, worker, again) =>
           runStep(run, step, { ...shared, conn: connections[worker]!, wait: again }),
@@ -310,7 +313,9 @@ function skipped(
       outcome === 'cancelled'
         ? cause === undefined
           ? 'not run: --fail-fast stopped the run'
-          : `not run: the run stopped when ${cause} lost the connection to the warehouse`
+          : cause === 'interrupted'
+            ? 'not run: interrupted'
+            : `not run: the run stopped when ${cause} lost the connection to the warehouse`
         : `skipped: upstream ${cause ?? 'step'} failed`,
       { exitCode: 1 },
     ),

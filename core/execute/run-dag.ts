@@ -20,6 +20,11 @@ export interface RunDagOptions<T extends DagTask> {
   readonly run: (task: T, worker: number, again: boolean) => Promise<boolean | 'later' | 'halt'>;
   /** Stop starting tasks after the first failure; the rest are `cancelled`. */
   readonly failFast?: boolean;
+  /**
+   * When aborted (Ctrl-C), no task starts any more; running ones end as they would, and the
+   * rest are `cancelled` with the cause `interrupted`.
+   */
+  readonly abort?: AbortSignal;
   /** Tasks that must not run at the same time (e.g. overlapping windows of one model). */
   readonly exclusive?: (a: T, b: T) => boolean;
   /** Called when a task is skipped because an upstream task failed or it was cancelled. */
@@ -40,9 +45,17 @@ export async function runDag<T extends DagTask>(
   options: RunDagOptions<T>,
 ): Promise<Map<string, TaskOutcome>> {
   const walk = startWalk(tasks, options);
+  const interrupt = (): void => {
+    walk.stopped = true;
+    walk.haltedBy ??= 'interrupted';
+    signal(walk);
+  };
+  if (options.abort?.aborted) interrupt();
+  options.abort?.addEventListener('abort', interrupt, { once: true });
   await Promise.all(
     Array.from({ length: Math.max(1, options.concurrency) }, (_, i) => worker(walk, i)),
   );
+  options.abort?.removeEventListener('abort', interrupt);
   cancelUnstarted(walk);
   return walk.outcome;
 }

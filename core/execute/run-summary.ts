@@ -52,7 +52,8 @@ export interface ModelSummary {
 /** The summary of build/backfill/run, the object `--json` prints (DESIGN §6). */
 export interface RunSummary {
   readonly command: string;
-  readonly status: 'success' | 'failed';
+  /** `interrupted`: stopped by Ctrl-C (or an aborted signal); rerunning resumes. */
+  readonly status: 'success' | 'failed' | 'interrupted';
   readonly run_id: string;
   readonly duration_ms: number;
   readonly partitions: { built: number; skipped: number; failed: number; upstream_failed: number };
