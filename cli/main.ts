@@ -337,7 +337,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 async function reportError(error: unknown, json: boolean, root: string): Promise<number> {
   const { errorJson, formatError, useColor } = await import('./output.js');
   if (error instanceof EtlError) {
-    if (json) process.stdout.write(`${JSON.stringify(errorJson(error))}\n`);
+    if (json)
+      process.stdout.write(`${JSON.stringify({ schema_version: 1, ...errorJson(error) })}\n`);
     else
       process.stderr.write(
         `${formatError(error, useColor(process.stderr), (file) => readProjectFile(root, file))}\n`,
@@ -350,7 +351,7 @@ async function reportError(error: unknown, json: boolean, root: string): Promise
   const message = errorMessage(error);
   if (json)
     process.stdout.write(
-      `${JSON.stringify({ status: 'error', error: { code: 'E_INTERNAL', message, file: null, line: null } })}\n`,
+      `${JSON.stringify({ schema_version: 1, status: 'error', error: { code: 'E_INTERNAL', message, file: null, line: null } })}\n`,
     );
   else {
     // The message once, then where it came from (the stack without its first line, which

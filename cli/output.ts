@@ -110,7 +110,7 @@ function excerpt(
 }
 
 /** The `--json` error object of DESIGN §6. */
-export function errorJson(error: EtlError): unknown {
+export function errorJson(error: EtlError): Record<string, unknown> {
   const list = error instanceof ProjectErrors ? error.errors : [error];
   const one = (e: EtlError) => ({
     code: e.code,

@@ -74,7 +74,7 @@ function announce(flags: BuildFlags, command: string): (plan: Plan) => void {
 }
 
 function finish(flags: BuildFlags, summary: RunSummary): number {
-  if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ schema_version: 1, ...summary })}\n`);
   else if (!flags.quiet || summary.status !== 'success')
     process.stderr.write(`${summaryLine(summary, useColor(process.stderr))}\n`);
   if (summary.status === 'interrupted') {

@@ -54,7 +54,7 @@ export async function compileCommand(flags: CompileFlags): Promise<number> {
       },
       sql: m.formatted,
     }));
-    process.stdout.write(`${JSON.stringify({ models: json })}\n`);
+    process.stdout.write(`${JSON.stringify({ schema_version: 1, models: json })}\n`);
   } else if (flags.out === undefined) {
     const paint = painter(useColor(process.stdout));
     const text = rendered

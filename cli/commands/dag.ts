@@ -60,6 +60,7 @@ export function renderDag(
   switch (format) {
     case 'json':
       return `${JSON.stringify({
+        schema_version: 1,
         nodes: graph.order.map((name) => ({
           name,
           kind: kindOf(name),

@@ -6,7 +6,9 @@ export function initCommand(flags: GlobalFlags & { dir?: string }): Promise<numb
   const dir = flags.dir ?? flags.projectDir ?? flags.project ?? '.';
   const written = initProject(dir);
   if (flags.json)
-    process.stdout.write(`${JSON.stringify({ status: 'success', files: written })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ schema_version: 1, status: 'success', files: written })}\n`,
+    );
   else if (!flags.quiet) {
     process.stderr.write(
       `Wrote a starter project in ${dir}:\n${written.map((f) => `  ${f}`).join('\n')}\n`,

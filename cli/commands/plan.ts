@@ -85,7 +85,7 @@ async function writePlanJson(
   statements: AsyncIterable<[Step, PlannedStatements]>,
   out: NodeJS.WritableStream,
 ): Promise<void> {
-  const head = JSON.stringify(planJson(plan));
+  const head = JSON.stringify({ schema_version: 1, ...planJson(plan) });
   await write(out, `${head.slice(0, -1)},"steps":[`);
   let first = true;
   for await (const [step, planned] of statements) {

@@ -12,7 +12,7 @@ export async function seedCommand(flags: SeedFlags): Promise<number> {
     ...runOptions(flags),
     seedsOnly: { force: flags.force === true },
   });
-  if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ schema_version: 1, ...summary })}\n`);
   else if (!flags.quiet) {
     const loaded = plan.steps.length;
     process.stderr.write(

@@ -31,6 +31,7 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
     const iso = (ms: number) => new Date(ms).toISOString();
     process.stdout.write(
       `${JSON.stringify({
+        schema_version: 1,
         models: models.map((m) => ({
           name: m.name,
           materialized: m.materialized,

@@ -57,6 +57,7 @@ export async function testCommand(flags: TestFlags): Promise<number> {
   if (flags.json) {
     process.stdout.write(
       `${JSON.stringify({
+        schema_version: 1,
         status: summary.failed === 0 ? 'success' : 'failed',
         passed: summary.passed,
         failed: summary.failed,

@@ -47,6 +47,7 @@ export async function verifyCommand(flags: VerifyFlags): Promise<number> {
 function summaryJson(summary: VerifySummary, ok: boolean): string {
   const iso = (ms: number) => new Date(ms).toISOString();
   return `${JSON.stringify({
+    schema_version: 1,
     status: ok ? 'success' : 'failed',
     matched: summary.matched,
     mismatched: summary.mismatched,
