@@ -5,6 +5,8 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      'docs/api/',
+      '.etl/',
       '.scratch/',
       'test/helpers/*.mjs',
       'node_modules/',

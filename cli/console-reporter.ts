@@ -1,70 +1,106 @@
 import type { Reporter } from '../core/execute/reporter.js';
 import type { StepResult } from '../core/execute/run-summary.js';
-import type { Plan, Step } from '../core/plan/plan.js';
-import { ERASE_LINE, formatCount, formatDuration, painter, useCursor } from './output.js';
+import type { Plan } from '../core/plan/plan.js';
+import cliTruncate from 'cli-truncate';
+import { createLogUpdate } from 'log-update';
+import { formatCount, formatDuration, painter, useCursor } from './output.js';
+import { RunProgress } from './run-progress.js';
 
 /**
- * Reports a run on stderr. On a TTY: failures as lines and one live progress line (windows
- * done/total, rows/s, ETA, failures). Otherwise (a pipe, CI, `TERM=dumb`): one plain line per
- * step, and no cursor movement.
+ * Reports a run on stderr. On a terminal: failures as lines above a live region of one line
+ * per model under way (windows done/total, a bar, elapsed) and a total line (rows/s, a
+ * cost-weighted ETA, failures), each cut to the terminal's width, redrawn in place by
+ * log-update. Otherwise (a pipe, CI, `TERM=dumb`): one plain line per step with the time and
+ * `[n/N]`, and a `progress:` line every 30 s. At the end, unless quiet: a table per model.
  */
 export function consoleReporter(options: ReporterOptions): Reporter {
   const paint = painter(options.color);
-  const live = options.tty && useCursor(process.stderr) && !options.quiet;
-  // Progress counts windows; a plan with none (views and tables only) counts steps.
-  const progress: Progress = {
-    total: 0,
-    done: 0,
-    failed: 0,
-    rows: 0,
-    started: 0,
-    byWindows: true,
+  const stream = options.stream ?? process.stderr;
+  const live = options.tty && useCursor(stream) && !options.quiet;
+  const clock = options.clock ?? (() => performance.now());
+  // A pseudo-terminal may report 0 x 0 (`script` without a terminal around it): then 80 x 24.
+  const size = {
+    get columns(): number {
+      return stream.columns || 80;
+    },
+    get rows(): number {
+      return stream.rows || 24;
+    },
   };
+  const region = live
+    ? createLogUpdate(
+        Object.assign(Object.create(size) as object, {
+          isTTY: true,
+          write: (text: string) => stream.write(text),
+        }) as NodeJS.WriteStream,
+      )
+    : undefined;
+  let progress: RunProgress | undefined;
   let lastDraw = 0;
-  let drawn = false;
-  const clear = (): void => {
-    if (drawn) process.stderr.write(ERASE_LINE);
-    drawn = false;
-  };
-  const write = (line: string): void => {
-    clear();
-    process.stderr.write(`${line}\n`);
-  };
+  let timer: NodeJS.Timeout | undefined;
   const draw = (force = false): void => {
-    if (!live || progress.total === 0) return;
-    const now = performance.now();
+    if (region === undefined || progress === undefined) return;
+    const now = clock();
     if (!force && now - lastDraw < 100) return;
     lastDraw = now;
-    process.stderr.write(`${ERASE_LINE}${progressLine(progress, now, paint)}`);
-    drawn = true;
+    region(liveRegion(progress, now, paint, size).join('\n'));
   };
-  const units = (step: Step): number => (progress.byWindows ? step.windows.length : 1);
+  const write = (line: string): void => {
+    region?.clear();
+    stream.write(`${line}\n`);
+    draw(true);
+  };
+  /** A pipe's lines carry the time of day, as dbt's do. */
+  const stamp = (line: string): string => (live ? line : `${timeOfDay()} ${line}`);
+  const counter = (): string => {
+    if (progress === undefined) return '';
+    const { stepsDone, stepsTotal } = progress.snapshot(clock());
+    const width = String(stepsTotal).length;
+    return `[${String(stepsDone).padStart(width)}/${stepsTotal}] `;
+  };
   return {
     planned: (plan: Plan) => {
-      progress.byWindows = plan.steps.some((s) => s.windows.length > 0);
-      progress.total = plan.steps.reduce((n, s) => n + units(s), 0);
-      progress.started = performance.now();
-      draw(true);
+      progress = new RunProgress(plan, clock());
+      if (plan.steps.length === 0 || options.quiet) return;
+      if (live) {
+        draw(true);
+        timer = setInterval(() => draw(true), 1000);
+      } else {
+        timer = setInterval(() => {
+          if (progress !== undefined) stream.write(`${stamp(progressLine(progress, clock()))}\n`);
+        }, options.progressEveryMs ?? 30_000);
+      }
+      timer.unref();
     },
     stepStarted: (step) => {
-      if (options.verbose) write(paint('dim', `  .. ${step.id} (${step.kind}, ${step.reason})`));
+      progress?.stepStarted(step, clock());
+      if (options.verbose)
+        write(stamp(paint('dim', `  .. ${step.id} (${step.kind}, ${step.reason})`)));
+      else draw();
     },
     retrying: (step, attempt, delayMs, message) => {
       if (!options.quiet)
         write(
-          `  ${paint('yellow', 'RETRY')} ${step.id} after attempt ${attempt} in ${formatDuration(delayMs)}: ${firstLine(message)}`,
+          stamp(
+            `  ${paint('yellow', 'RETRY')} ${step.id} after attempt ${attempt} in ${formatDuration(delayMs)}: ${firstLine(message)}`,
+          ),
         );
     },
     stepFinished: (result: StepResult) => {
-      progress.done += units(result.step);
-      progress.rows += result.rows;
-      if (result.status === 'failed') progress.failed += units(result.step);
-      for (const l of stepLines(result, paint, options, live)) write(l);
-      draw(progress.done === progress.total);
+      progress?.stepFinished(result, clock());
+      const lines = stepLines(result, paint, options, live, counter());
+      for (const l of lines) write(l.startsWith('[') ? stamp(l) : l);
+      if (lines.length === 0) draw();
     },
-    finished: () => clear(),
+    finished: () => {
+      if (timer !== undefined) clearInterval(timer);
+      region?.clear();
+      region?.done();
+      if (progress !== undefined && !options.quiet)
+        for (const l of summaryTable(progress, paint, size.columns)) stream.write(`${l}\n`);
+    },
     info: (message) => {
-      if (!options.quiet) write(message);
+      if (!options.quiet) write(stamp(message));
     },
   };
 }
@@ -75,35 +111,128 @@ interface ReporterOptions {
   tty: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** Where to write (default stderr). */
+  stream?: NodeJS.WriteStream;
+  /** A pipe's `progress:` line comes this often (default 30 s). */
+  progressEveryMs?: number;
+  /** The clock progress is measured with (default performance.now). */
+  clock?: () => number;
 }
 
-/** How far a run is, in windows (or steps, for a plan without windows). */
-interface Progress {
-  total: number;
-  done: number;
-  failed: number;
-  rows: number;
-  /** When the plan came (performance.now()). */
-  started: number;
-  byWindows: boolean;
+/** Paints text when the output takes colour. */
+type Paint = ReturnType<typeof painter>;
+
+/** `14:03:07`, local time, as dbt stamps its lines. */
+function timeOfDay(): string {
+  const d = new Date();
+  return [d.getHours(), d.getMinutes(), d.getSeconds()]
+    .map((n) => String(n).padStart(2, '0'))
+    .join(':');
 }
 
-/** The live progress line: a bar, done/total, rows/s, ETA, failures. */
-function progressLine(progress: Progress, now: number, paint: Paint): string {
-  const { total, done, failed, rows, started } = progress;
-  const elapsed = (now - started) / 1000;
-  const rate = elapsed > 0 ? rows / elapsed : 0;
-  const eta = done > 0 && done < total ? ((now - started) / done) * (total - done) : 0;
-  const width = 24;
-  const filled = Math.round((done / total) * width);
-  const bar = `${paint('green', '#'.repeat(filled))}${paint('dim', '-'.repeat(width - filled))}`;
+/** `progress: 40% (1,320/3,289 windows), 12.4 s, ETA 2m 05s`: a pipe's periodic line. */
+export function progressLine(progress: RunProgress, now: number): string {
+  const s = progress.snapshot(now);
+  const percent = s.total > 0 ? Math.floor((s.done / s.total) * 100) : 100;
+  const eta = s.etaMs === undefined ? 'ETA estimating' : `ETA ${formatDuration(s.etaMs)}`;
+  const failed = s.failed > 0 ? `, ${formatCount(s.failed)} failed` : '';
+  return `progress: ${percent}% (${formatCount(s.done)}/${formatCount(s.total)} ${s.unit}), ${formatDuration(s.elapsedMs)} elapsed, ${eta}${failed}`;
+}
+
+/** A bar of `width` characters, `done` of `total` filled. */
+function bar(done: number, total: number, width: number, paint: Paint): string {
+  const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : width;
+  return `${paint('green', '#'.repeat(filled))}${paint('dim', '-'.repeat(width - filled))}`;
+}
+
+/**
+ * The live region: a line per model under way (started, not finished), at most as many as
+ * the terminal has rows for, then the total line; every line cut to the terminal's width
+ * (one column spare, so that no terminal wraps it).
+ */
+export function liveRegion(
+  progress: RunProgress,
+  now: number,
+  paint: Paint,
+  stream: { readonly columns?: number; readonly rows?: number },
+): string[] {
+  const columns = Math.max(20, (stream.columns ?? 80) - 1);
+  const room = Math.max(1, (stream.rows ?? 24) - 4);
+  const s = progress.snapshot(now);
+  const active = [...progress.models.values()].filter(
+    (m) => m.firstStarted !== undefined && m.lastFinished === undefined,
+  );
+  const narrow = columns < 70;
+  const nameWidth = Math.min(Math.max(...active.map((m) => m.name.length), 5), narrow ? 16 : 28);
+  const lines: string[] = [];
+  for (const m of active.slice(0, active.length > room ? room - 1 : room)) {
+    const name = m.name.length > nameWidth ? `${m.name.slice(0, nameWidth - 1)}…` : m.name;
+    const counts = `${formatCount(m.done)}/${formatCount(m.total)}`;
+    const elapsed = formatDuration(now - (m.firstStarted ?? now));
+    const failed = m.failed > 0 ? `  ${paint('red', `${m.failed} failed`)}` : '';
+    lines.push(
+      `  ${name.padEnd(nameWidth)} ${bar(m.done, m.total, narrow ? 8 : 20, paint)} ${counts}  ${paint('dim', elapsed)}${failed}`,
+    );
+  }
+  if (active.length > room) lines.push(paint('dim', `  … and ${active.length - (room - 1)} more`));
+  const eta =
+    s.etaMs === undefined
+      ? paint('dim', 'estimating')
+      : s.done >= s.total
+        ? ''
+        : `ETA ${formatDuration(s.etaMs)}`;
   const parts = [
-    `${bar} ${formatCount(done)}/${formatCount(total)} ${progress.byWindows ? 'windows' : 'steps'}`,
-    `${formatCount(Math.round(rate))} rows/s`,
-    eta > 0 ? `ETA ${formatDuration(eta)}` : '',
-    failed > 0 ? paint('red', `${failed} failed`) : '',
+    `${bar(s.done, s.total, narrow ? 10 : 24, paint)} ${formatCount(s.done)}/${formatCount(s.total)} ${s.unit}`,
+    eta,
+    s.failed > 0 ? paint('red', `${formatCount(s.failed)} failed`) : '',
+    // Last: what a narrow terminal cuts off first.
+    s.rowsPerSecond > 0 ? `${formatCount(Math.round(s.rowsPerSecond))} rows/s` : '',
   ].filter((p) => p !== '');
-  return parts.join('  ');
+  lines.push(parts.join('  '));
+  return lines.map((l) => cliTruncate(l, columns));
+}
+
+/**
+ * The table at the end of a run: per model, windows done of planned, rows, busy time (summed
+ * over threads) and failures; models in the order they started.
+ */
+export function summaryTable(progress: RunProgress, paint: Paint, columns = 120): string[] {
+  const models = [...progress.models.values()].filter((m) => m.total > 0 || m.done > 0);
+  if (models.length === 0) return [];
+  const table = (withKind: boolean, nameWidth: number) => {
+    const cut = (name: string) =>
+      name.length > nameWidth ? `${name.slice(0, nameWidth - 1)}…` : name;
+    const rows = models.map((m) => [
+      cut(m.name),
+      ...(withKind ? [m.kind] : []),
+      `${formatCount(m.done - m.failed)}/${formatCount(m.total)}`,
+      formatCount(m.rows),
+      formatDuration(m.busyMs),
+      m.failed > 0 ? formatCount(m.failed) : '',
+    ]);
+    const head = ['model', ...(withKind ? ['kind'] : []), 'windows', 'rows', 'time', 'failed'];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+    const format = (cells: readonly string[]): string =>
+      `  ${cells
+        .map((c, i) =>
+          i >= head.length - 4 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0),
+        )
+        .join('  ')
+        .trimEnd()}`;
+    const width = 2 + widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+    const lines = [
+      paint('dim', format(head)),
+      ...rows.map((r) => (r.at(-1) !== '' ? paint('red', format(r)) : format(r))),
+    ];
+    return { lines, width };
+  };
+  // A narrow terminal loses the kind column, then the long names' ends: never a wrapped row.
+  const longest = Math.max(...models.map((m) => m.name.length));
+  const full = table(true, longest);
+  if (full.width < columns) return full.lines;
+  const lean = table(false, longest);
+  if (lean.width < columns) return lean.lines;
+  return table(false, Math.max(8, longest - (lean.width - columns + 1))).lines;
 }
 
 /**
@@ -115,6 +244,7 @@ function stepLines(
   paint: Paint,
   options: ReporterOptions,
   live: boolean,
+  counter: string,
 ): string[] {
   const lines: string[] = [];
   // Steps an interrupt kept from starting are counted in the summary, not listed one by one.
@@ -126,7 +256,7 @@ function stepLines(
     return lines;
   const print = result.status === 'failed' || options.verbose || (!live && !options.quiet);
   if (print && !(options.quiet && result.status !== 'failed'))
-    lines.push(line(result, paint, options.verbose));
+    lines.push(`${counter}${line(result, paint, options.verbose).trimStart()}`);
   for (const t of result.tests ?? []) {
     if (t.status === 'warn')
       lines.push(`  ${paint('yellow', 'WARN')} ${t.name}: ${t.message ?? ''}`);
@@ -136,9 +266,6 @@ function stepLines(
     lines.push(`       ${paint('cyan', 'help')}: ${result.error.hint}`);
   return lines;
 }
-
-/** Paints text when the output takes colour. */
-type Paint = ReturnType<typeof painter>;
 
 /** A finished step's own line: OK, SAME, FAIL or SKIP, with what it did. */
 function line(result: StepResult, paint: Paint, verbose: boolean): string {

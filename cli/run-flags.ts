@@ -72,14 +72,17 @@ export function runOptions(flags: RunFlags): RunOptions {
       : flags.wait === true
         ? 3_600_000
         : (intFlag(flags.wait, '--wait', 0, 86_400) ?? 0) * 1000;
-  const reporter = flags.json
-    ? silentReporter
-    : consoleReporter({
-        color: useColor(process.stderr),
-        tty: process.stderr.isTTY === true,
-        quiet: flags.quiet === true,
-        verbose: flags.verbose === true,
-      });
+  // --json keeps its progress on stderr (stdout is the JSON); --quiet silences it.
+  const reporter =
+    flags.json && flags.quiet
+      ? silentReporter
+      : consoleReporter({
+          color: useColor(process.stderr),
+          tty: process.stderr.isTTY === true,
+          quiet: flags.quiet === true,
+          verbose: flags.verbose === true,
+          ...progressEvery(),
+        });
   return {
     ...projectOptions(flags),
     select: flags.select ?? [],
@@ -104,4 +107,20 @@ export function runOptions(flags: RunFlags): RunOptions {
         );
     },
   };
+}
+
+/**
+ * How often a pipe gets a `progress:` line: `ETL_PROGRESS_SECONDS` (default 30; CI systems
+ * that end a job after some minutes of silence want it shorter).
+ */
+function progressEvery(): { progressEveryMs?: number } {
+  const value = process.env.ETL_PROGRESS_SECONDS;
+  if (value === undefined || value === '') return {};
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new UsageError(
+      `invalid ETL_PROGRESS_SECONDS '${value}': expected a number of seconds above 0`,
+      'ETL_PROGRESS_SECONDS',
+    );
+  return { progressEveryMs: seconds * 1000 };
 }

@@ -15,7 +15,7 @@ interface CompileFlags extends GlobalFlags {
 /** `etl compile [-s SEL] [--date D] [--out DIR]`: rendered, formatted SQL. */
 export async function compileCommand(flags: CompileFlags): Promise<number> {
   const date = parseDateFlag(flags.date, '--date');
-  const { compiled, models } = compileModels({
+  const { compiled, models } = await compileModels({
     ...projectOptions(flags),
     ...(date === undefined ? {} : { date }),
     select: flags.select ?? [],

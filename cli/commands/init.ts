@@ -2,9 +2,9 @@ import { initProject } from '../../core/api/init.js';
 import type { GlobalFlags } from '../global-options.js';
 
 /** `etl init [DIR]`: scaffold a starter project. */
-export function initCommand(flags: GlobalFlags & { dir?: string }): Promise<number> {
+export async function initCommand(flags: GlobalFlags & { dir?: string }): Promise<number> {
   const dir = flags.dir ?? flags.projectDir ?? flags.project ?? '.';
-  const written = initProject(dir);
+  const written = await initProject(dir);
   if (flags.json)
     process.stdout.write(
       `${JSON.stringify({ schema_version: 1, status: 'success', files: written })}\n`,
@@ -16,5 +16,5 @@ export function initCommand(flags: GlobalFlags & { dir?: string }): Promise<numb
     const cd = dir === '.' ? '' : `cd ${dir} && `;
     process.stderr.write(`Next: ${cd}etl build --date 2024-01-02 && etl test\n`);
   }
-  return Promise.resolve(0);
+  return 0;
 }

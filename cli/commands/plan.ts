@@ -7,7 +7,9 @@ import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-optio
 import { formatCount, painter, useColor } from '../output.js';
 import { labelRanges } from '../../core/plan/data-versions.js';
 import { foldReasons } from '../../core/plan/reason-fold.js';
+import { windowRanges } from '../../core/plan/window-ranges.js';
 import { intFlag } from '../run-flags.js';
+import { formatLiveRun, liveJson, readOrLive } from './status.js';
 
 interface PlanFlags extends GlobalFlags {
   date?: string;
@@ -43,6 +45,30 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
     forwardOnly: flags.forwardOnly === true,
   };
   const batchSize = intFlag(flags.batchSize, '--batch-size', 1, 100_000);
+  // Another etl process holding the warehouse: its progress instead of the plan, exit 0.
+  const read = await readOrLive(common, () => planFor(flags, common, batchSize));
+  if ('live' in read) {
+    const note =
+      "the plan needs the warehouse, which this run holds: run etl plan again once it ends for an accurate plan (rerunning the run's own command then resumes whatever it leaves undone)";
+    if (flags.json === true)
+      process.stdout.write(`${JSON.stringify({ ...liveJson(read.live), plan: null, note })}\n`);
+    else
+      process.stdout.write(
+        `${formatLiveRun(read.live, color)}\n${painter(color)('yellow', `note: ${note}`)}\n`,
+      );
+    return 0;
+  }
+  const plan = read.result;
+  if (flags.json !== true && flags.sql !== true) process.stdout.write(formatPlan(plan, color));
+  return 0;
+}
+
+/** Plan the command the flags describe. */
+async function planFor(
+  flags: PlanFlags,
+  common: Parameters<typeof planBuildProject>[0],
+  batchSize: number | undefined,
+): Promise<Plan> {
   let plan: Plan;
   if (flags.from !== undefined || flags.to !== undefined) {
     const from = parseDateFlag(flags.from, '--from');
@@ -72,8 +98,7 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
     const date = parseDateFlag(flags.date, '--date');
     plan = await planBuildProject({ ...common, ...(date === undefined ? {} : { date }) });
   }
-  if (flags.json !== true && flags.sql !== true) process.stdout.write(formatPlan(plan, color));
-  return 0;
+  return plan;
 }
 
 /**
@@ -165,10 +190,12 @@ function planJson(plan: Plan): Record<string, unknown> {
     models: plan.windows.map((w) => ({
       ...w,
       range: { start: iso(w.range.start), end: iso(w.range.end) },
+      // Each reason's windows as runs of consecutive ones: [from, to) as ISO times.
       reasons: w.reasons.map((r) => ({
         reason: r.reason,
+        state: r.state,
         count: r.windows.length,
-        windows: labelRanges(r.windows, undefined, Infinity),
+        ranges: windowRanges(r.windows, r.state),
       })),
     })),
     accept: plan.accept,

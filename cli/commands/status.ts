@@ -9,8 +9,11 @@ import {
   type Window,
 } from '../../core/time/window.js';
 import { foldReasons } from '../../core/plan/reason-fold.js';
+import { liveRunHolding, type LiveRun, type RunStatus } from '../../core/api/live-run.js';
+import type { ProjectOptions } from '../../core/api/open-project.js';
+import { PROGRESS_FILE } from '../../core/execute/progress-file.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
-import { formatCount, painter, useColor } from '../output.js';
+import { formatCount, formatDuration, painter, useColor } from '../output.js';
 
 interface StatusFlags extends GlobalFlags {
   select?: string[];
@@ -21,17 +24,33 @@ interface StatusFlags extends GlobalFlags {
 /** `etl status`: per model its windows done / missing / stale / failed, with a calendar grid. */
 export async function statusCommand(flags: StatusFlags): Promise<number> {
   const until = parseDateFlag(flags.until, '--until');
-  const models = await projectStatus({
-    ...projectOptions(flags),
-    select: flags.select ?? [],
-    exclude: flags.exclude ?? [],
-    ...(until === undefined ? {} : { until }),
-  });
+  const options = projectOptions(flags);
+  let runs: readonly RunStatus[] = [];
+  const read = await readOrLive(options, () =>
+    projectStatus({
+      ...options,
+      select: flags.select ?? [],
+      exclude: flags.exclude ?? [],
+      ...(until === undefined ? {} : { until }),
+      onRuns: (r) => (runs = r),
+    }),
+  );
+  if ('live' in read) {
+    // Another etl process holds the warehouse: its progress, and the state it began from.
+    if (flags.json) process.stdout.write(`${JSON.stringify(liveJson(read.live))}\n`);
+    else {
+      const color = useColor(process.stdout);
+      process.stdout.write(formatLiveRun(read.live, color) + formatLiveSnapshot(read.live, color));
+    }
+    return 0;
+  }
+  const models = read.result;
   if (flags.json) {
     const iso = (ms: number) => new Date(ms).toISOString();
     process.stdout.write(
       `${JSON.stringify({
         schema_version: 1,
+        live: false,
         models: models.map((m) => ({
           name: m.name,
           materialized: m.materialized,
@@ -48,13 +67,184 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
           })),
           ...(m.refreshing === undefined ? {} : { refreshing: m.refreshing }),
         })),
+        // The newest run, and runs still recorded running after the newest that finished.
+        runs: runs.map((r) => ({
+          run_id: r.runId,
+          command: r.command,
+          status: r.shown,
+          ...(r.shown === r.status ? {} : { recorded_status: r.status }),
+          started_at: iso(r.startedAt),
+          finished_at: r.finishedAt === undefined ? null : iso(r.finishedAt),
+          pid: r.pid ?? null,
+          host: r.host ?? null,
+        })),
       })}\n`,
     );
     return 0;
   }
   const color = useColor(process.stdout);
-  process.stdout.write(models.map((m) => drawModel(m, color)).join('\n') + legend(color));
+  process.stdout.write(
+    models.map((m) => drawModel(m, color)).join('\n') + legend(color) + formatRuns(runs, color),
+  );
   return 0;
+}
+
+/**
+ * Read what `read` reads; when another etl process of this machine holds the warehouse and its
+ * `.etl/run.json` says what it does, that run instead. A run that has just ended but not yet
+ * closed the warehouse is waited for a moment. Any other error, or a holder that is not a known
+ * live run, is thrown as it is (the warehouse in use).
+ */
+export async function readOrLive<T>(
+  options: ProjectOptions,
+  read: () => Promise<T>,
+): Promise<{ result: T } | { live: LiveRun }> {
+  const deadline = Date.now() + 3_000;
+  for (;;) {
+    try {
+      return { result: await read() };
+    } catch (error) {
+      const live = liveRunHolding(error, options);
+      if (live === undefined) throw error;
+      if (live.file.status === 'running' || Date.now() >= deadline) return { live };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** Say `ms` ago as `12.3 s`, `2m 05s`. */
+function ago(now: number, iso: string): string {
+  return formatDuration(Math.max(0, now - Date.parse(iso)));
+}
+
+/** Args of a run as flags: `--from 2024-01-01 --to 2024-03-31 --force`. */
+function formatArgs(args: unknown): string {
+  if (typeof args !== 'object' || args === null) return '';
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(args as Record<string, unknown>)) {
+    const flag = `--${key.replaceAll('_', '-')}`;
+    if (value === undefined || value === null || value === false) continue;
+    if (Array.isArray(value)) {
+      if (value.length > 0) parts.push(`${flag} ${value.map(String).join(' ')}`);
+    } else if (value === true) parts.push(flag);
+    else parts.push(`${flag} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  }
+  return parts.join(' ');
+}
+
+/**
+ * A live run of another process, from its progress file: what it is, how far it got, each
+ * model's windows, the steps running now.
+ */
+export function formatLiveRun(live: LiveRun, color: boolean): string {
+  const paint = painter(color);
+  const f = live.file;
+  const now = live.readAt;
+  const t = f.totals;
+  const pct = t.windows > 0 ? ` (${Math.floor((100 * t.done) / t.windows)}%)` : '';
+  const args = formatArgs(f.args);
+  const state =
+    f.status === 'running'
+      ? paint('cyan', 'running')
+      : `${f.status === 'success' ? paint('green', f.status) : paint('red', f.status)}, closing the warehouse`;
+  const windowed = f.models.filter((m) => m.windows_total > 0);
+  const width = Math.max(8, ...windowed.map((m) => m.name.length));
+  const lines = [
+    `${paint('bold', `etl ${f.command}`)} is ${state} on this warehouse (another process: pid ${f.pid}); its progress, from ${PROGRESS_FILE}:`,
+    `  run       ${f.run_id}: etl ${f.command}${args === '' ? '' : ` ${args}`}`,
+    `  started   ${formatTimestamp(Date.parse(f.started_at))} UTC, ${ago(now, f.started_at)} ago (progress updated ${ago(now, f.updated_at)} ago)`,
+    `  progress  ${formatCount(t.done)} of ${formatCount(t.windows)} windows done${pct}, ${formatCount(t.failed)} failed; ${formatCount(t.steps_done)} of ${formatCount(t.steps)} steps; ${formatCount(t.rows)} rows written`,
+  ];
+  for (const m of windowed) {
+    const extra = [
+      ...(m.failed > 0 ? [paint('red', `${formatCount(m.failed)} failed`)] : []),
+      ...(m.running.length > 0 ? [paint('cyan', `running ${m.running.join(', ')}`)] : []),
+    ];
+    lines.push(
+      `    ${m.name.padEnd(width)}  ${paint('dim', m.materialized.padEnd(11))} ${formatCount(m.windows_done)} of ${formatCount(m.windows_total)} windows${extra.length > 0 ? `, ${extra.join(', ')}` : ''}`,
+    );
+  }
+  // Seeds, views and tables, one step each: counted, the few not done named.
+  const others = f.models.filter((m) => m.windows_total === 0);
+  if (others.length > 0) {
+    const named = (list: readonly { name: string }[]) =>
+      list.length === 0
+        ? ''
+        : ` (${list
+            .slice(0, 4)
+            .map((m) => m.name)
+            .join(', ')}${list.length > 4 ? ', ...' : ''})`;
+    const running = others.filter((m) => m.running.length > 0);
+    const failed = others.filter((m) => m.failed > 0);
+    const todo = others.filter(
+      (m) => m.steps_done < m.steps_total && m.running.length === 0 && m.failed === 0,
+    );
+    const done = others.length - running.length - failed.length - todo.length;
+    lines.push(
+      `    ${'seeds, views, tables'.padEnd(width)}  ${formatCount(done)} of ${formatCount(others.length)} done${running.length > 0 ? `, ${paint('cyan', `${running.length} running${named(running)}`)}` : ''}${failed.length > 0 ? `, ${paint('red', `${failed.length} failed${named(failed)}`)}` : ''}${todo.length > 0 ? `, ${todo.length} to do${named(todo)}` : ''}`,
+    );
+  }
+  if (f.running.length > 0)
+    lines.push(
+      `  running   ${f.running.map((r) => `${r.id} (${ago(now, r.started_at)}${r.attempt === undefined ? '' : `, try ${r.attempt}`})`).join(', ')}`,
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The snapshot of a live run: the ledger as it stood when the run began, per model. */
+function formatLiveSnapshot(live: LiveRun, color: boolean): string {
+  const paint = painter(color);
+  const snapshot = live.file.snapshot;
+  if (snapshot === null)
+    return `\n${paint('dim', 'The run holds the warehouse: run etl status again once it ends for the state of every window.')}\n`;
+  const lines = [
+    '',
+    `State at the run's start (${formatTimestamp(Date.parse(snapshot.taken_at))} UTC) over the run's range, the last committed state status can read while the run holds the warehouse; the windows the run built since (above) are not in it:`,
+    ...snapshot.models.map((m) => {
+      const c = m.counts;
+      const range = `${m.range.from.slice(0, 10)}..${m.range.to.slice(0, 10)}`;
+      return `${paint('bold', m.name)}  ${paint('dim', `${m.materialized}, ${m.grain}, ${range}`)}  done ${formatCount(c.done)}${c.forward_only > 0 ? ` (${formatCount(c.forward_only)} forward-only)` : ''}, partial ${formatCount(c.partial)}, missing ${formatCount(c.missing)}, stale ${formatCount(c.stale)}, failed ${formatCount(c.failed)}`;
+    }),
+    paint(
+      'dim',
+      'Run etl status again once the run ends for the state of every window, with its grid.',
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `etl status --json` of a live run: the run as its progress file says, and the snapshot. */
+export function liveJson(live: LiveRun): Record<string, unknown> {
+  const { snapshot, ...file } = live.file;
+  // The file's own schema_version is the object's.
+  const run: Partial<typeof file> = { ...file };
+  delete run.schema_version;
+  return {
+    schema_version: 1,
+    live: true,
+    run: { ...run, read_at: new Date(live.readAt).toISOString() },
+    // As the ledger stood at the run's start: counts only, without ranges.
+    models: (snapshot?.models ?? []).map((m) => ({ ...m, as_of: snapshot?.taken_at })),
+  };
+}
+
+/** The newest run of the ledger, and runs left running or abandoned after the last finished. */
+function formatRuns(runs: readonly RunStatus[], color: boolean): string {
+  if (runs.length === 0) return '';
+  const paint = painter(color);
+  const lines = runs.map((r, i) => {
+    const when = `started ${formatTimestamp(r.startedAt)} UTC`;
+    const head = `${i === 0 ? 'last run' : 'run'}: etl ${r.command} ${r.runId}`;
+    switch (r.shown) {
+      case 'abandoned':
+        return `${head} ${paint('red', 'abandoned')}: ${when}, still recorded running but its process${r.pid === undefined ? '' : ` (pid ${r.pid}${r.host === undefined ? '' : ` on ${r.host}`})`} is gone; rerun the command to resume (what it committed is kept)`;
+      case 'running':
+        return `${head} ${paint('cyan', 'running')}: ${when}${r.pid === undefined ? '' : ` (pid ${r.pid}${r.host === undefined ? '' : ` on ${r.host}`})`}`;
+      default:
+        return `${head} ${r.shown === 'success' ? paint('green', r.shown) : paint('yellow', r.shown)}: ${when}${r.finishedAt === undefined ? '' : `, took ${formatDuration(r.finishedAt - r.startedAt)}`}`;
+    }
+  });
+  return `\n${lines.join('\n')}\n`;
 }
 
 const PLAIN: Record<WindowState, string> = {

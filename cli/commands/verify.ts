@@ -3,6 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { formatDay, windowLabel, type Window } from '../../core/time/window.js';
 import { labelRanges } from '../../core/plan/data-versions.js';
 import { foldReasons } from '../../core/plan/reason-fold.js';
+import { windowRanges } from '../../core/plan/window-ranges.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatCount, painter, useColor } from '../output.js';
 
@@ -43,7 +44,10 @@ export async function verifyCommand(flags: VerifyFlags): Promise<number> {
   return ok ? 0 : 1;
 }
 
-/** `--json`: the counts, each mismatch, and stale windows grouped with their fix. */
+/**
+ * `--json`: the counts, each mismatch (one window, `[from, to)`), and stale windows as runs of
+ * consecutive windows with their reason and the command that rebuilds them.
+ */
 function summaryJson(summary: VerifySummary, ok: boolean): string {
   const iso = (ms: number) => new Date(ms).toISOString();
   return `${JSON.stringify({
@@ -59,21 +63,22 @@ function summaryJson(summary: VerifySummary, ok: boolean): string {
       .filter((c) => c.status === 'mismatch')
       .map((c) => ({
         model: c.model,
-        window: iso(c.window.start),
-        ledger: c.ledger,
-        rebuilt: c.rebuilt,
-        stored: c.stored,
-        reason: c.reason,
-        fix: c.fix,
+        from: iso(c.window.start),
+        to: iso(c.window.end),
+        ledger: c.ledger ?? null,
+        rebuilt: c.rebuilt ?? null,
+        stored: c.stored ?? null,
+        reason: c.reason ?? null,
+        fix: c.fix ?? null,
       })),
-    stale_windows: staleGroups(summary.checks).map((g) => ({
-      model: g.model,
-      from: iso(g.windows[0]!.start),
-      to: iso(g.windows[g.windows.length - 1]!.start),
-      count: g.windows.length,
-      reason: g.reason,
-      fix: g.fix,
-    })),
+    stale_windows: staleGroups(summary.checks).flatMap((g) =>
+      windowRanges(g.windows, 'stale').map((r) => ({
+        model: g.model,
+        ...r,
+        reason: g.reason,
+        fix: fixOf(g.model, g.seeds, Date.parse(r.from), Date.parse(r.to)),
+      })),
+    ),
     skipped: summary.skipped,
   })}\n`;
 }
@@ -143,7 +148,12 @@ function staleGroups(checks: readonly WindowCheck[]): StaleGroup[] {
     return {
       ...g,
       seeds,
-      fix: `etl backfill --from ${formatDay(g.windows[0]!.start)} --to ${formatDay(g.windows[g.windows.length - 1]!.end - 1)} -s ${[...seeds, `${g.model}+`].join(' ')}`,
+      fix: fixOf(g.model, seeds, g.windows[0]!.start, g.windows[g.windows.length - 1]!.end),
     };
   });
+}
+
+/** The command that rebuilds a model's stale windows in `[from, to)` (epoch ms). */
+function fixOf(model: string, seeds: readonly string[], from: number, to: number): string {
+  return `etl backfill --from ${formatDay(from)} --to ${formatDay(to - 1)} -s ${[...seeds, `${model}+`].join(' ')}`;
 }

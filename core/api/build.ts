@@ -4,48 +4,74 @@ import { DAY_MS, formatDay } from '../time/window.js';
 import { UsageError } from '../errors.js';
 import type { RunSummary } from '../execute/run-summary.js';
 import { planOnly, runCommand, type Planner, type RunOptions } from './run-command.js';
+import { parseDateInput, parseOptionalDate, type DateInput } from './date-input.js';
 
-/** Options of {@link buildProject}. */
+/** Options of {@link buildProject} and {@link planBuildProject}. */
 export interface BuildOptions extends RunOptions {
-  /** The day to build (epoch ms, UTC midnight); default: yesterday. */
-  readonly date?: number;
+  /** The day to build (UTC); default: yesterday (by `clock`). */
+  readonly date?: DateInput;
 }
 
-/** Options of {@link backfillProject}. */
+/** Options of {@link backfillProject} and {@link planBackfillProject}. */
 export interface BackfillOptions extends RunOptions {
-  readonly from: number;
-  readonly to: number;
+  /** The first day of the range (UTC). */
+  readonly from: DateInput;
+  /** The last day of the range, included (UTC). */
+  readonly to: DateInput;
   /** Rebuild windows already done under the current fingerprint. */
   readonly force?: boolean;
   /** Merge up to N consecutive windows into one transaction (overrides batch_size). */
   readonly batchSize?: number;
 }
 
-/** Options of {@link catchUpProject}. */
+/** Options of {@link catchUpProject} and {@link planCatchUpProject}. */
 export interface CatchUpOptions extends RunOptions {
-  /** Catch up to the end of this day (epoch ms, UTC midnight); default: now. */
-  readonly until?: number;
+  /** Catch up to the end of this day (UTC); default: now. */
+  readonly until?: DateInput;
+  /** Merge up to N consecutive windows into one transaction (overrides batch_size). */
   readonly batchSize?: number;
 }
 
-/** The day `build` uses without `--date`: yesterday, UTC. */
+/**
+ * The day `build` uses without `--date`: yesterday, UTC. Synchronous and pure.
+ *
+ * @param now - The current time, epoch ms.
+ * @returns Epoch ms of yesterday's start, UTC.
+ */
 export function defaultBuildDate(now: number): number {
   return Math.floor(now / DAY_MS) * DAY_MS - DAY_MS;
 }
 
-type Result = Promise<{ plan: Plan; summary: RunSummary }>;
+/** What a run resolves with: the plan it ran and the summary `--json` prints. */
+export interface RunResult {
+  /** The plan that ran. */
+  readonly plan: Plan;
+  /** The outcome (snake_case keys, as `--json` prints it). */
+  readonly summary: RunSummary;
+}
 
 function buildPlanner(options: BuildOptions): { planner: Planner; date: number } {
-  const date = options.date ?? defaultBuildDate((options.clock ?? Date.now)());
+  const date =
+    parseOptionalDate(options.date, 'date') ?? defaultBuildDate((options.clock ?? Date.now)());
   return { date, planner: (c, s, o) => planBuild(c, s, { ...o, date }) };
 }
 
 /**
  * `etl build`: load seeds that changed, rebuild views and tables, and write the windows of
  * the date (plus lookback) for incremental models; each in its own transaction with its
- * ledger rows.
+ * ledger rows. With `seedsOnly`, `etl seed`. Bad input rejects before anything is written;
+ * an aborted `signal` ends the run `interrupted`.
+ *
+ * @param options - The project, target, date, selection, reporter, signal...
+ * @returns The plan and the run's summary; a step that fails does not reject (see
+ * `summary.status` and `summary.failures`).
+ * @example
+ * ```ts
+ * const { summary } = await buildProject({ project: '.', date: '2024-01-15' });
+ * if (summary.status !== 'success') console.error(summary.failures);
+ * ```
  */
-export function buildProject(options: BuildOptions): Result {
+export async function buildProject(options: BuildOptions): Promise<RunResult> {
   const { planner, date } = buildPlanner(options);
   const args = {
     date: formatDay(date),
@@ -56,36 +82,56 @@ export function buildProject(options: BuildOptions): Result {
   return runCommand(options.seedsOnly ? 'seed' : 'build', args, options, planner);
 }
 
-/** Plan `build` without running anything (etl plan --date). */
-export function planBuildProject(options: BuildOptions): Promise<Plan> {
+/**
+ * Plan `build` without running anything (`etl plan --date`); a warehouse file not created
+ * yet is read as empty.
+ *
+ * @returns The plan `buildProject` would run now.
+ */
+export async function planBuildProject(options: BuildOptions): Promise<Plan> {
   return planOnly(options, buildPlanner(options).planner);
 }
 
-function backfillPlanner(options: BackfillOptions): Planner {
-  if (options.from > options.to)
-    throw new UsageError(
-      `--from ${formatDay(options.from)} is after --to ${formatDay(options.to)}`,
-      '--from',
-    );
-  return (c, s, o) =>
+function backfillPlanner(options: BackfillOptions): { planner: Planner; from: number; to: number } {
+  const from = parseDateInput(options.from, 'from');
+  const to = parseDateInput(options.to, 'to');
+  if (from > to)
+    throw new UsageError(`--from ${formatDay(from)} is after --to ${formatDay(to)}`, '--from');
+  const planner: Planner = (c, s, o) =>
     planBackfill(c, s, {
       ...o,
-      from: options.from,
-      to: options.to,
+      from,
+      to,
       force: options.force ?? false,
       batchSize: options.batchSize,
     });
+  return { planner, from, to };
 }
 
 /**
  * `etl backfill --from A --to B`: every window of the selected incremental models that
  * overlaps the days A..B and is missing or stale (or every one, forced), as a DAG of windows.
+ * Resumable: an interrupted or failed backfill run again builds only what is left.
+ *
+ * @param options - `from` and `to` (days, included), and the options every run takes.
+ * @returns The plan and the run's summary.
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const { summary } = await backfillProject({
+ *   project: '.',
+ *   from: '2024-01-01',
+ *   to: '2024-03-31',
+ *   signal: controller.signal,
+ * });
+ * console.log(summary.status, summary.partitions.built);
+ * ```
  */
-export function backfillProject(options: BackfillOptions): Result {
-  const planner = backfillPlanner(options);
+export async function backfillProject(options: BackfillOptions): Promise<RunResult> {
+  const { planner, from, to } = backfillPlanner(options);
   const args = {
-    from: formatDay(options.from),
-    to: formatDay(options.to),
+    from: formatDay(from),
+    to: formatDay(to),
     select: options.select ?? [],
     exclude: options.exclude ?? [],
     force: options.force ?? false,
@@ -94,14 +140,18 @@ export function backfillProject(options: BackfillOptions): Result {
   return runCommand('backfill', args, options, planner);
 }
 
-/** Plan a backfill without running anything (etl plan --from --to). */
-export function planBackfillProject(options: BackfillOptions): Promise<Plan> {
-  return planOnly(options, backfillPlanner(options));
+/**
+ * Plan a backfill without running anything (`etl plan --from --to`).
+ *
+ * @returns The plan `backfillProject` would run now.
+ */
+export async function planBackfillProject(options: BackfillOptions): Promise<Plan> {
+  return planOnly(options, backfillPlanner(options).planner);
 }
 
 function catchUpPlanner(options: CatchUpOptions): { planner: Planner; until: number } {
-  const until =
-    options.until === undefined ? (options.clock ?? Date.now)() : options.until + DAY_MS;
+  const day = parseOptionalDate(options.until, 'until');
+  const until = day === undefined ? (options.clock ?? Date.now)() : day + DAY_MS;
   return {
     until,
     planner: (c, s, o) => planCatchUp(c, s, { ...o, until, batchSize: options.batchSize }),
@@ -111,8 +161,10 @@ function catchUpPlanner(options: CatchUpOptions): { planner: Planner; until: num
 /**
  * `etl run [--until D]`: every missing or stale window of each incremental model from its
  * `start` to the last window closed at D's end (or now).
+ *
+ * @returns The plan and the run's summary.
  */
-export function catchUpProject(options: CatchUpOptions): Result {
+export async function catchUpProject(options: CatchUpOptions): Promise<RunResult> {
   const { planner, until } = catchUpPlanner(options);
   const args = {
     until: new Date(until).toISOString(),
@@ -122,7 +174,11 @@ export function catchUpProject(options: CatchUpOptions): Result {
   return runCommand('run', args, options, planner);
 }
 
-/** Plan a catch-up without running anything. */
-export function planCatchUpProject(options: CatchUpOptions): Promise<Plan> {
+/**
+ * Plan a catch-up without running anything (`etl plan` without dates).
+ *
+ * @returns The plan `catchUpProject` would run now.
+ */
+export async function planCatchUpProject(options: CatchUpOptions): Promise<Plan> {
   return planOnly(options, catchUpPlanner(options).planner);
 }

@@ -5,30 +5,53 @@ import { ProjectErrors, type EtlError } from '../errors.js';
 import { windowsForDay, type Window } from '../time/window.js';
 import { defaultBuildDate } from './build.js';
 import { openProject, type ProjectOptions } from './open-project.js';
+import { parseOptionalDate, type DateInput } from './date-input.js';
 
 /** One model's rendered SQL. */
 export interface RenderedModel {
+  /** The model's name. */
   readonly name: string;
+  /** Its file, relative to `models/`. */
   readonly file: string;
+  /** `view`, `table` or `incremental`. */
   readonly materialized: string;
+  /** The window it was rendered for. */
   readonly window: Window;
+  /** The SQL, as rendered (not formatted). */
   readonly sql: string;
 }
 
+/** Options of {@link compileModels}. */
+export interface CompileModelsOptions extends ProjectOptions {
+  /** The day whose first window each model is rendered for (UTC); default: yesterday. */
+  readonly date?: DateInput;
+  /** Selectors (`-s`); default: every model. */
+  readonly select?: readonly string[];
+  /** Selectors to leave out (`--exclude`). */
+  readonly exclude?: readonly string[];
+}
+
+/** What {@link compileModels} resolves with. */
+export interface CompiledModels {
+  /** The compiled project. */
+  readonly compiled: CompiledGraph;
+  /** The selected models' SQL, in build order. */
+  readonly models: RenderedModel[];
+}
+
 /**
- * Render the selected models for the first window of `date` (by each model's grain) as a
- * first build would see them (`is_incremental()` false). No database is opened.
+ * `etl compile`: render the selected models for the first window of `date` (by each model's
+ * grain) as a first build would see them (`is_incremental()` false). No database is opened.
+ * Errors (a bad project, selection or date) reject.
+ *
+ * @returns The compiled project and each selected model's SQL.
  */
-export function compileModels(
-  options: ProjectOptions & {
-    date?: number;
-    select?: readonly string[];
-    exclude?: readonly string[];
-  },
-): { compiled: CompiledGraph; models: RenderedModel[] } {
+// eslint-disable-next-line @typescript-eslint/require-await -- async so that errors reject
+export async function compileModels(options: CompileModelsOptions): Promise<CompiledModels> {
+  const date =
+    parseOptionalDate(options.date, 'date') ?? defaultBuildDate((options.clock ?? Date.now)());
   const { compiled } = openProject(options);
   const selected = selectNodes(compiled, options.select, options.exclude);
-  const date = options.date ?? defaultBuildDate((options.clock ?? Date.now)());
   const models: RenderedModel[] = [];
   const errors: EtlError[] = [];
   for (const name of compiled.graph.order) {

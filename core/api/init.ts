@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EtlError, ExitCode } from '../errors.js';
 
@@ -68,9 +69,27 @@ unit_tests:
 
 /**
  * `etl init [DIR]`: write a starter project (a seed, a staging view, a daily incremental
- * model, data tests and a unit test). Refuses a folder that already holds a project.
+ * model, data tests and a unit test). Rejects with `E_INIT` on a folder that already holds a
+ * project, writing nothing.
+ *
+ * @param dir - The folder to write it in (created if need be).
+ * @returns The files written, relative to `dir`.
  */
-export function initProject(dir: string): string[] {
+export async function initProject(dir: string): Promise<string[]> {
+  const root = refuseProject(dir);
+  const written: string[] = [];
+  for (const [file, text] of Object.entries(FILES)) {
+    const path = join(root, file);
+    if (existsSync(path)) continue;
+    await mkdir(join(path, '..'), { recursive: true });
+    await writeFile(path, text);
+    written.push(file);
+  }
+  return written;
+}
+
+/** The folder's absolute path; throws when it already holds a project. */
+function refuseProject(dir: string): string {
   const root = resolve(dir);
   if (
     existsSync(join(root, 'etl.yml')) ||
@@ -83,13 +102,5 @@ export function initProject(dir: string): string[] {
         exitCode: ExitCode.badInput,
       },
     );
-  const written: string[] = [];
-  for (const [file, text] of Object.entries(FILES)) {
-    const path = join(root, file);
-    if (existsSync(path)) continue;
-    mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, text);
-    written.push(file);
-  }
-  return written;
+  return root;
 }

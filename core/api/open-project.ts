@@ -33,7 +33,8 @@ export interface ProjectOptions {
 
 /**
  * Resolve the target: `--target`, else ETL_TARGET, else etl.yml's `target`, else the default.
- * Each may name one of etl.yml's `targets` or be a URL.
+ * Each may name one of etl.yml's `targets` or be a URL. Synchronous and pure: throws a
+ * UsageError on a bad target.
  */
 export function resolveTarget(project: Project, options: ProjectOptions): Target {
   const env = options.env ?? process.env;
@@ -49,7 +50,11 @@ export function resolveTarget(project: Project, options: ProjectOptions): Target
 /**
  * Load and compile the project (no database). With `inMemory`, compile for a throwaway
  * in-memory DuckDB instead of the warehouse (whose target is still resolved, so that a bad
- * one is reported).
+ * one is reported). Synchronous: it reads the project's files with blocking reads and throws
+ * (a ProjectErrors, a UsageError) on a bad project, like {@link loadProject} and
+ * {@link compileProject} under it; the commands built on it reject instead.
+ *
+ * @returns The project as read and compiled.
  */
 export function openProject(
   options: ProjectOptions,

@@ -15,12 +15,14 @@ import { finishRunSql, insertRunSql } from '../state/run-log.js';
 import { acceptSql } from '../state/accept.js';
 import { DataVersions } from '../plan/data-versions.js';
 import { findDrift, withDrift, type Drift } from './ledger-integrity.js';
+import { withProgressFile } from './run-progress.js';
 import { executePlan } from '../execute/execute-plan.js';
 import { summarize } from '../execute/summarize.js';
 import type { RunSummary, StepResult } from '../execute/run-summary.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../execute/retry.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
 import { hashSeeds, newRunId, openProject, type ProjectOptions } from './open-project.js';
+import { writeRunArtifacts } from './artifacts.js';
 
 /** Options shared by build, backfill, run and seed. */
 export interface RunOptions extends ProjectOptions {
@@ -125,7 +127,12 @@ export async function runCommand(
     for (const note of plan.notes ?? []) options.onNotice?.(note);
     await upgradeLedger(conn, options.onNotice);
     await recordStart(conn, plan, { runId, command, args }, clock);
-    const results = await executeRecorded(prepared, { conn, engine, runId }, options);
+    // .etl/run.json: the run's progress, for `etl status` from another terminal.
+    const results = await withProgressFile(
+      { ...prepared, conn, runId, command, args },
+      options,
+      (reporter) => executeRecorded(prepared, { conn, engine, runId }, { ...options, reporter }),
+    );
     const summarized = summarize(
       command,
       runId,
@@ -138,6 +145,9 @@ export async function runCommand(
       ? { ...summarized, status: 'interrupted' }
       : summarized;
     await recordOutcome(conn, runId, summary, clock, options.onNotice);
+    // Of runs on the project's target: not on an engine given (etl test's throwaway database).
+    if (options.engine === undefined)
+      writeRunArtifacts({ args, summary, results, compiled, now: clock }, options.onNotice);
     return { plan, summary };
   } finally {
     await prepared.close();

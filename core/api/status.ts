@@ -1,3 +1,4 @@
+import { parseOptionalDate, type DateInput } from './date-input.js';
 import { openEngine } from '../engine/open-engine.js';
 import { isMissingFile } from '../engine/target.js';
 import type { Engine } from '../engine/adapter.js';
@@ -5,7 +6,7 @@ import { checkSelection, selectNodes } from '../compile/selection.js';
 import { stateContext } from '../compile/selection-state.js';
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
 import { renderModel } from '../compile/compile-project.js';
-import { readFailedWindows } from '../state/run-log.js';
+import { readFailedWindows, readRecentRuns } from '../state/run-log.js';
 import type { PartitionRecord } from '../state/ledger.js';
 import { EMPTY_STATE, readWarehouseState, type WarehouseState } from '../state/warehouse-state.js';
 import { DataVersions, labelRanges } from '../plan/data-versions.js';
@@ -21,6 +22,7 @@ import {
   type Window,
 } from '../time/window.js';
 import { hashSeeds, openProject, type ProjectOptions } from './open-project.js';
+import { runsWithLiveness, type RunStatus } from './live-run.js';
 
 /** The state of one window of a model. */
 export type WindowState = 'done' | 'partial' | 'stale' | 'failed' | 'missing';
@@ -86,9 +88,15 @@ export function* statusWindows(model: ModelStatus): Generator<WindowStatus> {
 export interface StatusOptions extends ProjectOptions {
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
-  /** Show windows closed by the end of this day (epoch ms); default: now. */
-  readonly until?: number;
+  /** Show windows closed by the end of this day (`'YYYY-MM-DD'`, a Date or epoch ms); default: now. */
+  readonly until?: DateInput;
   readonly engine?: Engine;
+  /**
+   * Called with the ledger's newest run and the runs still recorded `running` after the newest
+   * that finished, newest first; a run whose process is gone is shown `abandoned` (the ledger
+   * is not changed: status writes nothing).
+   */
+  readonly onRuns?: (runs: readonly RunStatus[]) => void;
 }
 
 /**
@@ -98,12 +106,17 @@ export interface StatusOptions extends ProjectOptions {
  * (its newest attempt failed) or missing. Writes nothing.
  */
 export async function projectStatus(options: StatusOptions): Promise<ModelStatus[]> {
+  const untilDay = parseOptionalDate(options.until, 'until');
   const { compiled } = openProject(options);
   // Checked before the warehouse is read; a state: selector is resolved once it is.
   const byState = checkSelection(compiled, options.select, options.exclude);
   const now = (options.clock ?? Date.now)();
-  const until = options.until === undefined ? now : options.until + DAY_MS;
-  const { state, failed } = await readLedger(compiled, options.engine);
+  const until = untilDay === undefined ? now : untilDay + DAY_MS;
+  const { state, failed, runs } = await readLedger(
+    compiled,
+    options.engine,
+    options.onRuns !== undefined,
+  );
   const selected = selectNodes(
     compiled,
     options.select,
@@ -112,6 +125,23 @@ export async function projectStatus(options: StatusOptions): Promise<ModelStatus
       ? stateContext(compiled, state, hashSeeds(compiled, new Set(compiled.nodes.keys())))
       : undefined,
   );
+  const out = statusFromLedger(compiled, state, failed, selected, { now, until });
+  options.onRuns?.(runs);
+  return out;
+}
+
+/**
+ * The status of the `selected` incremental models from a ledger already read (`state`, and
+ * the windows whose newest attempt failed), with windows shown up to `until` (epoch ms).
+ */
+export function statusFromLedger(
+  compiled: CompiledGraph,
+  state: WarehouseState,
+  failed: ReadonlyMap<string, Window[]>,
+  selected: ReadonlySet<string>,
+  times: { readonly now: number; readonly until: number },
+): ModelStatus[] {
+  const { now, until } = times;
   const context: StatusContext = {
     compiled,
     state,
@@ -165,19 +195,26 @@ interface StatusContext {
   readonly staleWhole: Set<string>;
 }
 
-/** The ledger and the failed windows; a warehouse file not created yet reads as empty. */
+/**
+ * The ledger, the failed windows and (with `withRuns`) the newest runs; a warehouse file not
+ * created yet reads as empty.
+ */
 async function readLedger(
   compiled: CompiledGraph,
   given: Engine | undefined,
-): Promise<{ state: WarehouseState; failed: Map<string, Window[]> }> {
+  withRuns: boolean,
+): Promise<{ state: WarehouseState; failed: Map<string, Window[]>; runs: RunStatus[] }> {
   const { target } = compiled;
-  if (isMissingFile(target) && !given) return { state: EMPTY_STATE, failed: new Map() };
+  if (isMissingFile(target) && !given) return { state: EMPTY_STATE, failed: new Map(), runs: [] };
   const engine = given ?? (await openEngine(target, { readOnly: true }));
   const conn = await engine.connect();
   try {
     const state = await readWarehouseState(conn, compiled);
     const failed = await readFailedWindows(conn);
-    return { state, failed };
+    const runs = withRuns
+      ? runsWithLiveness(await readRecentRuns(conn), { target, openedHere: given === undefined })
+      : [];
+    return { state, failed, runs };
   } finally {
     await conn.close();
     if (!given) await engine.close();

@@ -19,19 +19,23 @@ import { silentReporter } from '../execute/reporter.js';
 import { defaultBuildDate } from './build.js';
 import { runCommand } from './run-command.js';
 import { openProject, type ProjectOptions } from './open-project.js';
+import { parseOptionalDate, type DateInput } from './date-input.js';
 
 /** Options of {@link testProject}. */
 export interface TestOptions extends ProjectOptions {
+  /** Selectors (`-s`); default: every model. */
   readonly select?: readonly string[];
+  /** Selectors to leave out (`--exclude`). */
   readonly exclude?: readonly string[];
   /**
    * One test day instead of the data's whole range: each incremental model's windows of that
    * day only (wave 1's behaviour).
    */
-  readonly date?: number;
-  /** The first and last day (inclusive) to build; default: the seeds' dates. */
-  readonly from?: number;
-  readonly to?: number;
+  readonly date?: DateInput;
+  /** The first day to build; default: the seeds' first date. */
+  readonly from?: DateInput;
+  /** The last day (inclusive) to build; default: the seeds' last date. */
+  readonly to?: DateInput;
   /** Run the data tests against the real warehouse instead of a throwaway database. */
   readonly warehouse?: boolean;
   /** Called as each test finishes. */
@@ -40,19 +44,38 @@ export interface TestOptions extends ProjectOptions {
 
 /** What `etl test` found. */
 export interface TestSummary {
+  /** Every test's result, in the order they finished. */
   readonly results: TestResult[];
+  /** Tests that passed. */
   readonly passed: number;
+  /** Tests that failed (severity error). */
   readonly failed: number;
+  /** Tests with severity warn that found rows. */
   readonly warned: number;
 }
+
+/** {@link TestOptions} with its dates as epoch ms (UTC days). */
+type TestDays = Omit<TestOptions, 'date' | 'from' | 'to'> & {
+  readonly date?: number | undefined;
+  readonly from?: number | undefined;
+  readonly to?: number | undefined;
+};
 
 /**
  * `etl test`: in a throwaway in-memory database, load the seeds, build the selected models and
  * their upstream for the test window, then run every data test, singular test and unit test
  * of the selected models. The warehouse is never opened. With `warehouse`, the data and
  * singular tests run against the real warehouse instead (read only; unit tests do not need it).
+ *
+ * @returns Every test's result and their counts; failed tests do not reject.
  */
-export async function testProject(options: TestOptions): Promise<TestSummary> {
+export async function testProject(given: TestOptions): Promise<TestSummary> {
+  const options: TestDays = {
+    ...given,
+    date: parseOptionalDate(given.date, 'date'),
+    from: parseOptionalDate(given.from, 'from'),
+    to: parseOptionalDate(given.to, 'to'),
+  };
   // Without --warehouse everything runs in a throwaway in-memory DuckDB: compile for it, once.
   const { compiled } = openProject(options, !options.warehouse);
   const selected = new Set(
@@ -94,7 +117,7 @@ async function testWarehouse(run: TestRun): Promise<void> {
 }
 
 /** Build what the tests read in a throwaway database, then run every test there. */
-async function testThrowaway(run: TestRun, options: TestOptions, fallback: number): Promise<void> {
+async function testThrowaway(run: TestRun, options: TestDays, fallback: number): Promise<void> {
   const { compiled, selected, report, day } = run;
   const engine = await openDuckDB(':memory:', 'duckdb::memory: (etl test)');
   try {
@@ -123,7 +146,7 @@ async function testThrowaway(run: TestRun, options: TestOptions, fallback: numbe
 async function buildForTests(
   engine: Engine,
   run: TestRun,
-  options: TestOptions,
+  options: TestDays,
   fallback: number,
 ): Promise<void> {
   const { compiled } = run;

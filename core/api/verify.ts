@@ -15,12 +15,17 @@ import { windowStanding } from '../plan/window-state.js';
 import { columnList, contentHash, formatContentHash, hashedColumns } from '../materialize/stage.js';
 import { quoteIdent, subquery } from '../util/sql.js';
 import { hashSeeds, openProject, type ProjectOptions } from './open-project.js';
+import { parseDateInput, type DateInput } from './date-input.js';
 
 /** Options of {@link verifyProject}. */
 export interface VerifyOptions extends ProjectOptions {
-  readonly from: number;
-  readonly to: number;
+  /** The first day to check (UTC). */
+  readonly from: DateInput;
+  /** The last day to check, included (UTC). */
+  readonly to: DateInput;
+  /** Selectors (`-s`); default: every model. */
   readonly select?: readonly string[];
+  /** Selectors to leave out (`--exclude`). */
   readonly exclude?: readonly string[];
   /** Called as each window is checked. */
   readonly onWindow?: (check: WindowCheck) => void;
@@ -72,7 +77,11 @@ const WH = 'etl_verify_wh';
  * Each finding comes with the command that repairs it.
  */
 export async function verifyProject(options: VerifyOptions): Promise<VerifySummary> {
-  if (options.from > options.to) throw new UsageError('--from is after --to', '--from');
+  const range = {
+    from: parseDateInput(options.from, 'from'),
+    to: parseDateInput(options.to, 'to'),
+  };
+  if (range.from > range.to) throw new UsageError('--from is after --to', '--from');
   const { compiled } = openProject(options);
   const selected = selectNodes(compiled, options.select, options.exclude);
   const { conn, wh, close } = await openForVerify(compiled.target);
@@ -107,7 +116,7 @@ export async function verifyProject(options: VerifyOptions): Promise<VerifySumma
         continue;
       const reason = notComparable(model);
       if (reason !== undefined) skipped.push({ model: name, reason });
-      await verifyModel({ ...scratch, model, comparable: reason === undefined }, options, report);
+      await verifyModel({ ...scratch, model, comparable: reason === undefined }, range, report);
     }
   } finally {
     await close();

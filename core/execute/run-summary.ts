@@ -31,7 +31,12 @@ export interface StepResult {
 /** One failure in a run, as listed in the summary and the runs table. */
 export interface Failure {
   readonly model: string;
+  /** The failed step's label after its model (`2024-01-05`, `refresh 2024-01`, `swap`). */
   readonly window: string | undefined;
+  /** Start of the failed step's first window, ISO-8601 UTC; null for an unwindowed step. */
+  readonly from: string | null;
+  /** End (exclusive) of the failed step's last window, ISO-8601 UTC; null when unwindowed. */
+  readonly to: string | null;
   readonly code: string;
   readonly error: string;
   /** A data test run after the build that failed: its name. */
@@ -55,6 +60,10 @@ export interface RunSummary {
   /** `interrupted`: stopped by Ctrl-C (or an aborted signal); rerunning resumes. */
   readonly status: 'success' | 'failed' | 'interrupted';
   readonly run_id: string;
+  /** When the command started (before compiling), ISO-8601 UTC. */
+  readonly started_at: string;
+  /** When the run ended, ISO-8601 UTC. */
+  readonly finished_at: string;
   readonly duration_ms: number;
   readonly partitions: { built: number; skipped: number; failed: number; upstream_failed: number };
   readonly models: ModelSummary[];

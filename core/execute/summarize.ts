@@ -5,7 +5,10 @@ import type { Failure, ModelSummary, RunSummary, StepResult } from './run-summar
 /** The run's window counts, across models. */
 type Partitions = RunSummary['partitions'];
 
-/** Turn step results into the run summary of DESIGN §6. */
+/**
+ * Turn step results into the run summary of DESIGN §6. The run ends now (`now()`, epoch ms)
+ * and started `durationMs` before.
+ */
 export function summarize(
   command: string,
   runId: string,
@@ -13,7 +16,9 @@ export function summarize(
   plan: Plan,
   results: readonly StepResult[],
   compiled: CompiledGraph,
+  now: () => number = Date.now,
 ): RunSummary {
+  const finished = now();
   const models = new Map<string, ModelSummary>();
   const partitions: Partitions = { built: 0, skipped: 0, failed: 0, upstream_failed: 0 };
   const failures: Failure[] = [];
@@ -31,6 +36,8 @@ export function summarize(
         ? 'success'
         : 'failed',
     run_id: runId,
+    started_at: new Date(finished - Math.round(durationMs)).toISOString(),
+    finished_at: new Date(finished).toISOString(),
     duration_ms: Math.round(durationMs),
     partitions,
     models: [...models.values()],
@@ -85,11 +92,19 @@ function countResult(m: ModelSummary, partitions: Partitions, r: StepResult): vo
   }
 }
 
-/** A failed step as the summary lists it: its window is what follows `@` in the step's id. */
+/**
+ * A failed step as the summary lists it: its window is what follows `@` in the step's id,
+ * and the span of its windows as ISO times.
+ */
 function failureOf(r: StepResult): Failure {
+  const { windows } = r.step;
+  const first = windows[0];
+  const last = windows[windows.length - 1];
   return {
     model: r.step.model,
     window: r.step.id.includes('@') ? r.step.id.slice(r.step.id.indexOf('@') + 1) : undefined,
+    from: first === undefined ? null : new Date(first.start).toISOString(),
+    to: last === undefined ? null : new Date(last.end).toISOString(),
     code: r.error?.code ?? 'E_FAILED',
     error: r.error?.message ?? 'failed',
   };
@@ -123,6 +138,8 @@ function failedChecks(results: readonly StepResult[]): Failure[] {
       .map((t) => ({
         model: r.step.model,
         window: undefined,
+        from: null,
+        to: null,
         code: 'E_TEST_FAILED',
         error: `${t.name}: ${t.message ?? t.status} (run after the build: the windows written are kept)`,
         test: t.name,

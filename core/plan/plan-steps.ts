@@ -10,7 +10,15 @@ import { NO_DEPS, stepOf } from './planned-step.js';
 import { batch, overlapping, recordFinder } from './step-lookup.js';
 import { refreshCause } from './refresh-cause.js';
 import { currentDefinition, windowStanding } from './window-state.js';
-import type { Acceptance, ModelWindows, Plan, SkippedNode, Step, WindowReason } from './plan.js';
+import type {
+  Acceptance,
+  ModelWindows,
+  Plan,
+  PlannedState,
+  SkippedNode,
+  Step,
+  WindowReason,
+} from './plan.js';
 import {
   DAY_MS,
   addGrain,
@@ -67,6 +75,7 @@ type WindowCounts = Omit<
 interface Todo {
   readonly window: Window;
   readonly reason: string;
+  readonly state: PlannedState;
   readonly conditional: boolean;
 }
 
@@ -486,20 +495,30 @@ class StepPlanner {
       const inRange = wantedStarts === undefined || wantedStarts.has(window.start);
       if (standing.state === 'missing') {
         counts.missing++;
-        todo.push({ window, reason: 'missing', conditional: false });
+        todo.push({ window, reason: 'missing', state: 'missing', conditional: false });
       } else if (standing.state === 'stale') {
         counts.stale++;
-        todo.push({ window, reason: this.intern(standing.reason), conditional: false });
+        todo.push({
+          window,
+          reason: this.intern(standing.reason),
+          state: 'stale',
+          conditional: false,
+        });
       } else if (this.scope.force && inRange) {
         counts.forced++;
-        todo.push({ window, reason: 'forced', conditional: false });
+        todo.push({ window, reason: 'forced', state: 'forced', conditional: false });
       } else if (
         upstream &&
         this.upstreamSteps(node, { start: this.versions.inputStart(node, window), end: window.end })
           .size > 0
       ) {
         counts.check++;
-        todo.push({ window, reason: 'upstream rebuilt in this run', conditional: true });
+        todo.push({
+          window,
+          reason: 'upstream rebuilt in this run',
+          state: 'check',
+          conditional: true,
+        });
       } else {
         counts.done++;
         if (standing.accept) counts.accepted++;
@@ -702,7 +721,7 @@ class StepPlanner {
     const { kept, fresh } = this.keptAside(node, windows, chained);
     const todo = windows
       .filter((w) => !kept.has(w.start))
-      .map((window) => ({ window, reason: cause, conditional: false }));
+      .map((window) => ({ window, reason: cause, state: 'forced' as const, conditional: false }));
     const emitted = this.emitWindows(
       node,
       todo,
@@ -775,11 +794,12 @@ function withoutDrift(state: WarehouseState): WarehouseState {
 
 /** The windows to build grouped by reason, each list in time order. */
 function groupReasons(todo: readonly Todo[]): WindowReason[] {
-  const byReason = new Map<string, Window[]>();
+  const byReason = new Map<string, WindowReason & { windows: Window[] }>();
   for (const t of todo) {
-    const list = byReason.get(t.reason);
-    if (list) list.push(t.window);
-    else byReason.set(t.reason, [t.window]);
+    const key = `${t.state}\u0000${t.reason}`;
+    const group = byReason.get(key);
+    if (group) group.windows.push(t.window);
+    else byReason.set(key, { reason: t.reason, state: t.state, windows: [t.window] });
   }
-  return [...byReason].map(([reason, windows]) => ({ reason, windows }));
+  return [...byReason.values()];
 }

@@ -41,9 +41,17 @@ export interface SkippedNode {
   readonly reason: string;
 }
 
+/**
+ * How a window to run stands: `missing` (never built), `stale` (to rebuild), `forced` (done,
+ * rebuilt because the command forces it or a full refresh), `check` (done; checked after an
+ * upstream step of the plan).
+ */
+export type PlannedState = 'missing' | 'stale' | 'forced' | 'check';
+
 /** Windows of a model rebuilt or checked for one reason. */
 export interface WindowReason {
   readonly reason: string;
+  readonly state: PlannedState;
   readonly windows: readonly Window[];
 }
 

@@ -1,16 +1,65 @@
+import { hostname } from 'node:os';
 import type { Connection } from '../engine/adapter.js';
 import type { Window } from '../time/window.js';
 import { quoteString, sqlLiteral } from '../util/sql.js';
 import { NEXT_SEQ, STATE_SCHEMA, ledgerColumns, ts } from './ledger.js';
 
-/** Record a run's start (outside any data transaction). */
+/**
+ * Record a run's start (outside any data transaction), with the process that runs it (its pid
+ * and host, default this process's): a run left `running` by a process that is gone is
+ * abandoned, which `etl status` tells.
+ */
 export function insertRunSql(run: {
   runId: string;
   command: string;
   args: unknown;
   startedAt: number;
+  pid?: number;
+  host?: string;
 }): string {
-  return `INSERT INTO ${STATE_SCHEMA}.runs (run_id, command, arguments, started_at, status) VALUES (${quoteString(run.runId)}, ${quoteString(run.command)}, ${sqlLiteral(JSON.stringify(run.args))}, ${ts(run.startedAt)}, 'running')`;
+  return `INSERT INTO ${STATE_SCHEMA}.runs (run_id, command, arguments, started_at, status, pid, host) VALUES (${quoteString(run.runId)}, ${quoteString(run.command)}, ${sqlLiteral(JSON.stringify(run.args))}, ${ts(run.startedAt)}, 'running', ${run.pid ?? process.pid}, ${quoteString(run.host ?? hostname())})`;
+}
+
+/** A run as `etl_state.runs` records it. */
+export interface RunRecord {
+  readonly runId: string;
+  readonly command: string;
+  /** As recorded: `running` until the run records its outcome. */
+  readonly status: string;
+  readonly startedAt: number;
+  readonly finishedAt: number | undefined;
+  /** The process that ran it (undefined in rows written before etl recorded it). */
+  readonly pid: number | undefined;
+  readonly host: string | undefined;
+}
+
+/**
+ * The newest run, and the runs still recorded `running` that started after the newest run
+ * that finished (newest first). A ledger without the runs table has none; one written before
+ * runs recorded their process reads with no pid and host.
+ */
+export async function readRecentRuns(conn: Connection): Promise<RunRecord[]> {
+  const columns = (await ledgerColumns(conn)).get('runs');
+  if (columns === undefined) return [];
+  const who = columns.has('pid') && columns.has('host') ? 'pid, host' : 'NULL AS pid, NULL AS host';
+  const epochMs = (column: string): string => conn.dialect.epochMs(column);
+  const rows = await conn.query(
+    `SELECT run_id, command, status, ${epochMs('started_at')} AS s, ${epochMs('finished_at')} AS f, ${who}
+FROM ${STATE_SCHEMA}.runs
+WHERE started_at >= (SELECT max(started_at) FROM ${STATE_SCHEMA}.runs)
+  OR (status = 'running' AND started_at > coalesce((SELECT max(started_at) FROM ${STATE_SCHEMA}.runs WHERE status <> 'running'), TIMESTAMP '1970-01-01 00:00:00'))
+ORDER BY started_at DESC, run_id DESC
+LIMIT 20`,
+  );
+  return rows.map((r) => ({
+    runId: String(r.run_id),
+    command: String(r.command),
+    status: String(r.status),
+    startedAt: Number(r.s),
+    finishedAt: r.f === null || r.f === undefined ? undefined : Number(r.f),
+    pid: r.pid === null || r.pid === undefined ? undefined : Number(r.pid),
+    host: r.host === null || r.host === undefined ? undefined : String(r.host),
+  }));
 }
 
 /** Record a run's end with its failures and their error text. */

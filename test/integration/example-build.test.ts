@@ -11,7 +11,7 @@ describe('example warehouse: etl build --date 2024-01-15', () => {
   let first: Awaited<ReturnType<typeof snapshot>>;
 
   beforeAll(async () => {
-    const result = runCli(['build', '--date', '2024-01-15', '--json'], example.root);
+    const result = runCli(['build', '--date', '2024-01-15', '--json', '--quiet'], example.root);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as {

@@ -43,7 +43,7 @@ async function interrupted(p: TempProject, after: number, signals = 1) {
     stderr += d.toString();
     // The second signal once the first is taken (signals sent at once may arrive as one).
     if (
-      (sent === 0 && (stderr.match(/^ {2}OK /gm)?.length ?? 0) >= after) ||
+      (sent === 0 && (stderr.match(/\] OK /g)?.length ?? 0) >= after) ||
       (sent === 1 && signals > 1 && stderr.includes('Ctrl-C: stopping'))
     ) {
       child.kill('SIGINT');

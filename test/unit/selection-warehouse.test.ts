@@ -73,9 +73,9 @@ describe('state: selectors against the warehouse', () => {
     expect(await status(['state:modified'])).toEqual(['daily']);
   });
 
-  it('commands that do not read the warehouse refuse state:', () => {
+  it('commands that do not read the warehouse refuse state:', async () => {
     const p = built();
-    expect(() => compileModels({ project: p.root, select: ['state:modified'] })).toThrow(
+    await expect(compileModels({ project: p.root, select: ['state:modified'] })).rejects.toThrow(
       /state:modified needs a warehouse to compare with/,
     );
   });
