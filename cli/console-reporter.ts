@@ -193,24 +193,26 @@ export function liveRegion(
 }
 
 /**
- * The table at the end of a run: per model, windows done of planned, rows, busy time (summed
+ * The table at the end of a run: per model, windows built (or found current) of planned, rows, busy time (summed
  * over threads) and failures; models in the order they started.
  */
 export function summaryTable(progress: RunProgress, paint: Paint, columns = 120): string[] {
   const models = [...progress.models.values()].filter((m) => m.total > 0 || m.done > 0);
   if (models.length === 0) return [];
+  // A plan with no windows (seeds, views, tables) counts steps.
+  const { unit } = progress.snapshot(performance.now());
   const table = (withKind: boolean, nameWidth: number) => {
     const cut = (name: string) =>
       name.length > nameWidth ? `${name.slice(0, nameWidth - 1)}…` : name;
     const rows = models.map((m) => [
       cut(m.name),
       ...(withKind ? [m.kind] : []),
-      `${formatCount(m.done - m.failed)}/${formatCount(m.total)}`,
+      `${formatCount(m.built)}/${formatCount(m.total)}`,
       formatCount(m.rows),
       formatDuration(m.busyMs),
       m.failed > 0 ? formatCount(m.failed) : '',
     ]);
-    const head = ['model', ...(withKind ? ['kind'] : []), 'windows', 'rows', 'time', 'failed'];
+    const head = ['model', ...(withKind ? ['kind'] : []), unit, 'rows', 'time', 'failed'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     const format = (cells: readonly string[]): string =>
       `  ${cells

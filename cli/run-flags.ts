@@ -42,19 +42,22 @@ export function intFlag(
  * steps; running ones commit or roll back whole, and the run ends `interrupted`. The second
  * exits at once, which is still safe: a window's ledger row commits with its data or not.
  */
-export function interruptSignal(quiet: boolean): AbortSignal {
+export function interruptSignal(
+  quiet: boolean,
+  say: (line: string) => void = (line) => process.stderr.write(`\n${line}\n`),
+): AbortSignal {
   const controller = new AbortController();
   const stop = (name: string): void => {
     if (controller.signal.aborted) {
-      process.stderr.write(
-        `\n${name} again: exiting now. Each window is written whole or not at all: rerun the same command to resume\n`,
+      say(
+        `${name} again: exiting now. Each window is written whole or not at all: rerun the same command to resume`,
       );
       process.exit(130);
     }
     controller.abort();
     if (!quiet)
-      process.stderr.write(
-        `\n${name}: stopping; no new window starts, running ones finish (press Ctrl-C again to exit at once)\n`,
+      say(
+        `${name}: stopping; no new window starts, running ones finish (press Ctrl-C again to exit at once)`,
       );
   };
   process.on('SIGINT', () => stop('Ctrl-C'));
@@ -94,7 +97,8 @@ export function runOptions(flags: RunFlags): RunOptions {
     ...(retries === undefined ? {} : { retries }),
     ...(wait === undefined ? {} : { waitMs: wait }),
     failFast: flags.failFast === true,
-    signal: interruptSignal(flags.quiet === true),
+    // Said through the reporter, which clears its live region first.
+    signal: interruptSignal(flags.quiet === true, (line) => reporter.info(line)),
     runTests: flags.test !== false,
     onNotice: (message) => {
       if (!flags.quiet) process.stderr.write(`note: ${message}\n`);

@@ -8,6 +8,8 @@ export interface ModelProgress {
   /** Windows planned (steps, for a model without windows). */
   readonly total: number;
   done: number;
+  /** Windows (steps) written or found current: done less failed and not run. */
+  built: number;
   failed: number;
   rows: number;
   /** Busy time of its finished steps (ms; summed over threads). */
@@ -104,6 +106,7 @@ export class RunProgress {
     m.rows += result.rows;
     this.stepsDone += 1;
     if (result.status === 'failed') m.failed += units;
+    if (result.status === 'success' || result.status === 'unchanged') m.built += units;
     if (step.windows.length > 0) this.windowedRows += result.rows;
     // Steps not run (upstream failed, interrupted) cost nothing and say nothing of the cost.
     if (began !== undefined && result.attempts > 0) {
@@ -197,6 +200,7 @@ export class RunProgress {
         kind: step.kind,
         total: 0,
         done: 0,
+        built: 0,
         failed: 0,
         rows: 0,
         busyMs: 0,
