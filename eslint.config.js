@@ -6,6 +6,7 @@ export default tseslint.config(
     ignores: [
       'dist/',
       'docs/api/',
+      'test-artifacts/',
       '.etl/',
       '.scratch/',
       'test/helpers/*.mjs',

@@ -21,6 +21,10 @@ export const EXAMPLES: Readonly<
     ['etl dag -s +daily_revenue --format mermaid', 'a model and its upstream, as Mermaid'],
     ['etl dag --format json', 'for scripts'],
   ],
+  docs: [
+    ['etl docs', 'the site in .etl/docs/index.html: open it in a browser'],
+    ['etl docs --out site --date 2024-01-15', 'elsewhere, with SQL compiled for that day'],
+  ],
   plan: [
     ['etl plan --date 2024-01-17', 'what build --date would do'],
     ['etl plan --from 2024-01-01 --to 2024-03-31 -s +fct_orders', 'what a backfill would do'],

@@ -56,6 +56,7 @@ function createProgram(run: Runner): Command {
   addInit(program, run);
   addCompile(program, run);
   addDag(program, run);
+  addDocs(program, run);
   addPlan(program, run);
   addSeed(program, run);
   addBuild(program, run);
@@ -151,6 +152,18 @@ function addDag(program: Command, run: Runner): void {
     )
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/dag.js')).dagCommand, cmd),
+    );
+}
+
+/** `etl docs` */
+function addDocs(program: Command, run: Runner): void {
+  program
+    .command('docs')
+    .description('write a static site: lineage, a page per model, windows by state')
+    .option('--out <dir>', 'folder to write it in (default: .etl/docs in the project)')
+    .option('--date <date>', 'show compiled SQL for this day (default: yesterday)')
+    .action(async (_o, cmd: Command) =>
+      run(async () => (await import('./commands/docs.js')).docsCommand, cmd),
     );
 }
 

@@ -41,6 +41,7 @@ describe('schemas/', () => {
       [
         'compile',
         'dag',
+        'docs',
         'error',
         'init',
         'manifest',

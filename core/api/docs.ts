@@ -1,0 +1,149 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { format } from 'sql-formatter';
+import { errorMessage } from '../errors.js';
+import { docsHtml, type DocsData, type DocsNode, type DocsPartitions } from '../docs/docs-site.js';
+import { layoutLineage } from '../docs/lineage-layout.js';
+import { ARTIFACTS_DIR, etlVersion, manifestJson } from './artifacts.js';
+import { compileModels } from './compile.js';
+import type { DateInput } from './date-input.js';
+import type { ProjectOptions } from './open-project.js';
+import { projectStatus, type ModelStatus } from './status.js';
+
+/** Options of {@link writeDocs}. */
+export interface DocsOptions extends ProjectOptions {
+  /** The folder to write the site in (default `.etl/docs` in the project). */
+  readonly out?: string;
+  /** The day whose first window compiled SQL is shown for (default: yesterday). */
+  readonly date?: DateInput;
+}
+
+/** What {@link writeDocs} wrote. */
+export interface DocsResult {
+  /** The site's page (absolute path). */
+  readonly index: string;
+  readonly data: DocsData;
+  /** Why the site shows no windows, when the warehouse could not be read. */
+  readonly warehouseNote: string | null;
+}
+
+/** A manifest node, as artifacts.ts writes it (the fields the site reads). */
+interface ManifestNode {
+  readonly name: string;
+  readonly kind: 'source' | 'seed' | 'model';
+  readonly file: string | null;
+  readonly description: string | null;
+  readonly materialized: string | null;
+  readonly depends_on: readonly string[];
+  readonly columns: readonly { readonly name: string; readonly description: string | null }[];
+  readonly tests: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly severity: string;
+  }[];
+  readonly config?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * `etl docs`: a static site of the project, one self-contained HTML file (no network; opens
+ * from `file://`): the lineage laid out at build time, a page per source, seed and model
+ * (description, columns, tests, config, template and compiled SQL, upstream and downstream),
+ * and each incremental model's windows by state as the ledger has them. A warehouse that
+ * cannot be read (not built yet, or held by a run) leaves the windows out, with a note.
+ */
+export async function writeDocs(options: DocsOptions): Promise<DocsResult> {
+  const { compiled, models } = await compileModels(
+    options.date === undefined ? options : { ...options, date: options.date },
+  );
+  const generatedAt = new Date((options.clock ?? Date.now)()).toISOString();
+  const manifest = manifestJson(compiled, generatedAt) as unknown as {
+    readonly nodes: readonly ManifestNode[];
+  };
+  let statuses: ModelStatus[] = [];
+  let warehouseNote: string | null = null;
+  try {
+    statuses = await projectStatus(options);
+  } catch (error) {
+    warehouseNote = `the warehouse could not be read, so no windows are shown: ${errorMessage(error).split('\n')[0]}`;
+  }
+  const language = compiled.target.kind === 'postgres' ? 'postgresql' : 'duckdb';
+  const rendered = new Map(models.map((m) => [m.name, m]));
+  const sample = models[0]?.window;
+  const partitions: DocsPartitions[] = statuses.map((s) => ({
+    name: s.name,
+    grain: s.grain,
+    counts: s.counts,
+    ranges: s.ranges.map((r) => ({
+      from: new Date(r.from).toISOString(),
+      to: new Date(r.to).toISOString(),
+      state: r.state,
+      count: r.count,
+      ...(r.reason === undefined ? {} : { reason: r.reason }),
+    })),
+  }));
+  const stateOf = new Map(statuses.map((s) => [s.name, overallState(s)]));
+  const nodes: DocsNode[] = manifest.nodes.map((n) => {
+    const sql = rendered.get(n.name)?.sql;
+    return {
+      name: n.name,
+      kind: n.kind,
+      materialized: n.materialized,
+      file: n.file,
+      description: n.description,
+      depends_on: n.depends_on,
+      columns: n.columns,
+      tests: n.tests.map((t) => ({ name: t.name, type: t.type, severity: t.severity })),
+      config: n.config ?? {},
+      raw_sql:
+        n.kind === 'model' && n.file !== null
+          ? readFileSync(join(compiled.project.root, n.file), 'utf8')
+          : null,
+      compiled_sql: sql === undefined ? null : pretty(sql, language),
+      state: stateOf.get(n.name) ?? null,
+    };
+  });
+  const data: DocsData = {
+    schema_version: 1,
+    generated_at: generatedAt,
+    etl_version: etlVersion(),
+    project: compiled.project.config.name,
+    target: { name: compiled.target.name ?? null, type: compiled.target.kind },
+    sample_window:
+      sample === undefined
+        ? null
+        : { from: new Date(sample.start).toISOString(), to: new Date(sample.end).toISOString() },
+    nodes,
+    partitions,
+    warehouse_note: warehouseNote,
+  };
+  const layout = layoutLineage(
+    nodes.map((n) => ({ id: n.name, label: n.name })),
+    nodes.flatMap((n) => n.depends_on.map((p) => ({ from: p, to: n.name }))),
+  );
+  const out = resolve(compiled.project.root, options.out ?? join(ARTIFACTS_DIR, 'docs'));
+  mkdirSync(out, { recursive: true });
+  const index = join(out, 'index.html');
+  const temp = `${index}.${process.pid}.tmp`;
+  writeFileSync(temp, docsHtml(data, layout));
+  renameSync(temp, index);
+  return { index, data, warehouseNote };
+}
+
+/** How a model's windows stand, in one word: failed, stale, partial, missing (some), done (all). */
+function overallState(s: ModelStatus): DocsNode['state'] {
+  const c = s.counts;
+  if (c.failed > 0) return 'failed';
+  if (c.stale > 0) return 'stale';
+  if (c.partial > 0) return 'partial';
+  if (c.missing > 0) return 'missing';
+  return 'done';
+}
+
+/** SQL formatted as `etl compile` prints it (as rendered when the formatter cannot). */
+function pretty(sql: string, language: 'duckdb' | 'postgresql'): string {
+  try {
+    return format(sql, { language, keywordCase: 'preserve' });
+  } catch {
+    return sql;
+  }
+}

@@ -1,0 +1,292 @@
+import type { LineageLayout } from './lineage-layout.js';
+
+/** One node of the site: a source, seed or model, as `.etl/manifest.json` lists it, and more. */
+export interface DocsNode {
+  readonly name: string;
+  readonly kind: 'source' | 'seed' | 'model';
+  readonly materialized: string | null;
+  readonly file: string | null;
+  readonly description: string | null;
+  readonly depends_on: readonly string[];
+  readonly columns: readonly { readonly name: string; readonly description: string | null }[];
+  readonly tests: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly severity: string;
+  }[];
+  readonly config: Readonly<Record<string, unknown>>;
+  /** The model's template, as written. */
+  readonly raw_sql: string | null;
+  /** Rendered for a sample window (`sample_window`), formatted. */
+  readonly compiled_sql: string | null;
+  /** Incremental models: how their windows stand (`done`, `stale`, `failed`...), else null. */
+  readonly state: 'done' | 'partial' | 'stale' | 'failed' | 'missing' | null;
+}
+
+/** An incremental model's windows, as ranges of one state (as `etl status --json` gives). */
+export interface DocsPartitions {
+  readonly name: string;
+  readonly grain: string;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly ranges: readonly {
+    readonly from: string;
+    readonly to: string;
+    readonly state: string;
+    readonly count: number;
+    readonly reason?: string;
+  }[];
+}
+
+/** Everything the site shows, embedded in its page as JSON. */
+export interface DocsData {
+  readonly schema_version: 1;
+  readonly generated_at: string;
+  readonly etl_version: string;
+  readonly project: string;
+  readonly target: { readonly name: string | null; readonly type: string };
+  /** The window compiled SQL was rendered for (ISO), or null. */
+  readonly sample_window: { readonly from: string; readonly to: string } | null;
+  readonly nodes: readonly DocsNode[];
+  /** Per incremental model; empty when the warehouse could not be read. */
+  readonly partitions: readonly DocsPartitions[];
+  /** Why partitions are empty, when they are. */
+  readonly warehouse_note: string | null;
+}
+
+/** Text safe inside HTML (and attribute values). */
+function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** JSON safe inside a `<script>` element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+/** The lineage as an SVG: one `g.node` per node (state and kind as data), one path per edge. */
+export function lineageSvg(layout: LineageLayout, nodes: ReadonlyMap<string, DocsNode>): string {
+  const edges = layout.edges.map((e) => {
+    const d = e.points
+      .map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
+      .join(' ');
+    return `<path class="edge" data-from="${escapeHtml(e.from)}" data-to="${escapeHtml(e.to)}" d="${d}" marker-end="url(#arrow)"/>`;
+  });
+  const boxes = layout.nodes.map((n) => {
+    const node = nodes.get(n.id);
+    const kind = node?.kind ?? 'model';
+    const mat = node?.materialized ?? kind;
+    const state = node?.state ?? 'none';
+    const tests = node?.tests.length ?? 0;
+    const x = n.x - n.width / 2;
+    const y = n.y - n.height / 2;
+    // A failed model carries a symbol, not only a colour.
+    const mark = state === 'failed' ? '✕ ' : state === 'stale' || state === 'partial' ? '~ ' : '';
+    const badge =
+      tests > 0
+        ? `<g class="badge"><title>${tests} test${tests === 1 ? '' : 's'}</title><circle cx="${(x + n.width).toFixed(1)}" cy="${y.toFixed(1)}" r="8"/><text x="${(x + n.width).toFixed(1)}" y="${(y + 3.5).toFixed(1)}">${tests}</text></g>`
+        : '';
+    return `<g class="node kind-${kind} mat-${escapeHtml(mat)} state-${state}" data-name="${escapeHtml(n.id)}" data-kind="${kind}" data-materialized="${escapeHtml(mat)}" data-state="${state}" tabindex="0" role="link" aria-label="${escapeHtml(`${n.id}, ${mat}${state === 'none' ? '' : `, ${state}`}`)}"><title>${escapeHtml(`${n.id} (${mat}${state === 'none' ? '' : `, ${state}`})`)}</title><rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${n.width}" height="${n.height}" rx="6"/><text x="${n.x.toFixed(1)}" y="${(n.y + 4).toFixed(1)}">${escapeHtml(mark + n.label)}</text>${badge}</g>`;
+  });
+  return `<svg id="lineage" role="img" aria-label="lineage of ${layout.nodes.length} nodes" viewBox="0 0 ${Math.max(layout.width, 1)} ${Math.max(layout.height, 1)}" data-width="${layout.width}" data-height="${layout.height}"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs><g id="viewport"><g class="edges">${edges.join('')}</g><g class="nodes">${boxes.join('')}</g></g></svg>`;
+}
+
+/** The whole site: one self-contained HTML file (no network, works from `file://`). */
+export function docsHtml(data: DocsData, layout: LineageLayout): string {
+  const byName = new Map(data.nodes.map((n) => [n.name, n]));
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(data.project)} · etl docs</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header><a href="#" class="home">${escapeHtml(data.project)}</a><span class="dim">etl docs · ${escapeHtml(data.generated_at)}</span>
+<label>Search <input id="search" type="search" placeholder="name, or +model+ as -s takes it" autocomplete="off"></label>
+<label>Colour by <select id="colour"><option value="materialized">materialization</option><option value="state">state</option></select></label>
+</header>
+<main>
+<section id="graph-view" aria-label="lineage">${lineageSvg(layout, byName)}</section>
+<section id="page" aria-live="polite" hidden></section>
+</main>
+<script type="application/json" id="etl-data">${scriptJson(data)}</script>
+<script>${CLIENT_JS}</script>
+</body>
+</html>
+`;
+}
+
+const CSS = `
+:root { --bg:#fff; --fg:#1d1d1f; --dim:#6b6b76; --line:#c8c8d0; --panel:#f5f5f7;
+  --seed:#d8e8ff; --source:#e6f4d7; --view:#efe6ff; --table:#fff1cc; --incremental:#ffe0d6; --upsert:#ffd6e7;
+  --done:#bfe8c2; --partial:#ffe9a8; --stale:#ffd08a; --failed:#ffb3b3; --missing:#e3e3e8; --focus:#0a64d8; }
+@media (prefers-color-scheme: dark) { :root { --bg:#16161a; --fg:#ececf1; --dim:#9d9daa; --line:#4a4a55; --panel:#222228;
+  --seed:#213a5c; --source:#2b4422; --view:#3a2d57; --table:#4d3f14; --incremental:#5a2f24; --upsert:#5a2440;
+  --done:#1f5a2a; --partial:#5c4d12; --stale:#6b4514; --failed:#7a1f1f; --missing:#34343c; --focus:#6aa8ff; } }
+* { box-sizing: border-box; }
+body { margin:0; font:14px/1.45 system-ui, sans-serif; background:var(--bg); color:var(--fg); }
+header { display:flex; gap:1.2rem; align-items:center; padding:.5rem 1rem; border-bottom:1px solid var(--line); flex-wrap:wrap; }
+header .home { font-weight:600; color:inherit; text-decoration:none; }
+.dim { color:var(--dim); }
+input, select { font:inherit; background:var(--panel); color:var(--fg); border:1px solid var(--line); border-radius:4px; padding:2px 6px; }
+#graph-view { height:calc(100vh - 50px); overflow:hidden; }
+#lineage { width:100%; height:100%; cursor:grab; user-select:none; }
+#lineage .edge { fill:none; stroke:var(--line); stroke-width:1.2; }
+#lineage marker path { fill:var(--line); }
+#lineage .node rect { stroke:var(--line); fill:var(--panel); }
+#lineage .node text { font:12px ui-monospace, monospace; text-anchor:middle; fill:var(--fg); pointer-events:none; }
+#lineage .node { cursor:pointer; }
+#lineage .node:focus rect, #lineage .node:hover rect { stroke:var(--focus); stroke-width:2; }
+#lineage .node:focus { outline:none; }
+body.by-materialized #lineage .mat-seed rect { fill:var(--seed); }
+body.by-materialized #lineage .kind-source rect { fill:var(--source); }
+body.by-materialized #lineage .mat-view rect { fill:var(--view); }
+body.by-materialized #lineage .mat-table rect { fill:var(--table); }
+body.by-materialized #lineage .mat-incremental rect { fill:var(--incremental); }
+body.by-materialized #lineage .mat-upsert rect { fill:var(--upsert); }
+body.by-state #lineage .state-done rect { fill:var(--done); }
+body.by-state #lineage .state-partial rect { fill:var(--partial); }
+body.by-state #lineage .state-stale rect { fill:var(--stale); }
+body.by-state #lineage .state-failed rect { fill:var(--failed); stroke-dasharray:4 2; }
+body.by-state #lineage .state-missing rect { fill:var(--missing); }
+#lineage .badge circle { fill:var(--focus); }
+#lineage .badge text { font:10px system-ui; fill:#fff; text-anchor:middle; }
+#lineage.focused .node:not(.in-focus), #lineage.focused .edge:not(.in-focus) { opacity:.15; }
+#page { padding:1rem 1.5rem; max-width:70rem; }
+#page h1 { margin:.2rem 0 .6rem; font-size:1.4rem; }
+#page pre { background:var(--panel); padding:.8rem; overflow:auto; border-radius:6px; font:12px/1.5 ui-monospace, monospace; }
+#page table { border-collapse:collapse; margin:.4rem 0 1rem; }
+#page td, #page th { border-bottom:1px solid var(--line); padding:3px 10px 3px 0; text-align:left; vertical-align:top; }
+#page a { color:var(--focus); }
+.state { display:inline-block; padding:0 6px; border-radius:3px; }
+.state.done { background:var(--done); } .state.partial { background:var(--partial); } .state.stale { background:var(--stale); }
+.state.failed { background:var(--failed); } .state.missing { background:var(--missing); }
+`;
+
+/** The page's script: pan/zoom, search and selection, colouring, and model pages by hash. */
+const CLIENT_JS = `
+(() => {
+  const data = JSON.parse(document.getElementById('etl-data').textContent);
+  const nodes = new Map(data.nodes.map((n) => [n.name, n]));
+  const children = new Map();
+  for (const n of data.nodes) for (const p of n.depends_on) {
+    if (!children.has(p)) children.set(p, []);
+    children.get(p).push(n.name);
+  }
+  const svg = document.getElementById('lineage');
+  const graphView = document.getElementById('graph-view');
+  const page = document.getElementById('page');
+  const esc = (t) => String(t ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+  // Colour by materialization or by state.
+  const colour = document.getElementById('colour');
+  const setColour = () => { document.body.classList.toggle('by-state', colour.value === 'state'); document.body.classList.toggle('by-materialized', colour.value !== 'state'); };
+  colour.addEventListener('change', setColour);
+  setColour();
+
+  // Pan and zoom by the viewBox.
+  const full = { w: Number(svg.dataset.width) || 1, h: Number(svg.dataset.height) || 1 };
+  let view = { x: 0, y: 0, w: full.w, h: full.h };
+  const apply = () => svg.setAttribute('viewBox', view.x + ' ' + view.y + ' ' + view.w + ' ' + view.h);
+  svg.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    const r = svg.getBoundingClientRect();
+    const fx = (e.clientX - r.left) / r.width, fy = (e.clientY - r.top) / r.height;
+    const k = e.deltaY > 0 ? 1.15 : 1 / 1.15;
+    const w = view.w * k, h = view.h * k;
+    view = { x: view.x + (view.w - w) * fx, y: view.y + (view.h - h) * fy, w, h };
+    apply();
+  }, { passive: false });
+  let drag;
+  svg.addEventListener('pointerdown', (e) => { if (e.target.closest('.node')) return; drag = { x: e.clientX, y: e.clientY, v: { ...view } }; svg.setPointerCapture(e.pointerId); });
+  svg.addEventListener('pointermove', (e) => {
+    if (!drag) return;
+    const r = svg.getBoundingClientRect();
+    view = { ...drag.v, x: drag.v.x - (e.clientX - drag.x) * drag.v.w / r.width, y: drag.v.y - (e.clientY - drag.y) * drag.v.h / r.height };
+    apply();
+  });
+  svg.addEventListener('pointerup', () => { drag = undefined; });
+
+  // Search: a name (or a glob with *) or the CLI's graph operators: +name, name+, 2+name, name+1, @name.
+  const walk = (start, next, depth) => {
+    const seen = new Set();
+    let frontier = [start];
+    for (let d = 0; frontier.length > 0 && d < depth; d++) {
+      const out = [];
+      for (const n of frontier) for (const m of next(n) || []) if (!seen.has(m)) { seen.add(m); out.push(m); }
+      frontier = out;
+    }
+    return seen;
+  };
+  const parents = (n) => nodes.get(n)?.depends_on || [];
+  const kids = (n) => children.get(n) || [];
+  function select(text) {
+    const out = new Set();
+    for (const term of text.trim().split(/\\s+/).filter(Boolean)) {
+      const m = /^(@)?(?:(\\d*)\\+)?([^+]+?)(?:\\+(\\d*))?$/.exec(term);
+      if (!m) continue;
+      const up = term.startsWith('@') ? Infinity : m[2] !== undefined ? (m[2] === '' ? Infinity : Number(m[2])) : 0;
+      const down = term.startsWith('@') || m[4] !== undefined ? (m[4] ? Number(m[4]) : Infinity) : 0;
+      const re = new RegExp('^' + m[3].replace(/[.?^$|()[\\]{}\\\\]/g, '\\\\$&').replace(/\\*/g, '.*') + '$');
+      const exact = [...nodes.keys()].filter((n) => re.test(n));
+      const base = exact.length > 0 || /[*+@]/.test(term) ? exact : [...nodes.keys()].filter((n) => n.includes(m[3]));
+      for (const b of base) {
+        out.add(b);
+        for (const d of walk(b, kids, down)) out.add(d);
+        if (term.startsWith('@')) for (const d of walk(b, kids, Infinity)) for (const a of walk(d, parents, Infinity)) out.add(a);
+        for (const a of walk(b, parents, up)) out.add(a);
+      }
+    }
+    return out;
+  }
+  const search = document.getElementById('search');
+  search.addEventListener('input', () => {
+    const chosen = search.value.trim() === '' ? undefined : select(search.value);
+    svg.classList.toggle('focused', chosen !== undefined);
+    for (const g of svg.querySelectorAll('.node')) g.classList.toggle('in-focus', chosen?.has(g.dataset.name) ?? false);
+    for (const p of svg.querySelectorAll('.edge')) p.classList.toggle('in-focus', (chosen?.has(p.dataset.from) && chosen?.has(p.dataset.to)) ?? false);
+  });
+
+  // A node opens its page; Enter too (keyboard).
+  const open = (name) => { location.hash = '#model/' + encodeURIComponent(name); };
+  svg.addEventListener('click', (e) => { const g = e.target.closest('.node'); if (g) open(g.dataset.name); });
+  svg.addEventListener('keydown', (e) => { const g = e.target.closest('.node'); if (g && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); open(g.dataset.name); } });
+
+  const link = (n) => '<a href="#model/' + encodeURIComponent(n) + '">' + esc(n) + '</a>';
+  function modelPage(n) {
+    const parts = ['<p><a href="#">← lineage</a></p>', '<h1>' + esc(n.name) + '</h1>',
+      '<p class="dim">' + esc(n.kind) + (n.materialized ? ' · ' + esc(n.materialized) : '') + (n.file ? ' · ' + esc(n.file) : '') + (n.state ? ' · <span class="state ' + esc(n.state) + '">' + esc(n.state) + '</span>' : '') + '</p>'];
+    if (n.description) parts.push('<p>' + esc(n.description) + '</p>');
+    parts.push('<h2>Upstream</h2><p>' + (n.depends_on.map(link).join(', ') || '<span class="dim">none</span>') + '</p>');
+    parts.push('<h2>Downstream</h2><p>' + ((children.get(n.name) || []).map(link).join(', ') || '<span class="dim">none</span>') + '</p>');
+    if (n.columns.length > 0) parts.push('<h2>Columns</h2><table><tr><th>column</th><th>description</th><th>tests</th></tr>' + n.columns.map((c) => '<tr><td><code>' + esc(c.name) + '</code></td><td>' + esc(c.description) + '</td><td>' + n.tests.filter((t) => t.name.includes('(' + n.name + '.' + c.name)).map((t) => esc(t.name.split('(')[0])).join(', ') + '</td></tr>').join('') + '</table>');
+    if (n.tests.length > 0) parts.push('<h2>Tests</h2><ul class="tests">' + n.tests.map((t) => '<li>' + esc(t.name) + ' <span class="dim">' + esc(t.type) + ', ' + esc(t.severity) + '</span></li>').join('') + '</ul>');
+    const p = data.partitions.find((x) => x.name === n.name);
+    if (p) parts.push('<h2>Windows</h2><p>' + Object.entries(p.counts).map(([s, c]) => '<span class="state ' + esc(s) + '">' + esc(s) + ' ' + c + '</span>').join(' ') + '</p><table class="ranges"><tr><th>from</th><th>to</th><th>state</th><th>windows</th><th>reason</th></tr>' + p.ranges.map((r) => '<tr data-state="' + esc(r.state) + '"><td>' + esc(r.from) + '</td><td>' + esc(r.to) + '</td><td><span class="state ' + esc(r.state) + '">' + esc(r.state) + '</span></td><td>' + r.count + '</td><td>' + esc(r.reason) + '</td></tr>').join('') + '</table>');
+    if (Object.keys(n.config).length > 0) parts.push('<h2>Config</h2><pre>' + esc(JSON.stringify(n.config, null, 2)) + '</pre>');
+    if (n.raw_sql) parts.push('<h2>Template</h2><pre class="sql raw">' + esc(n.raw_sql) + '</pre>');
+    if (n.compiled_sql) parts.push('<h2>Compiled</h2><p class="dim">for the window ' + esc(data.sample_window?.from) + ' … ' + esc(data.sample_window?.to) + '</p><pre class="sql compiled">' + esc(n.compiled_sql) + '</pre>');
+    return parts.join('\\n');
+  }
+  function route() {
+    const m = /^#model\\/(.+)$/.exec(location.hash);
+    const n = m ? nodes.get(decodeURIComponent(m[1])) : undefined;
+    graphView.hidden = n !== undefined;
+    page.hidden = n === undefined;
+    if (n) { page.innerHTML = modelPage(n); document.title = n.name + ' · ' + data.project; window.scrollTo(0, 0); }
+    else document.title = data.project + ' · etl docs';
+  }
+  window.addEventListener('hashchange', route);
+  route();
+})();
+`;
