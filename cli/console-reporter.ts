@@ -185,6 +185,7 @@ export function liveRegion(
     `${bar(s.done, s.total, narrow ? 10 : 24, paint)} ${formatCount(s.done)}/${formatCount(s.total)} ${s.unit}`,
     eta,
     s.failed > 0 ? paint('red', `${formatCount(s.failed)} failed`) : '',
+    s.notRun > 0 ? paint('yellow', `${formatCount(s.notRun)} not run`) : '',
     // Last: what a narrow terminal cuts off first.
     s.rowsPerSecond > 0 ? `${formatCount(Math.round(s.rowsPerSecond))} rows/s` : '',
   ].filter((p) => p !== '');

@@ -8,8 +8,10 @@ export interface ModelProgress {
   /** Windows planned (steps, for a model without windows). */
   readonly total: number;
   done: number;
-  /** Windows (steps) written or found current: done less failed and not run. */
+  /** Windows (steps) written or found current: done less failed. */
   built: number;
+  /** Windows (steps) an interrupt kept from starting. */
+  notRun: number;
   failed: number;
   rows: number;
   /** Busy time of its finished steps (ms; summed over threads). */
@@ -31,6 +33,8 @@ export interface ProgressSnapshot {
   readonly total: number;
   readonly done: number;
   readonly failed: number;
+  /** Kept from starting by an interrupt. */
+  readonly notRun: number;
   /** `windows`, or `steps` for a plan with no windows (views and tables only). */
   readonly unit: 'windows' | 'steps';
   readonly stepsTotal: number;
@@ -102,12 +106,18 @@ export class RunProgress {
     const began = m.running.get(step.id);
     m.running.delete(step.id);
     const units = this.units(step);
-    m.done += units;
-    m.rows += result.rows;
     this.stepsDone += 1;
+    // A step an interrupt kept from starting is not done: it is left for the rerun.
+    if (result.status === 'cancelled') {
+      m.notRun += units;
+      return;
+    }
+    m.done += units;
+    // A full refresh's swap copies no window: its row count is the table's.
+    if (step.kind !== 'swap') m.rows += result.rows;
     if (result.status === 'failed') m.failed += units;
     if (result.status === 'success' || result.status === 'unchanged') m.built += units;
-    if (step.windows.length > 0) this.windowedRows += result.rows;
+    if (step.windows.length > 0 && step.kind !== 'swap') this.windowedRows += result.rows;
     // Steps not run (upstream failed, interrupted) cost nothing and say nothing of the cost.
     if (began !== undefined && result.attempts > 0) {
       m.busyMs += result.durationMs;
@@ -117,7 +127,7 @@ export class RunProgress {
       m.recent.push(perUnit);
       if (m.recent.length > RECENT) m.recent.shift();
     }
-    if (m.done >= m.total && m.running.size === 0) m.lastFinished = now;
+    if (m.done + m.notRun >= m.total && m.running.size === 0) m.lastFinished = now;
   }
 
   /** The run's totals and ETA at `now`. */
@@ -125,10 +135,12 @@ export class RunProgress {
     let total = 0;
     let done = 0;
     let failed = 0;
+    let notRun = 0;
     for (const m of this.models.values()) {
       total += m.total;
       done += m.done;
       failed += m.failed;
+      notRun += m.notRun;
     }
     const elapsedMs = now - this.started;
     const windowedFor = this.firstWindowed === undefined ? 0 : now - this.firstWindowed;
@@ -136,12 +148,13 @@ export class RunProgress {
       total,
       done,
       failed,
+      notRun,
       unit: this.byWindows ? 'windows' : 'steps',
       stepsTotal: this.stepsTotal,
       stepsDone: this.stepsDone,
       rowsPerSecond: windowedFor > 0 ? (this.windowedRows / windowedFor) * 1000 : 0,
       elapsedMs,
-      etaMs: this.eta(now, done, total),
+      etaMs: this.eta(now, done + notRun, total),
     };
   }
 
@@ -201,6 +214,7 @@ export class RunProgress {
         total: 0,
         done: 0,
         built: 0,
+        notRun: 0,
         failed: 0,
         rows: 0,
         busyMs: 0,

@@ -79,8 +79,7 @@ function finish(flags: BuildFlags, summary: RunSummary): number {
     process.stderr.write(`${summaryLine(summary, useColor(process.stderr))}\n`);
   if (summary.status === 'interrupted') {
     const p = summary.partitions;
-    // Steps never started count as upstream_failed in the partitions.
-    const total = p.built + p.failed + p.upstream_failed;
+    const total = p.built + p.failed + p.upstream_failed + p.not_run;
     process.stderr.write(
       `interrupted: ${formatCount(p.built)} of ${formatCount(total)} windows done; rerun the same command to resume\n`,
     );
@@ -101,12 +100,8 @@ export function summaryLine(summary: RunSummary, color: boolean): string {
   if (p.skipped > 0) parts.push(`${formatCount(p.skipped)} already done`);
   if (p.failed > 0) parts.push(paint('red', `${p.failed} failed`));
   if (p.upstream_failed > 0)
-    parts.push(
-      paint(
-        'yellow',
-        `${formatCount(p.upstream_failed)} ${summary.status === 'interrupted' ? 'not run' : 'upstream_failed'}`,
-      ),
-    );
+    parts.push(paint('yellow', `${formatCount(p.upstream_failed)} upstream_failed`));
+  if (p.not_run > 0) parts.push(paint('yellow', `${formatCount(p.not_run)} not run`));
   const count = summary.failures.length;
   const head =
     summary.status === 'success'

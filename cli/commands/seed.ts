@@ -14,9 +14,11 @@ export async function seedCommand(flags: SeedFlags): Promise<number> {
   });
   if (flags.json) process.stdout.write(`${JSON.stringify({ schema_version: 1, ...summary })}\n`);
   else if (!flags.quiet) {
-    const loaded = plan.steps.length;
+    // Seeds counted as loaded are those the run loaded: an interrupt may have kept them all.
+    const loaded = summary.models.reduce((n, m) => n + m.built, 0);
+    const notRun = summary.models.reduce((n, m) => n + m.not_run, 0);
     process.stderr.write(
-      `Loaded ${loaded} seed${loaded === 1 ? '' : 's'}, ${plan.skipped.length} unchanged, in ${formatDuration(summary.duration_ms)}\n`,
+      `${summary.status === 'interrupted' ? 'Interrupted: l' : 'L'}oaded ${loaded} seed${loaded === 1 ? '' : 's'}, ${plan.skipped.length} unchanged${notRun > 0 ? `, ${notRun} not loaded` : ''}, in ${formatDuration(summary.duration_ms)}\n`,
     );
   }
   return summary.status === 'success' ? 0 : summary.status === 'interrupted' ? 130 : 1;

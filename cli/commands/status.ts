@@ -1,3 +1,4 @@
+import { WarehouseInUseError } from '../../core/errors.js';
 import { projectStatus, type ModelStatus, type WindowState } from '../../core/api/status.js';
 import {
   addGrain,
@@ -105,8 +106,11 @@ export async function readOrLive<T>(
       return { result: await read() };
     } catch (error) {
       const live = liveRunHolding(error, options);
-      if (live === undefined) throw error;
-      if (live.file.status === 'running' || Date.now() >= deadline) return { live };
+      // A run that has just started holds the warehouse before it writes its progress file:
+      // a holder not known yet is asked again until the deadline.
+      if (live === undefined) {
+        if (!(error instanceof WarehouseInUseError) || Date.now() >= deadline) throw error;
+      } else if (live.file.status === 'running' || Date.now() >= deadline) return { live };
       await new Promise((r) => setTimeout(r, 200));
     }
   }

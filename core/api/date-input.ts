@@ -4,7 +4,7 @@ import { SUPPORTED_DAYS, parseDay, supportedDay } from '../time/dates.js';
 
 /**
  * A date as the library takes it: a day `'YYYY-MM-DD'` (or an ISO instant
- * `'YYYY-MM-DDTHH:MM[:SS[.mmm]][Z]'`, read as UTC), a `Date`, or epoch milliseconds. Every
+ * `'YYYY-MM-DDTHH:MM[:SS[.mmm]][Z|±HH:MM]'`, UTC without an offset), a `Date`, or epoch milliseconds. Every
  * date option names a UTC day: an instant stands for the day it falls in.
  *
  * @example
@@ -14,6 +14,8 @@ import { SUPPORTED_DAYS, parseDay, supportedDay } from '../time/dates.js';
  */
 export type DateInput = string | Date | number;
 
+const OFFSET_INSTANT =
+  /^(\d{4}-\d{2}-\d{2})T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?[+-](?:[01]\d|2[0-3]):[0-5]\d$/;
 const INSTANT = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?Z?$/;
 
 /**
@@ -63,6 +65,13 @@ function toEpochMs(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const text = value.trim();
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return parseDay(text, 0);
+  const offset = OFFSET_INSTANT.exec(text);
+  if (offset?.[1] !== undefined) {
+    // An instant with an offset (`2024-01-01T23:30:00+05:00`): the UTC day it falls in.
+    if (parseDay(offset[1], 0) === undefined) return undefined;
+    const ms = Date.parse(text);
+    return Number.isFinite(ms) ? ms : undefined;
+  }
   const m = INSTANT.exec(text);
   if (!m || m[1] === undefined) return undefined;
   const day = parseDay(m[1], 0);

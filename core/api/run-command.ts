@@ -263,6 +263,7 @@ interface Prepared {
  * created yet plans from an empty one, and opens nothing.
  */
 async function prepare(options: RunOptions, planner: Planner): Promise<Prepared> {
+  checkRunOptions(options);
   const compiled = options.compiled ?? openProject(options).compiled;
   // A state: selector compares with the ledger: it is checked now, before anything is opened,
   // and resolved once the ledger is read.
@@ -473,4 +474,31 @@ export async function openWaiting<T>(open: () => Promise<T>, waitMs: number): Pr
       await new Promise((r) => setTimeout(r, Math.min(delay, left)));
     }
   }
+}
+
+/**
+ * Options a library caller may get wrong, checked as the CLI checks its flags: a bad value is
+ * a usage error, not a run where every step fails.
+ */
+function checkRunOptions(options: RunOptions): void {
+  const whole = (value: number | undefined, name: string, min: number, max: number): void => {
+    if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max))
+      throw new UsageError(
+        `invalid ${name} ${String(value)}: expected a whole number from ${min} to ${max}`,
+        name,
+      );
+  };
+  whole(options.threads, 'threads', 1, 64);
+  whole(options.retries, 'retries', 0, 20);
+  for (const name of ['select', 'exclude'] as const) {
+    const value: unknown = options[name];
+    if (value !== undefined && !(Array.isArray(value) && value.every((v) => typeof v === 'string')))
+      throw new UsageError(
+        `invalid ${name}: expected a list of selectors, e.g. ['+fct_orders']`,
+        name,
+      );
+  }
+  const signal: unknown = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new UsageError('invalid signal: expected an AbortSignal', 'signal');
 }

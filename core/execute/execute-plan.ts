@@ -131,6 +131,11 @@ interface Run {
 async function loadSeedSteps(run: Run, seedSteps: readonly Step[]): Promise<void> {
   const { compiled, conn, reporter, seedHashes } = run.options;
   if (seedSteps.length === 0) return;
+  // Interrupted before it began (Ctrl-C while it compiled or planned): nothing starts.
+  if (run.options.signal?.aborted) {
+    for (const step of seedSteps) finish(run, skipped(step, 'cancelled', 'interrupted'));
+    return;
+  }
   const started = performance.now();
   for (const step of seedSteps) reporter.stepStarted(step);
   const counts = await loadSeeds(

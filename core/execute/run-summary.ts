@@ -51,6 +51,8 @@ export interface ModelSummary {
   skipped: number;
   failed: number;
   upstream_failed: number;
+  /** Windows (or builds) an interrupt kept from starting. */
+  not_run: number;
   rows: number;
 }
 
@@ -65,7 +67,14 @@ export interface RunSummary {
   /** When the run ended, ISO-8601 UTC. */
   readonly finished_at: string;
   readonly duration_ms: number;
-  readonly partitions: { built: number; skipped: number; failed: number; upstream_failed: number };
+  readonly partitions: {
+    built: number;
+    skipped: number;
+    failed: number;
+    upstream_failed: number;
+    /** Windows an interrupt kept from starting (Ctrl-C, an aborted signal). */
+    not_run: number;
+  };
   readonly models: ModelSummary[];
   readonly failures: Failure[];
   /** Data tests with severity warn that found rows. */

@@ -20,7 +20,13 @@ export function summarize(
 ): RunSummary {
   const finished = now();
   const models = new Map<string, ModelSummary>();
-  const partitions: Partitions = { built: 0, skipped: 0, failed: 0, upstream_failed: 0 };
+  const partitions: Partitions = {
+    built: 0,
+    skipped: 0,
+    failed: 0,
+    upstream_failed: 0,
+    not_run: 0,
+  };
   const failures: Failure[] = [];
   for (const r of results) {
     countResult(modelOf(models, compiled, r.step.model), partitions, r);
@@ -62,6 +68,7 @@ function modelOf(
       skipped: 0,
       failed: 0,
       upstream_failed: 0,
+      not_run: 0,
       rows: 0,
     };
     models.set(name, m);
@@ -71,17 +78,24 @@ function modelOf(
 
 /**
  * Count a step's windows (1 for an unwindowed step) in its model's totals and, for a windowed
- * step, in the run's partitions. A cancelled step counts as upstream_failed.
+ * step, in the run's partitions. A step an interrupt kept from starting is `not_run`. A full
+ * refresh's swap is a build of its model, but its row count is the whole table's, already
+ * counted window by window: its rows are not added again.
  */
 function countResult(m: ModelSummary, partitions: Partitions, r: StepResult): void {
   const units = Math.max(1, r.step.windows.length);
   const windowed = r.step.kind === 'incremental' || r.step.kind === 'upsert';
+  if (r.status === 'cancelled') {
+    m.not_run += units;
+    if (windowed) partitions.not_run += units;
+    return;
+  }
   if (r.status === 'unchanged') {
     m.skipped += units;
     if (windowed) partitions.skipped += units;
   } else if (r.status === 'success') {
     m.built += units;
-    m.rows += r.rows;
+    if (r.step.kind !== 'swap') m.rows += r.rows;
     if (windowed) partitions.built += units;
   } else if (r.status === 'failed') {
     m.failed += units;

@@ -37,12 +37,24 @@ describe('backfill', () => {
     expect(first.code).toBe(0);
     const summary = json(first.stdout);
     // 20 daily + 20 daily_totals + 3 weekly (Jan 1, 8, 15; Jan 15-21 overlaps) + 480 hourly + 20 upsert days
-    expect(summary.partitions).toEqual({ built: 543, skipped: 0, failed: 0, upstream_failed: 0 });
+    expect(summary.partitions).toEqual({
+      built: 543,
+      skipped: 0,
+      failed: 0,
+      upstream_failed: 0,
+      not_run: 0,
+    });
     const again = json(
       runCli(['backfill', '--from', '2024-01-01', '--to', '2024-01-20', '--json'], project.root)
         .stdout,
     );
-    expect(again.partitions).toEqual({ built: 0, skipped: 543, failed: 0, upstream_failed: 0 });
+    expect(again.partitions).toEqual({
+      built: 0,
+      skipped: 543,
+      failed: 0,
+      upstream_failed: 0,
+      not_run: 0,
+    });
     const mismatches = await queryFile(
       project.warehouse,
       `WITH l AS (SELECT * FROM etl_state.partitions WHERE model = 'daily' QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY seq DESC) = 1)
@@ -87,7 +99,7 @@ describe('backfill', () => {
     );
     expect(fixed.code).toBe(0);
     const rerun = json(fixed.stdout);
-    expect(rerun.partitions).toMatchObject({ failed: 0, upstream_failed: 0 });
+    expect(rerun.partitions).toMatchObject({ failed: 0, upstream_failed: 0, not_run: 0 });
     const built = (name: string) => rerun.models.find((m) => m.name === name)?.built ?? 0;
     expect(built('daily')).toBe(14);
     expect(built('hourly')).toBe(14 * 24);

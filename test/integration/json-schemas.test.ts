@@ -85,7 +85,7 @@ describe('schemas/', () => {
       started_at: '2024-01-15T00:00:00.000Z',
       finished_at: '2024-01-15T00:00:01.000Z',
       duration_ms: 1000,
-      partitions: { built: 0, skipped: 0, failed: 0, upstream_failed: 0 },
+      partitions: { built: 0, skipped: 0, failed: 0, upstream_failed: 0, not_run: 0 },
       models: [],
       failures: [],
       warnings: [],

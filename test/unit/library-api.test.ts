@@ -182,6 +182,32 @@ describe('parseDateInput', () => {
       day + 3_600_000,
     ];
     for (const form of forms) expect(parseDateInput(form, 'date')).toBe(day);
+    // With an offset: the UTC day the instant falls in.
+    expect(parseDateInput('2024-01-15T23:30:00+05:00', 'date')).toBe(day);
+    expect(parseDateInput('2024-01-16T01:00+05:00', 'date')).toBe(day);
+    expect(parseDateInput('2024-01-15T01:00:00+05:00', 'date')).toBe(day - 86_400_000);
+    expect(() => parseDateInput('2024-02-30T01:00:00+05:00', 'date')).toThrow(UsageError);
+  });
+
+  it('bad run options reject with a UsageError naming them, as the CLI flags do', async () => {
+    const base = {
+      project: '/nonexistent-etl-project',
+      env: {},
+      from: '2024-01-01',
+      to: '2024-01-02',
+    };
+    const bad: [string, Record<string, unknown>][] = [
+      ['threads', { threads: Number.NaN }],
+      ['threads', { threads: 0 }],
+      ['retries', { retries: -1 }],
+      ['select', { select: 'fct_orders' }],
+      ['signal', { signal: 'yes' }],
+    ];
+    for (const [option, extra] of bad) {
+      const error = await rejects(() => backfillProject({ ...base, ...extra }));
+      expect(error, option).toBeInstanceOf(UsageError);
+      expect((error as UsageError).flag).toBe(option);
+    }
   });
 
   it('says what it expected, naming the option', () => {
@@ -251,6 +277,10 @@ describe('on the example project', () => {
     for (const { summary } of results) {
       expect(summary.status).toBe('interrupted');
       expect(summary.partitions.built).toBe(0);
+      // Nothing started, seeds included; what was kept from starting is not_run.
+      expect(summary.models.every((m) => m.built === 0)).toBe(true);
+      expect(summary.models.every((m) => m.upstream_failed === 0)).toBe(true);
+      expect(summary.models.reduce((n, m) => n + m.not_run, 0)).toBeGreaterThan(0);
     }
   });
 
@@ -284,6 +314,10 @@ describe('on the example project', () => {
       expect(built.length).toBeGreaterThanOrEqual(1);
       expect(built.length).toBeLessThan(total);
       expect(finished.filter((r) => r.status === 'cancelled').length).toBeGreaterThan(0);
+      const p = first.summary.partitions;
+      expect(p.upstream_failed).toBe(0);
+      expect(p.not_run).toBeGreaterThan(0);
+      expect(p.built + p.failed + p.not_run).toBe(windows);
 
       const rest = await backfillProject({ ...options, threads: 4 });
       expect(rest.summary.status).toBe('success');
