@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompiledGraph, CompiledNode } from '../compile/compiled-graph.js';
 import type { DeclaredSource } from '../project/schema-sources.js';
@@ -9,13 +9,20 @@ import { errorMessage } from '../errors.js';
 
 /**
  * Run artifacts, as dbt's `target/`: after each run of build, backfill, run or seed,
- * `.etl/run_results.json` (the run summary and every step's result) and `.etl/manifest.json`
- * (the compiled graph) in the project directory. Their shapes are `schemas/run-results.schema.json`
+ * `.etl/run_results.json` (the run summary and every step's result, also kept as
+ * `.etl/runs/<run_id>.json` for the last 10 runs) and `.etl/manifest.json` (the compiled graph)
+ * in the project directory. Their shapes are `schemas/run-results.schema.json`
  * and `schemas/manifest.schema.json`; both start with `"schema_version": 1`.
  */
 
 /** The folder of the artifacts, in the project directory. */
 export const ARTIFACTS_DIR = '.etl';
+
+/** The folder in {@link ARTIFACTS_DIR} of each recent run's results, `<run_id>.json`. */
+export const RUNS_DIR = 'runs';
+
+/** How many runs' results {@link RUNS_DIR} keeps (run ids sort by time: the newest stay). */
+const KEPT_RUNS = 10;
 
 /** What a run's artifacts are made of. */
 export interface RunArtifacts {
@@ -38,7 +45,16 @@ export function writeRunArtifacts(run: RunArtifacts, onNotice?: (message: string
     const generatedAt = new Date((run.now ?? Date.now)()).toISOString();
     const dir = join(run.compiled.project.root, ARTIFACTS_DIR);
     writeJsonAtomic(dir, 'manifest.json', manifestJson(run.compiled, generatedAt));
-    writeJsonAtomic(dir, 'run_results.json', runResultsJson(run, generatedAt));
+    const results = runResultsJson(run, generatedAt);
+    writeJsonAtomic(dir, 'run_results.json', results);
+    // The last few runs' results stay, for `etl docs` (the timeline of the last backfill).
+    const runs = join(dir, RUNS_DIR);
+    writeJsonAtomic(runs, `${run.summary.run_id}.json`, results);
+    const kept = readdirSync(runs)
+      .filter((f) => /^[^.].*\.json$/.test(f))
+      .sort();
+    for (const old of kept.slice(0, Math.max(0, kept.length - KEPT_RUNS)))
+      rmSync(join(runs, old), { force: true });
   } catch (error) {
     onNotice?.(
       `the run artifacts (${ARTIFACTS_DIR}/run_results.json, ${ARTIFACTS_DIR}/manifest.json) could not be written: ${errorMessage(error).split('\n')[0]}`,
@@ -111,6 +127,8 @@ function stepResultJson(r: StepResult): Record<string, unknown> {
     status: r.status,
     rows: r.rows,
     duration_ms: Math.round(r.durationMs),
+    started_at: r.startedAt === undefined ? null : iso(r.startedAt),
+    thread: r.thread ?? null,
     attempts: r.attempts,
     error:
       r.error === undefined

@@ -1,10 +1,26 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { format } from 'sql-formatter';
 import { errorMessage } from '../errors.js';
-import { docsHtml, type DocsData, type DocsNode, type DocsPartitions } from '../docs/docs-site.js';
+import {
+  docsHtml,
+  type DocsData,
+  type DocsGantt,
+  type DocsNode,
+  type DocsPartitions,
+} from '../docs/docs-site.js';
+import { readDocsLedger, type DocsLedger } from '../docs/docs-ledger.js';
 import { layoutLineage } from '../docs/lineage-layout.js';
-import { ARTIFACTS_DIR, etlVersion, manifestJson } from './artifacts.js';
+import { openEngine } from '../engine/open-engine.js';
+import { isMissingFile } from '../engine/target.js';
+import { ARTIFACTS_DIR, RUNS_DIR, etlVersion, manifestJson } from './artifacts.js';
 import { compileModels } from './compile.js';
 import type { DateInput } from './date-input.js';
 import type { ProjectOptions } from './open-project.js';
@@ -60,12 +76,28 @@ export async function writeDocs(options: DocsOptions): Promise<DocsResult> {
     readonly nodes: readonly ManifestNode[];
   };
   let statuses: ModelStatus[] = [];
+  let ledger: DocsLedger = { runIds: [], windows: new Map(), runs: [] };
   let warehouseNote: string | null = null;
-  try {
-    statuses = await projectStatus(options);
-  } catch (error) {
-    warehouseNote = `the warehouse could not be read, so no windows are shown: ${errorMessage(error).split('\n')[0]}`;
-  }
+  if (!isMissingFile(compiled.target))
+    try {
+      // One read-only connection for the status and the ledger's details; closed at once, so
+      // that a run can start while the site is served.
+      const engine = await openEngine(compiled.target, { readOnly: true });
+      try {
+        statuses = await projectStatus({ ...options, engine });
+        const conn = await engine.connect();
+        try {
+          ledger = await readDocsLedger(conn);
+        } finally {
+          await conn.close();
+        }
+      } finally {
+        await engine.close();
+      }
+    } catch (error) {
+      statuses = [];
+      warehouseNote = `the warehouse could not be read, so no windows or runs are shown: ${errorMessage(error).split('\n')[0]}`;
+    }
   const language = compiled.target.kind === 'postgres' ? 'postgresql' : 'duckdb';
   const rendered = new Map(models.map((m) => [m.name, m]));
   const sample = models[0]?.window;
@@ -73,6 +105,14 @@ export async function writeDocs(options: DocsOptions): Promise<DocsResult> {
     name: s.name,
     grain: s.grain,
     counts: s.counts,
+    details: ledger.windows.get(s.name) ?? {
+      start: [],
+      rows: [],
+      hash: [],
+      run: [],
+      at: [],
+      error: [],
+    },
     ranges: s.ranges.map((r) => ({
       from: new Date(r.from).toISOString(),
       to: new Date(r.to).toISOString(),
@@ -82,6 +122,8 @@ export async function writeDocs(options: DocsOptions): Promise<DocsResult> {
     })),
   }));
   const stateOf = new Map(statuses.map((s) => [s.name, overallState(s)]));
+  const recent = readRecentResults(join(compiled.project.root, ARTIFACTS_DIR, RUNS_DIR));
+  const lastTests = lastTestResults(recent);
   const nodes: DocsNode[] = manifest.nodes.map((n) => {
     const sql = rendered.get(n.name)?.sql;
     return {
@@ -92,7 +134,12 @@ export async function writeDocs(options: DocsOptions): Promise<DocsResult> {
       description: n.description,
       depends_on: n.depends_on,
       columns: n.columns,
-      tests: n.tests.map((t) => ({ name: t.name, type: t.type, severity: t.severity })),
+      tests: n.tests.map((t) => ({
+        name: t.name,
+        type: t.type,
+        severity: t.severity,
+        last: lastTests.get(t.name) ?? null,
+      })),
       config: n.config ?? {},
       raw_sql:
         n.kind === 'model' && n.file !== null
@@ -114,6 +161,9 @@ export async function writeDocs(options: DocsOptions): Promise<DocsResult> {
         : { from: new Date(sample.start).toISOString(), to: new Date(sample.end).toISOString() },
     nodes,
     partitions,
+    run_ids: ledger.runIds,
+    runs: ledger.runs,
+    gantt: ganttOf(recent),
     warehouse_note: warehouseNote,
   };
   const layout = layoutLineage(
@@ -146,4 +196,92 @@ function pretty(sql: string, language: 'duckdb' | 'postgresql'): string {
   } catch {
     return sql;
   }
+}
+
+/** A run's results file (`.etl/runs/<run_id>.json`), the fields the site reads. */
+interface RunResultsFile {
+  readonly run_id: string;
+  readonly command: string;
+  readonly status: string;
+  readonly started_at: string;
+  readonly duration_ms: number;
+  readonly results: readonly {
+    readonly step: string;
+    readonly model: string;
+    readonly kind: string;
+    readonly from: string | null;
+    readonly to: string | null;
+    readonly windows: number;
+    readonly status: string;
+    readonly rows: number;
+    readonly duration_ms: number;
+    readonly started_at?: string | null;
+    readonly thread?: number | null;
+    readonly tests: readonly {
+      readonly name: string;
+      readonly status: string;
+      readonly failures: number;
+    }[];
+  }[];
+}
+
+/** The kept runs' results, newest first (files that cannot be read are passed over). */
+function readRecentResults(dir: string): RunResultsFile[] {
+  if (!existsSync(dir)) return [];
+  const out: RunResultsFile[] = [];
+  for (const file of readdirSync(dir)
+    .filter((f) => /^[^.].*\.json$/.test(f))
+    .sort()
+    .reverse())
+    try {
+      const parsed = JSON.parse(readFileSync(join(dir, file), 'utf8')) as RunResultsFile;
+      if (typeof parsed.run_id === 'string' && Array.isArray(parsed.results)) out.push(parsed);
+    } catch {
+      // Being written, or not ours: the next one.
+    }
+  return out;
+}
+
+/** Each test's newest result among the kept runs. */
+function lastTestResults(
+  recent: readonly RunResultsFile[],
+): Map<string, NonNullable<DocsNode['tests'][number]['last']>> {
+  const out = new Map<string, NonNullable<DocsNode['tests'][number]['last']>>();
+  for (const run of recent)
+    for (const step of run.results)
+      for (const t of step.tests ?? [])
+        if (!out.has(t.name))
+          out.set(t.name, { status: t.status, failures: t.failures, run_id: run.run_id });
+  return out;
+}
+
+/**
+ * The timeline of the newest backfill among the kept runs (else of the newest run): each
+ * step that ran, on its thread, from its start.
+ */
+function ganttOf(recent: readonly RunResultsFile[]): DocsGantt | null {
+  const run = recent.find((r) => r.command === 'backfill') ?? recent[0];
+  if (run === undefined) return null;
+  const origin = Date.parse(run.started_at);
+  const steps = run.results
+    .filter((r) => typeof r.started_at === 'string' && typeof r.thread === 'number')
+    .map((r) => ({
+      step: r.step,
+      model: r.model,
+      status: r.status,
+      thread: r.thread as number,
+      start: Math.max(0, Date.parse(r.started_at as string) - origin),
+      duration: r.duration_ms,
+      rows: r.rows,
+      windows: r.windows,
+    }));
+  return {
+    run_id: run.run_id,
+    command: run.command,
+    status: run.status,
+    started_at: run.started_at,
+    duration_ms: run.duration_ms,
+    threads: Math.max(1, ...steps.map((s) => s.thread)),
+    steps,
+  };
 }

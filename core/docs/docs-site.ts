@@ -1,3 +1,6 @@
+import type { DocsRun, WindowDetails } from './docs-ledger.js';
+import { PAGES_CSS, PAGES_JS } from './client-pages.js';
+import { highlightCss, highlightScript } from './highlight.js';
 import type { LineageLayout } from './lineage-layout.js';
 
 /** One node of the site: a source, seed or model, as `.etl/manifest.json` lists it, and more. */
@@ -13,6 +16,12 @@ export interface DocsNode {
     readonly name: string;
     readonly type: string;
     readonly severity: string;
+    /** Its newest result among the runs kept in `.etl/runs/`, or null. */
+    readonly last: {
+      readonly status: string;
+      readonly failures: number;
+      readonly run_id: string;
+    } | null;
   }[];
   readonly config: Readonly<Record<string, unknown>>;
   /** The model's template, as written. */
@@ -35,6 +44,29 @@ export interface DocsPartitions {
     readonly count: number;
     readonly reason?: string;
   }[];
+  /** Each window with a ledger row or a failure: rows, hash, run, when, error. */
+  readonly details: WindowDetails;
+}
+
+/** The steps of one run on a timeline, per thread. */
+export interface DocsGantt {
+  readonly run_id: string;
+  readonly command: string;
+  readonly status: string;
+  readonly started_at: string;
+  readonly duration_ms: number;
+  readonly threads: number;
+  readonly steps: readonly {
+    readonly step: string;
+    readonly model: string;
+    readonly status: string;
+    readonly thread: number;
+    /** Milliseconds after the run started. */
+    readonly start: number;
+    readonly duration: number;
+    readonly rows: number;
+    readonly windows: number;
+  }[];
 }
 
 /** Everything the site shows, embedded in its page as JSON. */
@@ -49,6 +81,12 @@ export interface DocsData {
   readonly nodes: readonly DocsNode[];
   /** Per incremental model; empty when the warehouse could not be read. */
   readonly partitions: readonly DocsPartitions[];
+  /** Run ids the windows' details point into. */
+  readonly run_ids: readonly string[];
+  /** The last runs, newest first. */
+  readonly runs: readonly DocsRun[];
+  /** The newest backfill's steps (else the newest run's), from `.etl/runs/`, or null. */
+  readonly gantt: DocsGantt | null;
   /** Why partitions are empty, when they are. */
   readonly warehouse_note: string | null;
 }
@@ -108,10 +146,10 @@ export function docsHtml(data: DocsData, layout: LineageLayout): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>${escapeHtml(data.project)} · etl docs</title>
-<style>${CSS}</style>
+<style>${CSS}${PAGES_CSS}${highlightCss()}</style>
 </head>
 <body>
-<header><a href="#" class="home">${escapeHtml(data.project)}</a><span class="dim">etl docs · ${escapeHtml(data.generated_at)}</span>
+<header><a href="#" class="home">${escapeHtml(data.project)}</a><nav aria-label="pages"><a href="#">Lineage</a> <a href="#partitions">Partitions</a> <a href="#runs">Runs</a></nav><span class="dim">etl docs · ${escapeHtml(data.generated_at)}</span>
 <label>Search <input id="search" type="search" placeholder="name, or +model+ as -s takes it" autocomplete="off"></label>
 <label>Colour by <select id="colour"><option value="materialized">materialization</option><option value="state">state</option></select></label>
 </header>
@@ -120,6 +158,7 @@ export function docsHtml(data: DocsData, layout: LineageLayout): string {
 <section id="page" aria-live="polite" hidden></section>
 </main>
 <script type="application/json" id="etl-data">${scriptJson(data)}</script>
+<script>${highlightScript()}</script>
 <script>${CLIENT_JS}</script>
 </body>
 </html>
@@ -137,6 +176,7 @@ const CSS = `
 body { margin:0; font:14px/1.45 system-ui, sans-serif; background:var(--bg); color:var(--fg); }
 header { display:flex; gap:1.2rem; align-items:center; padding:.5rem 1rem; border-bottom:1px solid var(--line); flex-wrap:wrap; }
 header .home { font-weight:600; color:inherit; text-decoration:none; }
+header nav a { color:var(--focus); margin-right:.6rem; }
 .dim { color:var(--dim); }
 input, select { font:inherit; background:var(--panel); color:var(--fg); border:1px solid var(--line); border-radius:4px; padding:2px 6px; }
 #graph-view { height:calc(100vh - 50px); overflow:hidden; }
@@ -173,7 +213,7 @@ body.by-state #lineage .state-missing rect { fill:var(--missing); }
 .state.failed { background:var(--failed); } .state.missing { background:var(--missing); }
 `;
 
-/** The page's script: pan/zoom, search and selection, colouring, and model pages by hash. */
+/** The page's script: pan/zoom, search and selection, colouring, and pages by hash. */
 const CLIENT_JS = `
 (() => {
   const data = JSON.parse(document.getElementById('etl-data').textContent);
@@ -267,24 +307,33 @@ const CLIENT_JS = `
     const parts = ['<p><a href="#">← lineage</a></p>', '<h1>' + esc(n.name) + '</h1>',
       '<p class="dim">' + esc(n.kind) + (n.materialized ? ' · ' + esc(n.materialized) : '') + (n.file ? ' · ' + esc(n.file) : '') + (n.state ? ' · <span class="state ' + esc(n.state) + '">' + esc(n.state) + '</span>' : '') + '</p>'];
     if (n.description) parts.push('<p>' + esc(n.description) + '</p>');
+    const p = data.partitions.find((x) => x.name === n.name);
+    if (p) parts.push('<h2>Windows <span class="dim">by ' + esc(p.grain) + '</span></h2>' + gridHtml(p) + '<details><summary>as ranges</summary><table class="ranges"><tr><th>from</th><th>to</th><th>state</th><th>windows</th><th>reason</th></tr>' + p.ranges.map((r) => '<tr data-state="' + esc(r.state) + '"><td>' + esc(r.from) + '</td><td>' + esc(r.to) + '</td><td><span class="state ' + esc(r.state) + '">' + esc(r.state) + '</span></td><td>' + r.count + '</td><td>' + esc(r.reason) + '</td></tr>').join('') + '</table></details>');
     parts.push('<h2>Upstream</h2><p>' + (n.depends_on.map(link).join(', ') || '<span class="dim">none</span>') + '</p>');
     parts.push('<h2>Downstream</h2><p>' + ((children.get(n.name) || []).map(link).join(', ') || '<span class="dim">none</span>') + '</p>');
     if (n.columns.length > 0) parts.push('<h2>Columns</h2><table><tr><th>column</th><th>description</th><th>tests</th></tr>' + n.columns.map((c) => '<tr><td><code>' + esc(c.name) + '</code></td><td>' + esc(c.description) + '</td><td>' + n.tests.filter((t) => t.name.includes('(' + n.name + '.' + c.name)).map((t) => esc(t.name.split('(')[0])).join(', ') + '</td></tr>').join('') + '</table>');
-    if (n.tests.length > 0) parts.push('<h2>Tests</h2><ul class="tests">' + n.tests.map((t) => '<li>' + esc(t.name) + ' <span class="dim">' + esc(t.type) + ', ' + esc(t.severity) + '</span></li>').join('') + '</ul>');
-    const p = data.partitions.find((x) => x.name === n.name);
-    if (p) parts.push('<h2>Windows</h2><p>' + Object.entries(p.counts).map(([s, c]) => '<span class="state ' + esc(s) + '">' + esc(s) + ' ' + c + '</span>').join(' ') + '</p><table class="ranges"><tr><th>from</th><th>to</th><th>state</th><th>windows</th><th>reason</th></tr>' + p.ranges.map((r) => '<tr data-state="' + esc(r.state) + '"><td>' + esc(r.from) + '</td><td>' + esc(r.to) + '</td><td><span class="state ' + esc(r.state) + '">' + esc(r.state) + '</span></td><td>' + r.count + '</td><td>' + esc(r.reason) + '</td></tr>').join('') + '</table>');
+    if (n.tests.length > 0) parts.push('<h2>Tests</h2><ul class="tests">' + n.tests.map((t) => '<li data-test="' + esc(t.name) + '" data-last="' + esc(t.last?.status ?? 'none') + '">' + esc(t.name) + ' <span class="dim">' + esc(t.type) + ', ' + esc(t.severity) + '</span>' + (t.last ? ' · last: <span class="status ' + esc(t.last.status) + '">' + (t.last.status === 'fail' || t.last.status === 'error' ? '✕ ' : '') + esc(t.last.status) + (t.last.failures ? ' (' + t.last.failures + ' rows)' : '') + '</span> <span class="dim">run ' + esc(t.last.run_id) + '</span>' : ' · <span class="dim">not run yet</span>') + '</li>').join('') + '</ul>');
     if (Object.keys(n.config).length > 0) parts.push('<h2>Config</h2><pre>' + esc(JSON.stringify(n.config, null, 2)) + '</pre>');
     if (n.raw_sql) parts.push('<h2>Template</h2><pre class="sql raw">' + esc(n.raw_sql) + '</pre>');
     if (n.compiled_sql) parts.push('<h2>Compiled</h2><p class="dim">for the window ' + esc(data.sample_window?.from) + ' … ' + esc(data.sample_window?.to) + '</p><pre class="sql compiled">' + esc(n.compiled_sql) + '</pre>');
     return parts.join('\\n');
   }
+${PAGES_JS}
   function route() {
     const m = /^#model\\/(.+)$/.exec(location.hash);
     const n = m ? nodes.get(decodeURIComponent(m[1])) : undefined;
-    graphView.hidden = n !== undefined;
-    page.hidden = n === undefined;
-    if (n) { page.innerHTML = modelPage(n); document.title = n.name + ' · ' + data.project; window.scrollTo(0, 0); }
-    else document.title = data.project + ' · etl docs';
+    const other = location.hash === '#partitions' ? 'partitions' : location.hash === '#runs' ? 'runs' : undefined;
+    const onPage = n !== undefined || other !== undefined;
+    graphView.hidden = onPage;
+    page.hidden = !onPage;
+    if (onPage) {
+      page.innerHTML = n ? modelPage(n) : other === 'runs' ? runsPage() : partitionsPage();
+      document.title = (n ? n.name : other) + ' · ' + data.project;
+      mountGrids(page);
+      if (window.etlHighlight) for (const pre of page.querySelectorAll('pre.sql')) pre.innerHTML = window.etlHighlight(pre.textContent, pre.classList.contains('raw'));
+      window.scrollTo(0, 0);
+    } else document.title = data.project + ' · etl docs';
+    document.body.dataset.ready = '1';
   }
   window.addEventListener('hashchange', route);
   route();

@@ -133,10 +133,11 @@ async function loadSeedSteps(run: Run, seedSteps: readonly Step[]): Promise<void
   if (seedSteps.length === 0) return;
   // Interrupted before it began (Ctrl-C while it compiled or planned): nothing starts.
   if (run.options.signal?.aborted) {
-    for (const step of seedSteps) finish(run, skipped(step, 'cancelled', 'interrupted'));
+    for (const step of seedSteps) finishStep(run, skipped(step, 'cancelled', 'interrupted'));
     return;
   }
   const started = performance.now();
+  const startedAt = Date.now();
   for (const step of seedSteps) reporter.stepStarted(step);
   const counts = await loadSeeds(
     { conn, runId: run.options.runId, now: run.options.now },
@@ -147,16 +148,20 @@ async function loadSeedSteps(run: Run, seedSteps: readonly Step[]): Promise<void
     })),
   );
   const durationMs = (performance.now() - started) / seedSteps.length;
-  for (const step of seedSteps)
-    finish(run, {
+  // One transaction loads them all: each seed is shown as its share of it, one after another.
+  seedSteps.forEach((step, i) =>
+    finishStep(run, {
       step,
       status: 'success',
       rows: counts.get(step.model) ?? 0,
       windows: [],
       error: undefined,
       durationMs,
+      startedAt: startedAt + i * durationMs,
+      thread: 1,
       attempts: 1,
-    });
+    }),
+  );
 }
 
 /** The DAG of the other steps on `threads` connections, one transaction per step. */
@@ -185,8 +190,8 @@ async function runSteps(run: Run, work: readonly Step[]): Promise<void> {
         ...(options.signal === undefined ? {} : { abort: options.signal }),
         exclusive: (a, b) => a.step.model === b.step.model && overlaps(a.step, b.step),
         run: ({ step }, worker, again) =>
-          runStep(run, step, { ...shared, conn: connections[worker]!, wait: again }),
-        onSkip: ({ step }, outcome, cause) => finish(run, skipped(step, outcome, cause)),
+          runStep(run, step, { ...shared, conn: connections[worker]!, wait: again }, worker + 1),
+        onSkip: ({ step }, outcome, cause) => finishStep(run, skipped(step, outcome, cause)),
       },
     );
   } finally {
@@ -219,11 +224,16 @@ async function runStep(
   run: Run,
   step: Step,
   ctx: WriteContext,
+  thread: number,
 ): Promise<boolean | 'later' | 'halt'> {
   const { reporter } = run.options;
   reporter.stepStarted(step);
   const started = performance.now();
+  const startedAt = Date.now();
   const elapsed = (): number => performance.now() - started;
+  // This step's results carry when it started and on which thread.
+  const finish = (r: Run, result: StepResult): void =>
+    finishStep(r, { ...result, startedAt, thread });
   let sql: string | undefined;
   try {
     const write = run.inputs.of(step);
@@ -330,7 +340,7 @@ function skipped(
 }
 
 /** Keep a step's result and report it. */
-function finish(run: Run, result: StepResult): void {
+function finishStep(run: Run, result: StepResult): void {
   run.results.set(result.step.id, result);
   run.options.reporter.stepFinished(result);
 }

@@ -15,6 +15,10 @@ export interface StepResult {
   readonly windows: readonly { readonly window: Window; readonly rows: number }[];
   readonly error: EtlError | undefined;
   readonly durationMs: number;
+  /** When the step started (epoch ms); undefined for a step not run. */
+  readonly startedAt?: number;
+  /** The thread (1-based) that ran it; undefined for a step not run. */
+  readonly thread?: number;
   /** An `unchanged` step another process built meanwhile: the run that built it. */
   readonly builtBy?: string;
   /** Tries made (1 without retries; 0 when not run). */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Locator } from 'playwright-core';
@@ -9,9 +9,11 @@ import { runCli } from '../helpers/run-cli.js';
 import { expectShape } from '../helpers/json-schema.js';
 
 /**
- * `etl docs` on the example after a backfill, opened from file:// in headless Chromium: no
- * console errors, no network, one node per source/seed/model and one edge per dependency,
- * a click opens the model's page, and the windows shown are those of `etl status --json`.
+ * `etl docs` on the example after a backfill (with one more model that fails on one day),
+ * opened from file:// in headless Chromium: no console errors, no network, one node per
+ * source/seed/model and one edge per dependency, a click opens the model's page, the windows
+ * and grids shown are those of `etl status --json`, and the failed window shows in its grid,
+ * on the runs page and in the timeline.
  */
 
 const example = copyExampleProject();
@@ -26,13 +28,46 @@ async function attributes(locator: Locator, name: string): Promise<string[]> {
   return out;
 }
 
+/** A model that fails on 2024-01-07 only. */
+const FLAKY = `{{ config(materialized='incremental', time_column='order_date', grain='day', start='2024-01-01') }}
+select order_date, sum(revenue) as revenue,
+  (select case when {{ start }} = DATE '2024-01-07' then error('flaky on purpose') else 0 end) as boom
+from {{ ref('daily_revenue') }}
+where order_date >= {{ start }} and order_date < {{ end }}
+group by 1
+`;
+
+interface Status {
+  models: {
+    name: string;
+    grain: string;
+    counts: Record<string, number>;
+    ranges: { from: string; to: string; state: string; count: number }[];
+  }[];
+}
+let status: Status;
+const STATES = ['done', 'partial', 'stale', 'missing', 'failed'];
+
+/** The start of the window after the one starting at `t`. */
+function next(t: number, grain: string): number {
+  const d = new Date(t);
+  if (grain === 'month') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  return t + ({ hour: 1, day: 24, week: 168 }[grain] ?? 24) * 3_600_000;
+}
+
 beforeAll(async () => {
+  writeFileSync(join(example.root, 'models', 'marts', 'flaky_revenue.sql'), FLAKY);
   const built = runCli(
     ['backfill', '--from', '2024-01-01', '--to', '2024-01-10', '--quiet'],
     example.root,
   );
-  expect(built.code, built.stderr).toBe(0);
+  expect(built.code, built.stderr).toBe(1);
+  expect(built.stderr).toContain('flaky on purpose');
+  // The site and status count hours up to now: not across the turn of an hour.
+  const left = 3_600_000 - (Date.now() % 3_600_000);
+  if (left < 20_000) await new Promise((r) => setTimeout(r, left + 1000));
   const docs = runCli(['docs', '--date', '2024-01-05', '--json'], example.root);
+  status = JSON.parse(runCli(['status', '--json'], example.root).stdout) as Status;
   expect(docs.code, docs.stderr).toBe(0);
   const printed = JSON.parse(docs.stdout) as { index: string };
   expectShape('docs', printed);
@@ -102,9 +137,6 @@ describe('etl docs', () => {
   });
 
   it('shows the windows etl status --json has, by state', async () => {
-    const status = JSON.parse(runCli(['status', '--json'], example.root).stdout) as {
-      models: { name: string; ranges: { state: string; count: number }[] }[];
-    };
     const page = await browser.newPage();
     for (const m of status.models) {
       await page.goto(`${pathToFileURL(index).href}#model/${m.name}`);
@@ -116,6 +148,88 @@ describe('etl docs', () => {
         });
       expect(rows, m.name).toEqual(m.ranges.map((r) => ({ state: r.state, count: r.count })));
     }
+    await page.close();
+  });
+
+  it('draws the windows of each model in a grid with the counts and states of etl status --json', async () => {
+    const page = await browser.newPage();
+    for (const m of status.models) {
+      await page.goto(`${pathToFileURL(index).href}#model/${m.name}`);
+      await page.locator('#page .legend').waitFor();
+      // The legend counts every window; the grid draws those in view, each with its state.
+      const counts = Object.entries(m.counts).filter(([s]) => STATES.includes(s));
+      for (const [state, count] of counts)
+        expect(
+          Number(
+            await page
+              .locator(`#page .legend-item[data-state="${state}"]`)
+              .getAttribute('data-count'),
+          ),
+          `${m.name} ${state}`,
+        ).toBe(count);
+      const want = new Map<string, string>();
+      for (const r of m.ranges)
+        for (let t = Date.parse(r.from); t < Date.parse(r.to); t = next(t, m.grain))
+          want.set(new Date(t).toISOString(), r.state);
+      // One round trip for every cell drawn (an attribute at a time would take seconds).
+      const cells = await page.evaluate<[string, string][]>(
+        `[...document.querySelectorAll('#page .grid-scroll .c')].map((c) => [c.dataset.start, c.dataset.state])`,
+      );
+      const starts = cells.map(([start]) => start);
+      const states = cells.map(([, state]) => state);
+      expect(starts.length, m.name).toBeGreaterThan(0);
+      starts.forEach((s, i) => expect(states[i], `${m.name} ${s}`).toBe(want.get(s)));
+      if (m.grain === 'day') {
+        // Three years of days fit in view: every window is drawn.
+        expect(starts.length, m.name).toBe(counts.reduce((a, [, b]) => a + b, 0));
+        const drawn: Record<string, number> = {};
+        for (const s of states) drawn[s] = (drawn[s] ?? 0) + 1;
+        for (const [state, count] of counts)
+          expect(drawn[state] ?? 0, `${m.name} ${state}`).toBe(count);
+      }
+    }
+    await page.goto(`${pathToFileURL(index).href}#model/hourly_orders`);
+    await page.screenshot({ path: join(ARTIFACTS, 'docs-grid-hours.png') });
+    await page.close();
+  });
+
+  it('shows the failed window in its grid, on the runs page and in the timeline', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${pathToFileURL(index).href}#model/flaky_revenue`);
+    const failed = page.locator('#page .grid-scroll .c[data-state="failed"]');
+    expect(await failed.count()).toBe(1);
+    expect(await failed.getAttribute('data-start')).toBe('2024-01-07T00:00:00.000Z');
+    expect(await failed.getAttribute('title')).toContain('flaky on purpose');
+    expect(await failed.textContent()).toBe('✕');
+    // Keyboard: the grid opens on the failed window; arrows move, Enter tells.
+    await failed.focus();
+    await page.keyboard.press('ArrowRight'); // a week on
+    await page.keyboard.press('Enter');
+    expect(await page.locator('#page .grid-detail').textContent()).toContain(
+      '2024-01-14 · missing',
+    );
+    await page.keyboard.press('ArrowUp'); // a day back
+    expect(await page.locator('#page .grid-detail').textContent()).toMatch(/^2024-01-13 · missing/);
+    for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowUp');
+    expect(await page.locator('#page .grid-detail').textContent()).toMatch(
+      /^2024-01-06 · done · [\d,]+ rows · hash \w+ · run \d{8}T\d{6}Z-/,
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'docs-grid-days.png') });
+
+    await page.goto(`${pathToFileURL(index).href}#runs`);
+    const run = page.locator('#page table.runs tr[data-status="failed"]');
+    expect(await run.count()).toBe(1);
+    expect(await run.textContent()).toContain('backfill --from 2024-01-01 --to 2024-01-10');
+    const runId = await run.getAttribute('data-run');
+    expect(
+      await page.locator(`#page tr.run-failures[data-run="${runId}"]`).textContent(),
+    ).toContain('flaky_revenue 2024-01-07: ');
+    const steps = page.locator('#gantt rect.step');
+    expect(await steps.count()).toBeGreaterThan(10);
+    const bad = page.locator('#gantt rect.step[data-status="failed"]');
+    expect(await bad.count()).toBe(1);
+    expect(await bad.getAttribute('data-model')).toBe('flaky_revenue');
+    await page.screenshot({ path: join(ARTIFACTS, 'docs-runs.png'), fullPage: true });
     await page.close();
   });
 });

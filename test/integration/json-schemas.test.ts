@@ -161,12 +161,27 @@ select {{ start }}::timestamp as d, 1 as n`,
   it('build and the artifacts it writes; plan, status, dag, compile', async () => {
     const root = example.root;
     expect(existsSync(join(root, '.etl'))).toBe(false);
-    const build = await json<{ run_id: string }>(root, ['build', '--date', '2024-01-15']);
+    const build = await json<{ run_id: string; started_at: string }>(root, [
+      'build',
+      '--date',
+      '2024-01-15',
+    ]);
     expectShape('run-summary', build);
     const results = artifact(root, 'run_results.json') as { run_id: string; results: unknown[] };
     expectShape('run-results', results);
     expect(results.run_id).toBe(build.run_id);
     expect(results.results.length).toBeGreaterThan(0);
+    // Kept per run too, each step with when it started and on which thread.
+    expect(artifact(root, `runs/${build.run_id}.json`)).toEqual(results);
+    for (const step of results.results as {
+      status: string;
+      started_at: string | null;
+      thread: number | null;
+    }[])
+      if (step.status === 'success') {
+        expect(Date.parse(step.started_at ?? '')).toBeGreaterThan(Date.parse(build.started_at));
+        expect(step.thread).toBeGreaterThanOrEqual(1);
+      }
     const manifest = artifact(root, 'manifest.json') as { nodes: { name: string }[] };
     expectShape('manifest', manifest);
     expect(manifest.nodes.map((n) => n.name)).toContain('fct_orders');
