@@ -24,6 +24,7 @@ export const EXAMPLES: Readonly<
   docs: [
     ['etl docs', 'the site in .etl/docs/index.html: open it in a browser'],
     ['etl docs --out site --date 2024-01-15', 'elsewhere, with SQL compiled for that day'],
+    ['etl docs --serve', 'serve it at http://127.0.0.1:8580/; it rebuilds and reloads on changes'],
   ],
   plan: [
     ['etl plan --date 2024-01-17', 'what build --date would do'],

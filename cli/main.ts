@@ -162,6 +162,11 @@ function addDocs(program: Command, run: Runner): void {
     .description('write a static site: lineage, a page per model, windows by state')
     .option('--out <dir>', 'folder to write it in (default: .etl/docs in the project)')
     .option('--date <date>', 'show compiled SQL for this day (default: yesterday)')
+    .option(
+      '--serve',
+      'serve the site on a local port, rebuild it when a project file changes (the page reloads itself)',
+    )
+    .option('--port <n>', 'with --serve: the port, 0 for any free one (default: 8580)')
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/docs.js')).docsCommand, cmd),
     );

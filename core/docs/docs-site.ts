@@ -300,7 +300,32 @@ const CLIENT_JS = `
   // A node opens its page; Enter too (keyboard).
   const open = (name) => { location.hash = '#model/' + encodeURIComponent(name); };
   svg.addEventListener('click', (e) => { const g = e.target.closest('.node'); if (g) open(g.dataset.name); });
-  svg.addEventListener('keydown', (e) => { const g = e.target.closest('.node'); if (g && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); open(g.dataset.name); } });
+  // Keyboard: Tab walks the nodes; arrows follow the lineage (left: upstream, right:
+  // downstream, up/down: the next node in the same column), keeping the node in view.
+  const boxes = new Map([...svg.querySelectorAll('.node')].map((g) => { const r = g.querySelector('rect'); return [g.dataset.name, { g, x: Number(r.getAttribute('x')), y: Number(r.getAttribute('y')), w: Number(r.getAttribute('width')), h: Number(r.getAttribute('height')) }]; }));
+  const reveal = (b) => {
+    if (b.x < view.x || b.y < view.y || b.x + b.w > view.x + view.w || b.y + b.h > view.y + view.h) {
+      view = { ...view, x: b.x + b.w / 2 - view.w / 2, y: b.y + b.h / 2 - view.h / 2 };
+      apply();
+    }
+  };
+  const nearest = (from, names) => names.map((n) => boxes.get(n)).filter(Boolean).sort((a, b) => Math.abs(a.y - from.y) - Math.abs(b.y - from.y))[0];
+  svg.addEventListener('keydown', (e) => {
+    const g = e.target.closest('.node');
+    if (!g) return;
+    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); open(g.dataset.name); return; }
+    const here = boxes.get(g.dataset.name);
+    let to;
+    if (e.key === 'ArrowLeft') to = nearest(here, parents(g.dataset.name));
+    else if (e.key === 'ArrowRight') to = nearest(here, kids(g.dataset.name));
+    else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+      const column = [...boxes.values()].filter((b) => Math.abs(b.x + b.w / 2 - here.x - here.w / 2) < 1).sort((a, b) => a.y - b.y);
+      to = column[column.indexOf(here) + (e.key === 'ArrowUp' ? -1 : 1)];
+    } else return;
+    e.preventDefault();
+    if (to) { to.g.focus(); reveal(to); }
+  });
+  svg.addEventListener('focusin', (e) => { const g = e.target.closest('.node'); if (g) reveal(boxes.get(g.dataset.name)); });
 
   const link = (n) => '<a href="#model/' + encodeURIComponent(n) + '">' + esc(n) + '</a>';
   function modelPage(n) {

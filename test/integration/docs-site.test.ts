@@ -136,6 +136,27 @@ describe('etl docs', () => {
     await page.close();
   });
 
+  it('walks the lineage by keyboard: arrows follow dependencies, Enter opens the page', async () => {
+    const dag = JSON.parse(runCli(['dag', '--json'], example.root).stdout) as {
+      nodes: { name: string; depends_on: string[] }[];
+    };
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(index).href);
+    const focused = (): Promise<string | null> =>
+      page.evaluate<string | null>(`document.activeElement?.dataset?.name ?? null`);
+    await page.locator('#lineage .node[data-name="fct_orders"]').focus();
+    await page.keyboard.press('ArrowLeft');
+    const up = await focused();
+    expect(dag.nodes.find((n) => n.name === 'fct_orders')?.depends_on).toContain(up);
+    await page.keyboard.press('ArrowRight');
+    const down = await focused();
+    expect(dag.nodes.find((n) => n.name === down)?.depends_on).toContain(up);
+    await page.keyboard.press('Enter');
+    await page.locator('#page h1').waitFor();
+    expect(await page.locator('#page h1').textContent()).toBe(down);
+    await page.close();
+  });
+
   it('shows the windows etl status --json has, by state', async () => {
     const page = await browser.newPage();
     for (const m of status.models) {
