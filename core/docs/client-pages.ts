@@ -212,7 +212,7 @@ export const PAGES_JS = `
       const title = esc(s.step + ' · ' + s.status + ' · ' + duration(s.duration) + ' · ' + fmt(s.rows) + ' rows' + (s.windows ? ' · ' + s.windows + ' window' + (s.windows === 1 ? '' : 's') : '') + ' · thread ' + s.thread);
       return '<rect class="step' + (failed ? ' failed' : '') + '" data-step="' + esc(s.step) + '" data-model="' + esc(s.model) + '" data-status="' + esc(s.status) + '" x="' + x(s.start) + '" y="' + (TOP + (s.thread - 1) * LANE + 3) + '" width="' + Math.max(0.8, s.duration / span * W).toFixed(1) + '" height="' + (LANE - 6) + '" style="--h:' + hue.get(s.model) + '"><title>' + title + '</title></rect>';
     });
-    const legendHtml = models.slice(0, 40).map((m) => '<span class="swatch" style="--h:' + hue.get(m) + '"></span>' + esc(m)).join(' ');
+    const legendHtml = models.slice(0, 40).map((m) => '<span class="key"><span class="swatch" style="--h:' + hue.get(m) + '"></span>' + esc(m) + '</span>').join(' ');
     return '<h2>Timeline of the last ' + esc(g.command) + '</h2><p class="dim">run ' + esc(g.run_id) + ' · ' + esc(g.status) + ' · ' + duration(g.duration_ms) + ' · ' + fmt(g.steps.length) + ' steps on ' + g.threads + ' thread' + (g.threads === 1 ? '' : 's') + ' · failed steps hatched and marked ✕</p>' +
       '<svg id="gantt" role="img" aria-label="timeline of run ' + esc(g.run_id) + '" viewBox="-70 0 ' + (W + 80) + ' ' + (TOP + g.threads * LANE + 4) + '"><defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="hatch-bg"/><line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern></defs>' + ticks.join('') + lanes.join('') + bars.join('') +
       g.steps.filter((s) => s.status === 'failed').map((s) => '<text class="fail-mark" x="' + x(s.start + s.duration / 2) + '" y="' + (TOP + (s.thread - 1) * LANE + 15) + '">✕</text>').join('') + '</svg><p class="gantt-legend">' + legendHtml + '</p>';
@@ -249,5 +249,6 @@ table.runs code { font-size:12px; }
 #gantt .fail-mark { fill:#b00020; text-anchor:middle; font-weight:700; }
 .swatch { display:inline-block; width:10px; height:10px; border-radius:2px; background:hsl(var(--h) 60% 62%); margin:0 3px 0 8px; }
 .gantt-legend { font-size:12px; color:var(--dim); }
+.gantt-legend .key { white-space:nowrap; }
 @media (prefers-color-scheme: dark) { #gantt .step { fill:hsl(var(--h) 45% 45%); } .swatch { background:hsl(var(--h) 45% 45%); } }
 `;

@@ -120,7 +120,9 @@ export function lineageSvg(layout: LineageLayout, nodes: ReadonlyMap<string, Doc
   const boxes = layout.nodes.map((n) => {
     const node = nodes.get(n.id);
     const kind = node?.kind ?? 'model';
-    const mat = node?.materialized ?? kind;
+    // An incremental model by key is coloured as an upsert (it is one, a day at a time).
+    const mat =
+      node?.config.strategy === 'incremental_by_key' ? 'upsert' : (node?.materialized ?? kind);
     const state = node?.state ?? 'none';
     const tests = node?.tests.length ?? 0;
     const x = n.x - n.width / 2;
@@ -149,12 +151,13 @@ export function docsHtml(data: DocsData, layout: LineageLayout): string {
 <style>${CSS}${PAGES_CSS}${highlightCss()}</style>
 </head>
 <body>
-<header><a href="#" class="home">${escapeHtml(data.project)}</a><nav aria-label="pages"><a href="#">Lineage</a> <a href="#partitions">Partitions</a> <a href="#runs">Runs</a></nav><span class="dim">etl docs · ${escapeHtml(data.generated_at)}</span>
+<header><a href="#" class="home">${escapeHtml(data.project)}</a><nav aria-label="pages"><a href="#">Lineage</a> <a href="#partitions">Partitions</a> <a href="#runs">Runs</a></nav>
 <label>Search <input id="search" type="search" placeholder="name, or +model+ as -s takes it" autocomplete="off"></label>
 <label>Colour by <select id="colour"><option value="materialized">materialization</option><option value="state">state</option></select></label>
+<span class="dim generated" title="etl ${escapeHtml(data.etl_version)}">written ${escapeHtml(data.generated_at.slice(0, 16).replace('T', ' '))} UTC</span>
 </header>
 <main>
-<section id="graph-view" aria-label="lineage">${lineageSvg(layout, byName)}</section>
+<section id="graph-view" aria-label="lineage">${lineageSvg(layout, byName)}<p id="graph-legend" class="dim"><span class="by-mat">${['seed', 'source', 'view', 'table', 'incremental', 'upsert'].map((m) => `<span class="key"><span class="swatch-box" style="background:var(--${m})"></span>${m}</span>`).join(' ')}</span><span class="by-st">${['done', 'partial', 'stale', 'failed', 'missing'].map((m) => `<span class="key"><span class="swatch-box" style="background:var(--${m})">${m === 'failed' ? '✕' : m === 'stale' || m === 'partial' ? '~' : ''}</span>${m}</span>`).join(' ')}</span> · <span class="badge-key">n</span> tests · drag to pan, wheel to zoom, arrows to walk</p></section>
 <section id="page" aria-live="polite" hidden></section>
 </main>
 <script type="application/json" id="etl-data">${scriptJson(data)}</script>
@@ -177,9 +180,15 @@ body { margin:0; font:14px/1.45 system-ui, sans-serif; background:var(--bg); col
 header { display:flex; gap:1.2rem; align-items:center; padding:.5rem 1rem; border-bottom:1px solid var(--line); flex-wrap:wrap; }
 header .home { font-weight:600; color:inherit; text-decoration:none; }
 header nav a { color:var(--focus); margin-right:.6rem; }
+header .generated { margin-left:auto; font-size:12px; }
 .dim { color:var(--dim); }
 input, select { font:inherit; background:var(--panel); color:var(--fg); border:1px solid var(--line); border-radius:4px; padding:2px 6px; }
-#graph-view { height:calc(100vh - 50px); overflow:hidden; }
+#graph-view { height:calc(100vh - 50px); overflow:hidden; position:relative; }
+#graph-legend { position:absolute; left:1rem; bottom:.2rem; margin:0; font-size:12px; background:var(--bg); padding:2px 6px; border-radius:4px; }
+#graph-legend .key { white-space:nowrap; margin-right:.6rem; }
+.swatch-box { display:inline-block; width:14px; height:11px; border:1px solid var(--line); border-radius:2px; margin-right:3px; font:9px/10px system-ui; text-align:center; vertical-align:middle; color:var(--fg); }
+.badge-key { display:inline-block; min-width:14px; border-radius:7px; background:var(--focus); color:#fff; font-size:10px; text-align:center; }
+body.by-state #graph-legend .by-mat, body.by-materialized #graph-legend .by-st { display:none; }
 #lineage { width:100%; height:100%; cursor:grab; user-select:none; }
 #lineage .edge { fill:none; stroke:var(--line); stroke-width:1.2; }
 #lineage marker path { fill:var(--line); }
