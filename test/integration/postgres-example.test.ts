@@ -99,6 +99,27 @@ describe('the example warehouse on PostgreSQL', () => {
       (s as { models: { name: string; done: string[] }[] }).models.map((m) => [m.name, m.done]);
     expect(done(pgStatus)).toEqual(done(duckStatus));
 
+    // etl docs reads the same windows and runs from the PostgreSQL ledger.
+    const docs = runCli(
+      ['docs', '--json', '--out', join(example.root, 'pg-docs'), '--target', pgTarget],
+      example.root,
+    );
+    expect(docs.code, docs.stderr).toBe(0);
+    const html = readFileSync((JSON.parse(docs.stdout) as { index: string }).index, 'utf8');
+    const site = JSON.parse(
+      /<script type="application\/json" id="etl-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '{}',
+    ) as {
+      partitions: { name: string; counts: { done: number }; details: { start: number[] } }[];
+      runs: { command: string; status: string; windows: number }[];
+      warehouse_note: string | null;
+    };
+    expect(site.warehouse_note).toBeNull();
+    const fct = site.partitions.find((p) => p.name === 'fct_orders');
+    expect(fct?.counts.done).toBe(21);
+    expect(fct?.details.start).toHaveLength(21);
+    expect(site.runs[0]).toMatchObject({ command: 'backfill', status: 'success' });
+    expect(site.runs[0]?.windows).toBeGreaterThan(21);
+
     // etl test builds in memory whatever the target: three weeks of the seeds are enough here.
     const tested = runCli(['test', ...RANGE, '--target', pgTarget], example.root);
     expect(tested.code, tested.stdout + tested.stderr).toBe(0);
