@@ -6,7 +6,7 @@ import {
   renameSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { format } from 'sql-formatter';
 import { errorMessage } from '../errors.js';
 import {
@@ -17,10 +17,11 @@ import {
   type DocsPartitions,
 } from '../docs/docs-site.js';
 import { readDocsLedger, type DocsLedger } from '../docs/docs-ledger.js';
-import { layoutLineage } from '../docs/lineage-layout.js';
+import { layoutLineage, type LineageLayout, type LineageNode } from '../docs/lineage-layout.js';
+import { sha256 } from '../util/hash.js';
 import { openEngine } from '../engine/open-engine.js';
 import { isMissingFile } from '../engine/target.js';
-import { ARTIFACTS_DIR, RUNS_DIR, etlVersion, manifestJson } from './artifacts.js';
+import { ARTIFACTS_DIR, RUNS_DIR, etlVersion, manifestJson, writeJsonAtomic } from './artifacts.js';
 import { compileModels } from './compile.js';
 import type { DateInput } from './date-input.js';
 import type { ProjectOptions } from './open-project.js';
@@ -100,6 +101,7 @@ export async function writeDocs(options: DocsOptions): Promise<DocsResult> {
     }
   const language = compiled.target.kind === 'postgres' ? 'postgresql' : 'duckdb';
   const rendered = new Map(models.map((m) => [m.name, m]));
+  const cache = new DocsCache(join(compiled.project.root, ARTIFACTS_DIR, DOCS_CACHE));
   const sample = models[0]?.window;
   const partitions: DocsPartitions[] = statuses.map((s) => ({
     name: s.name,
@@ -145,7 +147,7 @@ export async function writeDocs(options: DocsOptions): Promise<DocsResult> {
         n.kind === 'model' && n.file !== null
           ? readFileSync(join(compiled.project.root, n.file), 'utf8')
           : null,
-      compiled_sql: sql === undefined ? null : pretty(sql, language),
+      compiled_sql: sql === undefined ? null : cache.pretty(sql, language),
       state: stateOf.get(n.name) ?? null,
     };
   });
@@ -166,10 +168,11 @@ export async function writeDocs(options: DocsOptions): Promise<DocsResult> {
     gantt: ganttOf(recent),
     warehouse_note: warehouseNote,
   };
-  const layout = layoutLineage(
+  const layout = cache.lineage(
     nodes.map((n) => ({ id: n.name, label: n.name })),
     nodes.flatMap((n) => n.depends_on.map((p) => ({ from: p, to: n.name }))),
   );
+  cache.save();
   const out = resolve(compiled.project.root, options.out ?? join(ARTIFACTS_DIR, 'docs'));
   mkdirSync(out, { recursive: true });
   const index = join(out, 'index.html');
@@ -178,6 +181,84 @@ export async function writeDocs(options: DocsOptions): Promise<DocsResult> {
   renameSync(temp, index);
   return { index, data, warehouseNote };
 }
+
+/** What the last build kept, in {@link ARTIFACTS_DIR}: reused while it still applies. */
+const DOCS_CACHE = 'docs-cache.json';
+
+/**
+ * The slow parts of a build kept for the next one: the lineage's layout (seconds for 1,000
+ * models) keyed by the graph (nodes, labels, edges), and the formatted compiled SQL (about a
+ * millisecond a model) keyed by the SQL. Most rebuilds (a description edited, a run
+ * finished, a `--serve` rebuild) change neither. A cache that cannot be read or written is
+ * passed over.
+ */
+class DocsCache {
+  private layoutKey: string | undefined;
+  private layout: LineageLayout | undefined;
+  private readonly sql = new Map<string, string>();
+  private readonly used = new Map<string, string>();
+  private changed = false;
+
+  constructor(private readonly file: string) {
+    try {
+      const kept = JSON.parse(readFileSync(file, 'utf8')) as {
+        version?: unknown;
+        layout?: { key?: unknown; value?: unknown };
+        sql?: Record<string, unknown>;
+      };
+      if (kept.version !== CACHE_VERSION) return;
+      if (typeof kept.layout?.key === 'string') {
+        this.layoutKey = kept.layout.key;
+        this.layout = kept.layout.value as LineageLayout;
+      }
+      for (const [k, v] of Object.entries(kept.sql ?? {}))
+        if (typeof v === 'string') this.sql.set(k, v);
+    } catch {
+      // None yet, or not readable: everything is worked out.
+    }
+  }
+
+  /** The lineage laid out, or as laid out before for the same graph. */
+  lineage(nodes: readonly LineageNode[], edges: readonly RoutedEdgeInput[]): LineageLayout {
+    const key = sha256(JSON.stringify([nodes, edges]));
+    if (this.layoutKey === key && this.layout !== undefined) return this.layout;
+    this.layoutKey = key;
+    this.layout = layoutLineage(nodes, edges);
+    this.changed = true;
+    return this.layout;
+  }
+
+  /** SQL formatted as `etl compile` prints it, or as formatted before. */
+  pretty(sql: string, language: 'duckdb' | 'postgresql'): string {
+    const key = sha256(language, sql);
+    let out = this.sql.get(key);
+    if (out === undefined) {
+      out = pretty(sql, language);
+      this.changed = true;
+    }
+    this.used.set(key, out);
+    return out;
+  }
+
+  /** Keep what this build used (only that), when anything was worked out anew. */
+  save(): void {
+    if (!this.changed && this.used.size === this.sql.size) return;
+    try {
+      writeJsonAtomic(dirname(this.file), basename(this.file), {
+        version: CACHE_VERSION,
+        layout: { key: this.layoutKey, value: this.layout },
+        sql: Object.fromEntries(this.used),
+      });
+    } catch {
+      // A read-only project folder: the next build works it out again.
+    }
+  }
+}
+
+type RoutedEdgeInput = { readonly from: string; readonly to: string };
+
+/** Bumped when the layout or the formatting of the same input changes (the cache is stale). */
+const CACHE_VERSION = 1;
 
 /** How a model's windows stand, in one word: failed, stale, partial, missing (some), done (all). */
 function overallState(s: ModelStatus): DocsNode['state'] {

@@ -12,7 +12,8 @@ export const PAGES_JS = `
   const HOUR = 3600000, DAY = 86400000;
   const STATES = ['done', 'partial', 'stale', 'missing', 'failed'];
   const MARK = { failed: '✕', stale: '~', partial: '½', done: '', missing: '' };
-  const fmt = (n) => Number(n).toLocaleString('en-US');
+  const numbers = new Intl.NumberFormat('en-US');
+  const fmt = (n) => numbers.format(n);
   const iso = (ms) => new Date(ms).toISOString();
   const addGrain = (ms, grain, n) => {
     if (grain === 'hour') return ms + n * HOUR;
@@ -121,37 +122,52 @@ export const PAGES_JS = `
     let cursor = w.state.indexOf('failed');
     if (cursor < 0) for (cursor = w.start.length - 1; cursor > 0 && w.state[cursor] === 'missing'; cursor--);
     if (w.state[cursor] === 'missing') cursor = w.start.length - 1;
-    let drawn = '';
+    // Blocks drawn, by index: a scroll adds the blocks coming into view and drops those far
+    // out of it; the others stay as they are.
+    const shown = new Map();
+    const OVERSCAN = 240;
+    function blockHtml(bi) {
+      const b = lay.blocks[bi];
+      const out = ['<span class="block-label">' + lay.blockLabel(b) + '</span>'];
+      const top0 = p.grain === 'day' ? 18 : 0;
+      for (let i = b.from; i < b.to; i++) {
+        const [col, row] = lay.place(w.start[i], b);
+        const s = w.state[i];
+        out.push('<span class="c s-' + s + '" data-i="' + i + '" data-state="' + s + '" data-start="' + iso(w.start[i]) + '" tabindex="' + (i === cursor ? 0 : -1) + '" role="img" title="' + esc(titleOf(p, w, i)) + '" style="left:' + (86 + col * CELL) + 'px;top:' + (top0 + row * CELL) + 'px">' + MARK[s] + '</span>');
+      }
+      return out.join('');
+    }
     function draw() {
       const top = el.scrollTop, h = el.clientHeight || 440;
-      const first = Math.max(0, Math.floor(top / lay.height) - 4);
-      const last = Math.min(lay.blocks.length, Math.ceil((top + h) / lay.height) + 4);
-      const key = first + ':' + last + ':' + cursor;
-      if (key === drawn) return;
-      drawn = key;
-      const out = [];
+      const first = Math.max(0, Math.floor((top - OVERSCAN) / lay.height));
+      const last = Math.min(lay.blocks.length, Math.ceil((top + h + OVERSCAN) / lay.height));
+      for (const [bi, div] of shown) if (bi < first || bi >= last) { div.remove(); shown.delete(bi); }
       for (let bi = first; bi < last; bi++) {
-        const b = lay.blocks[bi];
-        const y = bi * lay.height;
-        out.push('<div class="block" style="top:' + y + 'px;height:' + lay.height + 'px"><span class="block-label">' + lay.blockLabel(b) + '</span>');
-        for (let i = b.from; i < b.to; i++) {
-          const [col, row] = lay.place(w.start[i], b);
-          const title = esc(titleOf(p, w, i));
-          const s = w.state[i];
-          out.push('<span class="c s-' + s + '" data-i="' + i + '" data-state="' + s + '" data-start="' + iso(w.start[i]) + '" tabindex="' + (i === cursor ? 0 : -1) + '" role="img" aria-label="' + title + '" title="' + title + '" style="left:' + (86 + col * CELL) + 'px;top:' + ((p.grain === 'day' ? 18 : 0) + row * CELL) + 'px">' + MARK[s] + '</span>');
-        }
-        out.push('</div>');
+        if (shown.has(bi)) continue;
+        const div = document.createElement('div');
+        div.className = 'block';
+        div.style.top = bi * lay.height + 'px';
+        div.style.height = lay.height + 'px';
+        div.innerHTML = blockHtml(bi);
+        inner.appendChild(div);
+        shown.set(bi, div);
       }
-      inner.innerHTML = out.join('');
+    }
+    // The one window Tab reaches in the grid (a roving tabindex).
+    function setCursor(i) {
+      inner.querySelector('[data-i="' + cursor + '"]')?.setAttribute('tabindex', '-1');
+      cursor = i;
+      inner.querySelector('[data-i="' + cursor + '"]')?.setAttribute('tabindex', '0');
     }
     let queued = false;
     el.addEventListener('scroll', () => { if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; draw(); }); } });
     const tell = (i) => { detail.textContent = titleOf(p, w, i); };
     const focusCell = (i) => {
-      cursor = Math.max(0, Math.min(w.start.length - 1, i));
-      const y = blockOf[cursor] * lay.height;
-      if (y < el.scrollTop || y + lay.height > el.scrollTop + el.clientHeight) el.scrollTop = y - el.clientHeight / 2;
+      const to = Math.max(0, Math.min(w.start.length - 1, i));
+      const y0 = blockOf[to] * lay.height;
+      if (y0 < el.scrollTop || y0 + lay.height > el.scrollTop + el.clientHeight) el.scrollTop = y0 - el.clientHeight / 2;
       draw();
+      setCursor(to);
       inner.querySelector('[data-i="' + cursor + '"]')?.focus();
       tell(cursor);
     };

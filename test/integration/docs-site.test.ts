@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Locator } from 'playwright-core';
@@ -251,6 +251,33 @@ describe('etl docs', () => {
     expect(await bad.count()).toBe(1);
     expect(await bad.getAttribute('data-model')).toBe('flaky_revenue');
     await page.screenshot({ path: join(ARTIFACTS, 'docs-runs.png'), fullPage: true });
+    await page.close();
+  });
+
+  // Last: it edits the project.
+  it('keeps the layout and formatted SQL for the next build while they apply', async () => {
+    const cacheFile = join(example.root, '.etl', 'docs-cache.json');
+    const before = statSync(cacheFile).mtimeMs;
+    const again = runCli(['docs', '--date', '2024-01-05', '--quiet'], example.root);
+    expect(again.code, again.stderr).toBe(0);
+    // Nothing new to lay out or format: the cache is not written again.
+    expect(statSync(cacheFile).mtimeMs).toBe(before);
+    // A new model: laid out anew, not the old layout.
+    writeFileSync(
+      join(example.root, 'models', 'marts', 'orders_copy.sql'),
+      `{{ config(materialized='view') }}\nselect * from {{ ref('fct_orders') }}\n`,
+    );
+    const grown = runCli(['docs', '--date', '2024-01-05', '--quiet'], example.root);
+    expect(grown.code, grown.stderr).toBe(0);
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(index).href);
+    expect(
+      await page.locator('#lineage .edge[data-from="fct_orders"][data-to="orders_copy"]').count(),
+    ).toBe(1);
+    await page.goto(`${pathToFileURL(index).href}#model/orders_copy`);
+    expect(await page.locator('#page pre.sql.compiled').textContent()).toMatch(
+      /from\s+"?main"?\."?fct_orders"?/i,
+    );
     await page.close();
   });
 });
