@@ -113,7 +113,10 @@ function withWriter(c: Command): Command {
     .option('--retries <n>', `retries of transient errors (default: ${DEFAULT_RETRY.retries})`)
     .option('--fail-fast', 'stop at the first failure')
     .option('--no-test', "skip the models' data tests")
-    .option('--wait [seconds]', 'wait for another etl process to release the warehouse')
+    .option(
+      '--wait [seconds]',
+      'wait for another etl process to release the warehouse (default 3 s; bare --wait: an hour)',
+    )
     .option(
       '--forward-only',
       'accept a changed definition for windows already built; only new windows use it',

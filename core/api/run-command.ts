@@ -51,7 +51,10 @@ export interface RunOptions extends ProjectOptions {
   readonly signal?: AbortSignal;
   /** Run each model's data tests inside its write transaction (default true; --no-test). */
   readonly runTests?: boolean;
-  /** When another process holds the warehouse, wait up to this many ms for it. */
+  /**
+   * When another process holds the warehouse, wait up to this many ms for it (default
+   * {@link DEFAULT_WAIT_MS}: a reader such as `etl status` or `etl docs` holds it a moment).
+   */
   readonly waitMs?: number;
   /** An already compiled project, to skip compiling it again. */
   readonly compiled?: CompiledGraph;
@@ -118,6 +121,13 @@ export async function runCommand(
 ): Promise<{ plan: Plan; summary: RunSummary }> {
   const clock = options.clock ?? Date.now;
   const started = performance.now();
+  // The flags that change what a run writes are recorded with it (the runs page of `etl docs`
+  // shows the command line from them).
+  args = {
+    ...args,
+    ...(options.fullRefresh && !('full_refresh' in args) ? { full_refresh: true } : {}),
+    ...(options.forwardOnly ? { forward_only: true } : {}),
+  };
   const prepared = await prepare(options, planner);
   const { plan, compiled, conn, engine } = prepared;
   try {
@@ -360,7 +370,7 @@ async function connect(
     options.engine ??
     (await openWaiting(
       () => openEngine(target, { readOnly: options.readOnly ?? false }),
-      options.waitMs ?? 0,
+      options.waitMs ?? DEFAULT_WAIT_MS,
     ));
   const closeEngine = (): Promise<void> => (options.engine ? Promise.resolve() : engine.close());
   let conn: Connection;
@@ -460,6 +470,13 @@ function unselectedSeedNotes(
         `seed ${s} changed on disk but is not selected: what reads it keeps the rows loaded before; select it too (-s ${s} ...) to load the edit and rebuild what reads it`,
     );
 }
+
+/**
+ * How long a run waits by default for a warehouse another process holds: long enough for a
+ * reader (`etl status`, `etl docs`, `etl docs --serve` after a run) to finish its read, short
+ * enough that a run refused by another run says so at once. `--wait` waits longer.
+ */
+export const DEFAULT_WAIT_MS = 3_000;
 
 /** Open, and while another process holds the warehouse, poll until `waitMs` has passed. */
 export async function openWaiting<T>(open: () => Promise<T>, waitMs: number): Promise<T> {

@@ -71,6 +71,10 @@ export async function serveDocs(options: ServeDocsOptions): Promise<DocsServer> 
   let warehouse = warehouseFile(root, docsOptions);
   let stamp = warehouseStamp(warehouse);
   const first = await writeDocs(docsOptions);
+  // What was read of the warehouse, reused while its file is as it was then: a save in the
+  // project rebuilds without opening the warehouse, so a run can start at any moment.
+  let kept = first.snapshot;
+  let keptStamp = stamp;
   let html = servedHtml(readFileSync(first.index, 'utf8'));
   if (first.warehouseNote !== null && warehouse !== undefined) stamp = '';
   let shown = contentKey(first);
@@ -85,7 +89,12 @@ export async function serveDocs(options: ServeDocsOptions): Promise<DocsServer> 
     // Taken before reading, so that a write during the build shows on the next load.
     const before = warehouseStamp(warehouse);
     try {
-      const result = await writeDocs(docsOptions);
+      const reuse = warehouse !== undefined && kept !== undefined && before === keptStamp;
+      const result = await writeDocs(reuse ? { ...docsOptions, snapshot: kept } : docsOptions);
+      if (!reuse && result.snapshot !== undefined) {
+        kept = result.snapshot;
+        keptStamp = before;
+      }
       html = servedHtml(readFileSync(result.index, 'utf8'));
       warehouse = warehouseFile(root, docsOptions) ?? warehouse;
       // A warehouse that could not be read (a run held it) is read again on the next load.
@@ -144,7 +153,7 @@ export async function serveDocs(options: ServeDocsOptions): Promise<DocsServer> 
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     // Only pages asked for by this machine's own name: a page of another site that rebinds
     // its name to 127.0.0.1 must not read the project (DNS rebinding).
-    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     if (!LOCAL_HOSTS.has(host)) {
       res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('forbidden host\n');
     } else if (req.method !== 'GET' && req.method !== 'HEAD') {

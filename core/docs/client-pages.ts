@@ -36,13 +36,13 @@ export const PAGES_JS = `
   function windowsOf(p) {
     let w = expanded.get(p.name);
     if (w) return w;
-    const start = [], state = [], reason = [];
+    const start = [], state = [], reason = [], forward = [];
     for (const r of p.ranges) {
       const to = Date.parse(r.to);
-      for (let s = Date.parse(r.from); s < to; s = addGrain(s, p.grain, 1)) { start.push(s); state.push(r.state); reason.push(r.reason); }
+      for (let s = Date.parse(r.from); s < to; s = addGrain(s, p.grain, 1)) { start.push(s); state.push(r.state); reason.push(r.reason); forward.push(r.forward_only === true); }
     }
     const detail = new Map(p.details.start.map((s, i) => [s, i]));
-    w = { start, state, reason, detail };
+    w = { start, state, reason, forward, detail };
     expanded.set(p.name, w);
     return w;
   }
@@ -78,7 +78,7 @@ export const PAGES_JS = `
   }
 
   function titleOf(p, w, i) {
-    const parts = [label(w.start[i], p.grain), w.state[i]];
+    const parts = [label(w.start[i], p.grain), w.state[i] + (w.forward[i] ? ' (forward-only: rows of an older definition, accepted)' : '')];
     if (w.reason[i]) parts.push(w.reason[i]);
     const d = w.detail.get(w.start[i]);
     if (d !== undefined) {
@@ -93,7 +93,9 @@ export const PAGES_JS = `
   }
 
   function legend(p) {
-    return '<p class="legend">' + STATES.map((s) => '<span class="legend-item" data-state="' + s + '" data-count="' + (p.counts[s] || 0) + '"><span class="c s-' + s + '">' + MARK[s] + '</span> ' + s + ' ' + fmt(p.counts[s] || 0) + '</span>').join(' ') + '</p>';
+    return '<p class="legend">' + STATES.map((s) => '<span class="legend-item" data-state="' + s + '" data-count="' + (p.counts[s] || 0) + '"><span class="c s-' + s + '">' + MARK[s] + '</span> ' + s + ' ' + fmt(p.counts[s] || 0) + '</span>').join(' ') +
+      (p.forward_only ? ' <span class="legend-item" data-forward-only="' + p.forward_only + '">(' + fmt(p.forward_only) + ' forward-only: rows of an older definition, accepted)</span>' : '') + '</p>' +
+      (p.refreshing !== null && p.refreshing !== undefined ? '<p class="note">a full refresh is under way: ' + fmt(p.refreshing) + ' window' + (p.refreshing === 1 ? '' : 's') + ' written aside so far; the table shown is the one before it until it is swapped in</p>' : '');
   }
 
   function gridHtml(p) {
@@ -141,7 +143,12 @@ export const PAGES_JS = `
       const top = el.scrollTop, h = el.clientHeight || 440;
       const first = Math.max(0, Math.floor((top - OVERSCAN) / lay.height));
       const last = Math.min(lay.blocks.length, Math.ceil((top + h + OVERSCAN) / lay.height));
-      for (const [bi, div] of shown) if (bi < first || bi >= last) { div.remove(); shown.delete(bi); }
+      for (const [bi, div] of shown) if (bi < first || bi >= last) {
+        // The focused window scrolled far away: the grid keeps the focus (arrows go on).
+        if (div.contains(document.activeElement)) el.focus({ preventScroll: true });
+        div.remove();
+        shown.delete(bi);
+      }
       for (let bi = first; bi < last; bi++) {
         if (shown.has(bi)) continue;
         const div = document.createElement('div');
@@ -175,7 +182,17 @@ export const PAGES_JS = `
     el.addEventListener('keydown', (e) => {
       const [across, down] = lay.steps;
       const move = { ArrowRight: across, ArrowLeft: -across, ArrowDown: down, ArrowUp: -down }[e.key];
-      if (move !== undefined) { e.preventDefault(); focusCell(cursor + move); }
+      if (move !== undefined && p.grain !== 'day' && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+        // A row down or up: the same column in the next or previous row (years differ in weeks).
+        e.preventDefault();
+        const bi = blockOf[cursor] + (e.key === 'ArrowDown' ? 1 : -1);
+        const b = lay.blocks[bi];
+        if (!b) return;
+        const [col] = lay.place(w.start[cursor], lay.blocks[blockOf[cursor]]);
+        let best = b.from;
+        for (let i = b.from; i < b.to; i++) if (Math.abs(lay.place(w.start[i], b)[0] - col) < Math.abs(lay.place(w.start[best], b)[0] - col)) best = i;
+        focusCell(best);
+      } else if (move !== undefined) { e.preventDefault(); focusCell(cursor + move); }
       else if (e.key === 'Home') { e.preventDefault(); focusCell(0); }
       else if (e.key === 'End') { e.preventDefault(); focusCell(w.start.length - 1); }
       else if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); tell(cursor); }
@@ -198,7 +215,7 @@ export const PAGES_JS = `
     if (data.warehouse_note) parts.push('<p class="note">' + esc(data.warehouse_note) + '</p>');
     if (data.runs.length === 0) parts.push('<p class="dim">no runs recorded yet</p>');
     else {
-      const args = (a) => Object.entries(a).filter(([, v]) => v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)).map(([k, v]) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()) + (v === true ? '' : ' ' + (Array.isArray(v) ? v.join(' ') : v))).join(' ');
+      const args = (a) => Object.entries(a).filter(([, v]) => v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)).map(([k, v]) => '--' + k.replace(/_/g, '-') + (v === true ? '' : ' ' + (Array.isArray(v) ? v.join(' ') : v))).join(' ');
       parts.push('<table class="runs"><tr><th>started (UTC)</th><th>command</th><th>status</th><th>duration</th><th>windows</th><th>rows</th><th>failed</th></tr>' + data.runs.map((r) => {
         const ms = r.finished_at ? Date.parse(r.finished_at) - Date.parse(r.started_at) : null;
         const mark = r.status === 'failed' ? '✕ ' : '';

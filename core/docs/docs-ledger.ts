@@ -39,6 +39,9 @@ export interface DocsRun {
   readonly rows: number;
   /** Windows it failed, as the failures table has them. */
   readonly failed_windows: number;
+  /** The process that ran it (null in rows written before etl recorded it). */
+  readonly pid: number | null;
+  readonly host: string | null;
   /** The failures it recorded: model, window, error (the first 20). */
   readonly failures: readonly {
     readonly model: string;
@@ -155,8 +158,10 @@ interface Detail {
 async function readRuns(conn: Connection, columns: Map<string, Set<string>>): Promise<DocsRun[]> {
   if (!columns.has('runs')) return [];
   const ms = (c: string): string => conn.dialect.epochMs(c);
+  const have = columns.get('runs');
+  const who = have?.has('pid') && have.has('host') ? 'pid, host' : 'NULL AS pid, NULL AS host';
   const runs = await conn.query(
-    `SELECT run_id, command, arguments, status, failures, ${ms('started_at')} AS s, ${ms('finished_at')} AS f
+    `SELECT run_id, command, arguments, status, failures, ${ms('started_at')} AS s, ${ms('finished_at')} AS f, ${who}
 FROM ${STATE_SCHEMA}.runs ORDER BY started_at DESC, run_id DESC LIMIT ${RUNS_SHOWN}`,
   );
   if (runs.length === 0) return [];
@@ -185,6 +190,8 @@ FROM ${STATE_SCHEMA}.runs ORDER BY started_at DESC, run_id DESC LIMIT ${RUNS_SHO
       windows: committed.get(id)?.windows ?? 0,
       rows: committed.get(id)?.rows ?? 0,
       failed_windows: failed.get(id) ?? 0,
+      pid: r.pid === null || r.pid === undefined ? null : Number(r.pid),
+      host: r.host === null || r.host === undefined ? null : String(r.host),
       failures: parseFailures(r.failures),
     };
   });

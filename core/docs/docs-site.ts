@@ -1,5 +1,6 @@
 import type { DocsRun, WindowDetails } from './docs-ledger.js';
 import { PAGES_CSS, PAGES_JS } from './client-pages.js';
+import { SELECT_JS } from './client-select.js';
 import { highlightCss, highlightScript } from './highlight.js';
 import type { LineageLayout } from './lineage-layout.js';
 
@@ -16,6 +17,8 @@ export interface DocsNode {
     readonly name: string;
     readonly type: string;
     readonly severity: string;
+    /** The column (or columns, comma-separated) it checks, or null. */
+    readonly column: string | null;
     /** Its newest result among the runs kept in `.etl/runs/`, or null. */
     readonly last: {
       readonly status: string;
@@ -26,8 +29,10 @@ export interface DocsNode {
   readonly config: Readonly<Record<string, unknown>>;
   /** The model's template, as written. */
   readonly raw_sql: string | null;
-  /** Rendered for a sample window (`sample_window`), formatted. */
+  /** Rendered for the model's first window of the day given (`compiled_window`), formatted. */
   readonly compiled_sql: string | null;
+  /** The window `compiled_sql` was rendered for (by the model's grain), ISO. */
+  readonly compiled_window: { readonly from: string; readonly to: string } | null;
   /** Incremental models: how their windows stand (`done`, `stale`, `failed`...), else null. */
   readonly state: 'done' | 'partial' | 'stale' | 'failed' | 'missing' | null;
 }
@@ -37,12 +42,17 @@ export interface DocsPartitions {
   readonly name: string;
   readonly grain: string;
   readonly counts: Readonly<Record<string, number>>;
+  /** Windows whose rows were accepted with `--forward-only`. */
+  readonly forward_only: number;
+  /** A full refresh under way: the windows written aside so far; else null. */
+  readonly refreshing: number | null;
   readonly ranges: readonly {
     readonly from: string;
     readonly to: string;
     readonly state: string;
     readonly count: number;
     readonly reason?: string;
+    readonly forward_only?: boolean;
   }[];
   /** Each window with a ledger row or a failure: rows, hash, run, when, error. */
   readonly details: WindowDetails;
@@ -152,7 +162,7 @@ export function docsHtml(data: DocsData, layout: LineageLayout): string {
 </head>
 <body>
 <header><a href="#" class="home">${escapeHtml(data.project)}</a><nav aria-label="pages"><a href="#">Lineage</a> <a href="#partitions">Partitions</a> <a href="#runs">Runs</a></nav>
-<label>Search <input id="search" type="search" placeholder="name, or +model+ as -s takes it" autocomplete="off"></label>
+<label>Search <input id="search" type="search" placeholder="name, +model+, tag:x, state:failed" autocomplete="off" title="the selector grammar of -s: names and globs, +/@ graph operators, tag:, path:, config.KEY:, source:, and state: by windows (done, stale, failed, missing, partial); spaces for a union, commas for an intersection"></label><span id="search-note" class="dim" aria-live="polite"></span>
 <label>Colour by <select id="colour"><option value="materialized">materialization</option><option value="state">state</option></select></label>
 <span class="dim generated" title="etl ${escapeHtml(data.etl_version)}">written ${escapeHtml(data.generated_at.slice(0, 16).replace('T', ' '))} UTC</span>
 </header>
@@ -266,7 +276,7 @@ const CLIENT_JS = `
   });
   svg.addEventListener('pointerup', () => { drag = undefined; });
 
-  // Search: a name (or a glob with *) or the CLI's graph operators: +name, name+, 2+name, name+1, @name.
+  // Search: the CLI's selector grammar (client-select.ts).
   const walk = (start, next, depth) => {
     const seen = new Set();
     let frontier = [start];
@@ -279,28 +289,12 @@ const CLIENT_JS = `
   };
   const parents = (n) => nodes.get(n)?.depends_on || [];
   const kids = (n) => children.get(n) || [];
-  function select(text) {
-    const out = new Set();
-    for (const term of text.trim().split(/\\s+/).filter(Boolean)) {
-      const m = /^(@)?(?:(\\d*)\\+)?([^+]+?)(?:\\+(\\d*))?$/.exec(term);
-      if (!m) continue;
-      const up = term.startsWith('@') ? Infinity : m[2] !== undefined ? (m[2] === '' ? Infinity : Number(m[2])) : 0;
-      const down = term.startsWith('@') || m[4] !== undefined ? (m[4] ? Number(m[4]) : Infinity) : 0;
-      const re = new RegExp('^' + m[3].replace(/[.?^$|()[\\]{}\\\\]/g, '\\\\$&').replace(/\\*/g, '.*') + '$');
-      const exact = [...nodes.keys()].filter((n) => re.test(n));
-      const base = exact.length > 0 || /[*+@]/.test(term) ? exact : [...nodes.keys()].filter((n) => n.includes(m[3]));
-      for (const b of base) {
-        out.add(b);
-        for (const d of walk(b, kids, down)) out.add(d);
-        if (term.startsWith('@')) for (const d of walk(b, kids, Infinity)) for (const a of walk(d, parents, Infinity)) out.add(a);
-        for (const a of walk(b, parents, up)) out.add(a);
-      }
-    }
-    return out;
-  }
+${SELECT_JS}
   const search = document.getElementById('search');
+  const searchNote = document.getElementById('search-note');
   search.addEventListener('input', () => {
     const chosen = search.value.trim() === '' ? undefined : select(search.value);
+    searchNote.textContent = chosen === undefined ? '' : chosen.size === 0 ? 'no node matches' : chosen.size + ' of ' + nodes.size + ' nodes';
     svg.classList.toggle('focused', chosen !== undefined);
     for (const g of svg.querySelectorAll('.node')) g.classList.toggle('in-focus', chosen?.has(g.dataset.name) ?? false);
     for (const p of svg.querySelectorAll('.edge')) p.classList.toggle('in-focus', (chosen?.has(p.dataset.from) && chosen?.has(p.dataset.to)) ?? false);
@@ -345,17 +339,19 @@ const CLIENT_JS = `
     if (p) parts.push('<h2>Windows <span class="dim">by ' + esc(p.grain) + '</span></h2>' + gridHtml(p) + '<details><summary>as ranges</summary><table class="ranges"><tr><th>from</th><th>to</th><th>state</th><th>windows</th><th>reason</th></tr>' + p.ranges.map((r) => '<tr data-state="' + esc(r.state) + '"><td>' + esc(r.from) + '</td><td>' + esc(r.to) + '</td><td><span class="state ' + esc(r.state) + '">' + esc(r.state) + '</span></td><td>' + r.count + '</td><td>' + esc(r.reason) + '</td></tr>').join('') + '</table></details>');
     parts.push('<h2>Upstream</h2><p>' + (n.depends_on.map(link).join(', ') || '<span class="dim">none</span>') + '</p>');
     parts.push('<h2>Downstream</h2><p>' + ((children.get(n.name) || []).map(link).join(', ') || '<span class="dim">none</span>') + '</p>');
-    if (n.columns.length > 0) parts.push('<h2>Columns</h2><table><tr><th>column</th><th>description</th><th>tests</th></tr>' + n.columns.map((c) => '<tr><td><code>' + esc(c.name) + '</code></td><td>' + esc(c.description) + '</td><td>' + n.tests.filter((t) => t.name.includes('(' + n.name + '.' + c.name)).map((t) => esc(t.name.split('(')[0])).join(', ') + '</td></tr>').join('') + '</table>');
+    if (n.columns.length > 0) parts.push('<h2>Columns</h2><table><tr><th>column</th><th>description</th><th>tests</th></tr>' + n.columns.map((c) => '<tr><td><code>' + esc(c.name) + '</code></td><td>' + esc(c.description) + '</td><td>' + n.tests.filter((t) => (t.column || '').split(',').map((x) => x.trim()).includes(c.name)).map((t) => esc(t.name.split('(')[0])).join(', ') + '</td></tr>').join('') + '</table>');
     if (n.tests.length > 0) parts.push('<h2>Tests</h2><ul class="tests">' + n.tests.map((t) => '<li data-test="' + esc(t.name) + '" data-last="' + esc(t.last?.status ?? 'none') + '">' + esc(t.name) + ' <span class="dim">' + esc(t.type) + ', ' + esc(t.severity) + '</span>' + (t.last ? ' · last: <span class="status ' + esc(t.last.status) + '">' + (t.last.status === 'fail' || t.last.status === 'error' ? '✕ ' : '') + esc(t.last.status) + (t.last.failures ? ' (' + t.last.failures + ' rows)' : '') + '</span> <span class="dim">run ' + esc(t.last.run_id) + '</span>' : ' · <span class="dim">not run yet</span>') + '</li>').join('') + '</ul>');
     if (Object.keys(n.config).length > 0) parts.push('<h2>Config</h2><pre>' + esc(JSON.stringify(n.config, null, 2)) + '</pre>');
     if (n.raw_sql) parts.push('<h2>Template</h2><pre class="sql raw">' + esc(n.raw_sql) + '</pre>');
-    if (n.compiled_sql) parts.push('<h2>Compiled</h2><p class="dim">for the window ' + esc(data.sample_window?.from) + ' … ' + esc(data.sample_window?.to) + '</p><pre class="sql compiled">' + esc(n.compiled_sql) + '</pre>');
+    if (n.compiled_sql) parts.push('<h2>Compiled</h2><p class="dim">' + (n.compiled_window ? 'for the window ' + esc(n.compiled_window.from) + ' … ' + esc(n.compiled_window.to) : '') + '</p><pre class="sql compiled">' + esc(n.compiled_sql) + '</pre>');
     return parts.join('\\n');
   }
 ${PAGES_JS}
   function route() {
     const m = /^#model\\/(.+)$/.exec(location.hash);
-    const n = m ? nodes.get(decodeURIComponent(m[1])) : undefined;
+    let name;
+    try { name = m ? decodeURIComponent(m[1]) : undefined; } catch { name = undefined; }
+    const n = name === undefined ? undefined : nodes.get(name);
     const other = location.hash === '#partitions' ? 'partitions' : location.hash === '#runs' ? 'runs' : undefined;
     const onPage = n !== undefined || other !== undefined;
     graphView.hidden = onPage;

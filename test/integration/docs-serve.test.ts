@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
 import { copyExampleProject } from '../helpers/example-project.js';
-import { BIN, runCli } from '../helpers/run-cli.js';
+import { BIN, runCli, runCliAsync } from '../helpers/run-cli.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -182,6 +182,20 @@ describe('etl docs --serve', () => {
     // The warehouse's own files are not project changes.
     await new Promise((r) => setTimeout(r, 600));
     expect(reloads(stream.text())).toBe(3);
+
+    // A user who saves and starts a build at once, while the open page reloads: the build
+    // runs (a rebuild after an edit does not open the warehouse; a page load that reads it
+    // after a run is waited for).
+    for (let i = 0; i < 3; i++) {
+      writeFileSync(model, `-- save ${i}\n${readFileSync(model, 'utf8')}`);
+      await new Promise((r) => setTimeout(r, 150 + 100 * i));
+      const [built] = await Promise.all([
+        runCliAsync(['build', '--date', '2024-01-15', '-s', 'stg_customers', '--quiet'], root),
+        fetchText(url),
+      ]);
+      expect(built.stderr).toBe('');
+      expect(built.code).toBe(0);
+    }
 
     child.kill('SIGINT');
     expect(await exited(child, 5_000)).toBe(0);

@@ -31,7 +31,7 @@ async function attributes(locator: Locator, name: string): Promise<string[]> {
 /** A model that fails on 2024-01-07 only. */
 const FLAKY = `{{ config(materialized='incremental', time_column='order_date', grain='day', start='2024-01-01') }}
 select order_date, sum(revenue) as revenue,
-  (select case when {{ start }} = DATE '2024-01-07' then error('flaky on purpose') else 0 end) as boom
+  (select case when {{ start }} = DATE '2024-01-07' then error('flaky on purpose') else 0 end) as revenue_check
 from {{ ref('daily_revenue') }}
 where order_date >= {{ start }} and order_date < {{ end }}
 group by 1
@@ -57,6 +57,11 @@ function next(t: number, grain: string): number {
 
 beforeAll(async () => {
   writeFileSync(join(example.root, 'models', 'marts', 'flaky_revenue.sql'), FLAKY);
+  // A column whose name starts another's: each shows its own tests only.
+  writeFileSync(
+    join(example.root, 'models', 'marts', 'flaky.yml'),
+    'models:\n  - name: flaky_revenue\n    columns:\n      - name: revenue\n        description: no tests\n      - name: revenue_check\n        tests: [not_null]\n',
+  );
   const built = runCli(
     ['backfill', '--from', '2024-01-01', '--to', '2024-01-10', '--quiet'],
     example.root,
@@ -211,6 +216,66 @@ describe('etl docs', () => {
     }
     await page.goto(`${pathToFileURL(index).href}#model/hourly_orders`);
     await page.screenshot({ path: join(ARTIFACTS, 'docs-grid-hours.png') });
+    await page.close();
+  });
+
+  it('searches with the selector grammar of -s, as etl dag -s selects', async () => {
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(index).href);
+    for (const selector of [
+      'tag:finance',
+      'tag:finance+',
+      '@stg_orders',
+      'path:models/staging',
+      'config.materialized:incremental',
+      'stg_orders+,+daily_revenue',
+      '1+fct_orders stg_pay*',
+    ]) {
+      await page.locator('#search').fill(selector);
+      const focused = (
+        await attributes(page.locator('#lineage .node.in-focus'), 'data-name')
+      ).sort();
+      const dag = runCli(['dag', '--json', '-s', ...selector.split(' ')], example.root);
+      expect(dag.code, dag.stderr).toBe(0);
+      const want = (JSON.parse(dag.stdout) as { nodes: { name: string }[] }).nodes.map(
+        (n) => n.name,
+      );
+      expect(focused, selector).toEqual(want.sort());
+      expect(await page.locator('#search-note').textContent()).toBe(
+        `${want.length} of ${await page.locator('#lineage .node').count()} nodes`,
+      );
+    }
+    // And by the windows' state, which -s has not: the model that failed.
+    await page.locator('#search').fill('state:failed');
+    expect(await attributes(page.locator('#lineage .node.in-focus'), 'data-name')).toEqual([
+      'flaky_revenue',
+    ]);
+    await page.close();
+  });
+
+  it('keeps the keyboard in a grid scrolled away from the focused window', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${pathToFileURL(index).href}#model/hourly_orders`);
+    await page.locator('#page .grid-scroll .c[tabindex="0"]').focus();
+    await page.evaluate(`document.querySelector('#page .grid-scroll').scrollTop = 1e9`);
+    await page.waitForTimeout(100);
+    expect(await page.evaluate<string>(`document.activeElement.className`)).toBe('grid-scroll');
+    await page.keyboard.press('End');
+    expect(await page.evaluate<string>(`document.activeElement.dataset.state`)).toBe('missing');
+    await page.keyboard.press('Home');
+    expect(await page.evaluate<string>(`document.activeElement.dataset.start`)).toBe(
+      '2024-01-01T00:00:00.000Z',
+    );
+    await page.close();
+  });
+
+  it('lists each column with its own tests', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${pathToFileURL(index).href}#model/flaky_revenue`);
+    const row = (name: string) =>
+      page.locator('#page tr', { has: page.locator(`code:text-is("${name}")`) });
+    expect(await row('revenue').locator('td').nth(2).textContent()).toBe('');
+    expect(await row('revenue_check').locator('td').nth(2).textContent()).toBe('not_null');
     await page.close();
   });
 
