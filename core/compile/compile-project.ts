@@ -17,7 +17,7 @@ import { windowContaining, type Window } from '../time/window.js';
 import { Graph } from './graph.js';
 import type { ModelConfig } from './model-config.js';
 import { disabledRefErrors, inheritedMaterialized, modelConfig } from './config-merge.js';
-import { modelFingerprint } from './fingerprint.js';
+import { endsInLineComment, modelFingerprint } from './fingerprint.js';
 import { compileTemplate, createTemplateEnv } from './template-env.js';
 import { renderContext, type TargetInfo } from './render-context.js';
 import {
@@ -617,6 +617,15 @@ export interface RenderOptions {
   };
 }
 
+/**
+ * A model's SQL is put inside statements (`CREATE TABLE ... AS <sql>`, joined to the next by
+ * `;`): one that ends in a `-- comment` gets a line break, so that what follows is not
+ * commented out with it.
+ */
+function endLineComment(sql: string): string {
+  return endsInLineComment(sql) ? `${sql}\n` : sql;
+}
+
 /** Render a compiled model's SQL for one window. Errors are ProjectErrors at file:line:col. */
 export function renderModel(
   compiled: CompiledGraph,
@@ -630,23 +639,25 @@ export function renderModel(
   };
   const overrides = options.overrides;
   try {
-    return model.template
-      .render(
-        renderContext({
-          window: options.window,
-          isIncremental: options.isIncremental,
-          self: overrides?.self ?? model.relation,
-          vars: compiled.vars,
-          target: targetInfo(compiled.target),
-          ref: (name) => overrides?.ref?.(name) ?? relationOf(name),
-          source: (group, name) =>
-            overrides?.source?.(group, name) ??
-            sourceRelation(compiled.project, compiled.sources, group, name, compiled.target),
-          config: () => undefined,
-        }),
-      )
-      .trim()
-      .replace(/;\s*$/, '');
+    return endLineComment(
+      model.template
+        .render(
+          renderContext({
+            window: options.window,
+            isIncremental: options.isIncremental,
+            self: overrides?.self ?? model.relation,
+            vars: compiled.vars,
+            target: targetInfo(compiled.target),
+            ref: (name) => overrides?.ref?.(name) ?? relationOf(name),
+            source: (group, name) =>
+              overrides?.source?.(group, name) ??
+              sourceRelation(compiled.project, compiled.sources, group, name, compiled.target),
+            config: () => undefined,
+          }),
+        )
+        .trim()
+        .replace(/;\s*$/, ''),
+    );
   } catch (error) {
     throw toTemplateError(error, model.file, compiled.fileText, compiled.macros.prelude.length);
   }

@@ -99,3 +99,16 @@ function loadTokenizer(): Tokenize {
   const instance = new Tokenizer(options, 'duckdb');
   return (sql) => instance.tokenize(sql, {});
 }
+
+/**
+ * Whether SQL ends in a `-- comment` (a line comment as its last token, not `--` inside a
+ * string). A text the tokenizer cannot read is taken to (a line break more is harmless).
+ */
+export function endsInLineComment(sql: string): boolean {
+  if (!sql.slice(sql.lastIndexOf('\n') + 1).includes('--')) return false;
+  try {
+    return (tokenizer ??= loadTokenizer())(sql).at(-1)?.type === 'LINE_COMMENT';
+  } catch {
+    return true;
+  }
+}

@@ -29,7 +29,8 @@ describe('macros/ is loaded for every model', () => {
       'models/m.sql': `{{ config(materialized='table') }}select {{ cents_to_dollars('amount') }} from {{ orders_table() }} where {{ region_filter() }} -- {{ me() }}`,
     });
     expect(sqlOf(compiled, 'm')).toBe(
-      `select round(amount / 100.0, 2) from "main"."orders" where region = 'EU' and round(x / 100.0, 2) > 0 -- "main"."m"`,
+      // Ending in a line comment, it ends in a line break (the next statement is not commented out).
+      `select round(amount / 100.0, 2) from "main"."orders" where region = 'EU' and round(x / 100.0, 2) > 0 -- "main"."m"\n`,
     );
     // ref() inside a macro is a dependency of the model that calls it
     const m = compiled.nodes.get('m');
