@@ -227,6 +227,21 @@ export const PAGES_JS = `
     return parts.join('\\n');
   }
 
+  // The timeline in words (and for screen readers): each model's steps, their time and share.
+  function timeByModel(g) {
+    const by = new Map();
+    for (const s of g.steps) {
+      const m = by.get(s.model) || { model: s.model, steps: 0, ms: 0, rows: 0, failed: 0, first: Infinity, last: 0 };
+      m.steps++; m.ms += s.duration; m.rows += s.rows; if (s.status === 'failed') m.failed++;
+      m.first = Math.min(m.first, s.start); m.last = Math.max(m.last, s.start + s.duration);
+      by.set(s.model, m);
+    }
+    const total = [...by.values()].reduce((a, m) => a + m.ms, 0) || 1;
+    const rows = [...by.values()].sort((a, b) => b.ms - a.ms);
+    return '<table class="time-by-model"><caption>Where the time went: step time by model (threads add up)</caption><tr><th>model</th><th>steps</th><th>step time</th><th>share</th><th>from … to</th><th>rows</th><th>failed</th></tr>' +
+      rows.map((m) => '<tr data-model="' + esc(m.model) + '"><td>' + link(m.model) + '</td><td>' + fmt(m.steps) + '</td><td>' + duration(m.ms) + '</td><td>' + Math.round(m.ms / total * 100) + '%</td><td>' + duration(m.first) + ' … ' + duration(m.last) + '</td><td>' + fmt(m.rows) + '</td><td>' + (m.failed ? '✕ ' + m.failed : '') + '</td></tr>').join('') + '</table>';
+  }
+
   // The steps of a run across its threads: where the time went.
   function ganttHtml(g) {
     if (!g || g.steps.length === 0) return '<h2>Timeline</h2><p class="dim">no run with step timings kept yet (.etl/runs/)</p>';
@@ -248,7 +263,7 @@ export const PAGES_JS = `
     const legendHtml = models.slice(0, 40).map((m) => '<span class="key"><span class="swatch" style="--h:' + hue.get(m) + '"></span>' + esc(m) + '</span>').join(' ');
     return '<h2>Timeline of the last ' + esc(g.command) + '</h2><p class="dim">run ' + esc(g.run_id) + ' · ' + esc(g.status) + ' · ' + duration(g.duration_ms) + ' · ' + fmt(g.steps.length) + ' steps on ' + g.threads + ' thread' + (g.threads === 1 ? '' : 's') + ' · failed steps hatched and marked ✕</p>' +
       '<svg id="gantt" role="img" aria-label="timeline of run ' + esc(g.run_id) + '" viewBox="-70 0 ' + (W + 80) + ' ' + (TOP + g.threads * LANE + 4) + '"><defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="hatch-bg"/><line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern></defs>' + ticks.join('') + lanes.join('') + bars.join('') +
-      g.steps.filter((s) => s.status === 'failed').map((s) => '<text class="fail-mark" x="' + x(s.start + s.duration / 2) + '" y="' + (TOP + (s.thread - 1) * LANE + 15) + '">✕</text>').join('') + '</svg><p class="gantt-legend">' + legendHtml + '</p>';
+      g.steps.filter((s) => s.status === 'failed').map((s) => '<text class="fail-mark" x="' + x(s.start + s.duration / 2) + '" y="' + (TOP + (s.thread - 1) * LANE + 15) + '">✕</text>').join('') + '</svg><p class="gantt-legend">' + legendHtml + '</p>' + timeByModel(g);
   }
 `;
 
@@ -283,5 +298,6 @@ table.runs code { font-size:12px; }
 .swatch { display:inline-block; width:10px; height:10px; border-radius:2px; background:hsl(var(--h) 60% 62%); margin:0 3px 0 8px; }
 .gantt-legend { font-size:12px; color:var(--dim); }
 .gantt-legend .key { white-space:nowrap; }
+table.time-by-model caption { text-align:left; color:var(--dim); padding:.2rem 0; }
 @media (prefers-color-scheme: dark) { #gantt .step { fill:hsl(var(--h) 45% 45%); } .swatch { background:hsl(var(--h) 45% 45%); } }
 `;
