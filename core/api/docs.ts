@@ -1,4 +1,12 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
 import { docsHtml, type DocsData, type DocsNode, type DocsPartitions } from '../docs/docs-site.js';
@@ -68,6 +76,8 @@ export interface WarehouseSnapshot {
   readonly ledger: DocsLedger;
   /** The project's nodes when it was read (relations are read for those). */
   readonly nodes: string;
+  /** When it was read (epoch ms). */
+  readonly readAt: number;
 }
 
 /**
@@ -79,7 +89,12 @@ export interface WarehouseSnapshot {
  * shows every window missing.
  */
 export async function writeDocs(
-  options: DocsOptions & { readonly snapshot?: WarehouseSnapshot },
+  options: DocsOptions & {
+    /** What was read of the warehouse before, to use instead of reading it. */
+    readonly snapshot?: WarehouseSnapshot;
+    /** What was read before, to show (with a note saying so) when it cannot be read now. */
+    readonly fallback?: WarehouseSnapshot;
+  },
 ): Promise<DocsResult> {
   const { compiled, models } = await compileModels(
     options.date === undefined ? options : { ...options, date: options.date },
@@ -98,13 +113,21 @@ export async function writeDocs(
   const nodeKey = [...compiled.nodes.values()].map((n) => `${n.schema}.${n.name}`).join(',');
   let snapshot = options.snapshot?.nodes === nodeKey ? options.snapshot : undefined;
   let warehouseNote: string | null = null;
+  let readNow = false;
   if (snapshot === undefined)
     try {
-      snapshot = await readSnapshot(compiled, nodeKey);
+      snapshot = await readSnapshot(compiled, nodeKey, now);
+      readNow = true;
       if (isMissingFile(compiled.target))
         warehouseNote = 'the warehouse is not built yet: every window is missing';
     } catch (error) {
-      warehouseNote = `the warehouse could not be read, so no windows or runs are shown: ${errorMessage(error).split('\n')[0]}`;
+      const why = errorMessage(error).split('\n')[0] ?? '';
+      // Held by a run: what was read before is shown, saying when it was read.
+      snapshot = options.fallback;
+      warehouseNote =
+        snapshot === undefined
+          ? `the warehouse could not be read, so no windows or runs are shown: ${why}`
+          : `the warehouse could not be read now (${why}); showing it as read at ${iso(snapshot.readAt).slice(11, 19)} UTC: reload once the run is over`;
     }
   const statuses: ModelStatus[] =
     snapshot === undefined
@@ -197,10 +220,25 @@ export async function writeDocs(
   cache.save();
   mkdirSync(out, { recursive: true });
   const index = join(out, 'index.html');
-  const temp = `${index}.${process.pid}.tmp`;
+  // A temp file left by a build killed before its rename is not kept forever.
+  // (Another build's, being written now, is younger than a minute.)
+  for (const f of readdirSync(out))
+    if (
+      /^\.index\.html\.\d+\.tmp$/.test(f) &&
+      Date.now() - (statSync(join(out, f), { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) >
+        60_000
+    )
+      rmSync(join(out, f), { force: true });
+  const temp = join(out, `.index.html.${process.pid}.tmp`);
   writeFileSync(temp, docsHtml(data, layout));
   renameSync(temp, index);
-  return { index, data, warehouseNote, ...(snapshot === undefined ? {} : { snapshot }) };
+  // Only what was read now (or given to reuse) is handed on; a fallback shown is not.
+  const handed = readNow
+    ? snapshot
+    : options.snapshot?.nodes === nodeKey
+      ? options.snapshot
+      : undefined;
+  return { index, data, warehouseNote, ...(handed === undefined ? {} : { snapshot: handed }) };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -210,7 +248,11 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * ledger, the failed windows, the windows' details and the last runs, a run recorded
  * `running` by a process that is gone shown `abandoned` (as `etl status` shows it).
  */
-async function readSnapshot(compiled: CompiledGraph, nodes: string): Promise<WarehouseSnapshot> {
+async function readSnapshot(
+  compiled: CompiledGraph,
+  nodes: string,
+  readAt: number,
+): Promise<WarehouseSnapshot> {
   const { target } = compiled;
   if (isMissingFile(target))
     return {
@@ -218,6 +260,7 @@ async function readSnapshot(compiled: CompiledGraph, nodes: string): Promise<War
       failed: new Map(),
       ledger: { runIds: [], windows: new Map(), runs: [] },
       nodes,
+      readAt,
     };
   const engine = await openEngine(target, { readOnly: true });
   try {
@@ -239,7 +282,7 @@ async function readSnapshot(compiled: CompiledGraph, nodes: string): Promise<War
         { target, openedHere: true },
       );
       const runs = ledger.runs.map((r, i) => ({ ...r, status: live[i]?.shown ?? r.status }));
-      return { state, failed, ledger: { ...ledger, runs }, nodes };
+      return { state, failed, ledger: { ...ledger, runs }, nodes, readAt };
     } finally {
       await conn.close();
     }

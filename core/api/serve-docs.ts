@@ -11,6 +11,9 @@ import { UsageError } from '../errors.js';
 import { findProjectRoot } from '../project/find-project.js';
 import { loadProject } from '../project/load-project.js';
 
+/** A warehouse that is not a file is read again on a page load after this long (ms). */
+const REMOTE_READ_MS = 2_000;
+
 /** Host names the server answers to. */
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -75,6 +78,7 @@ export async function serveDocs(options: ServeDocsOptions): Promise<DocsServer> 
   // project rebuilds without opening the warehouse, so a run can start at any moment.
   let kept = first.snapshot;
   let keptStamp = stamp;
+  let lastRead = Date.now();
   let html = servedHtml(readFileSync(first.index, 'utf8'));
   if (first.warehouseNote !== null && warehouse !== undefined) stamp = '';
   let shown = contentKey(first);
@@ -90,11 +94,16 @@ export async function serveDocs(options: ServeDocsOptions): Promise<DocsServer> 
     const before = warehouseStamp(warehouse);
     try {
       const reuse = warehouse !== undefined && kept !== undefined && before === keptStamp;
-      const result = await writeDocs(reuse ? { ...docsOptions, snapshot: kept } : docsOptions);
+      const result = await writeDocs(
+        reuse
+          ? { ...docsOptions, snapshot: kept }
+          : { ...docsOptions, ...(kept === undefined ? {} : { fallback: kept }) },
+      );
       if (!reuse && result.snapshot !== undefined) {
         kept = result.snapshot;
         keptStamp = before;
       }
+      lastRead = reuse ? lastRead : Date.now();
       html = servedHtml(readFileSync(result.index, 'utf8'));
       warehouse = warehouseFile(root, docsOptions) ?? warehouse;
       // A warehouse that could not be read (a run held it) is read again on the next load.
@@ -159,7 +168,14 @@ export async function serveDocs(options: ServeDocsOptions): Promise<DocsServer> 
     } else if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     } else if (path === '/' || path === '/index.html') {
-      if (warehouseStamp(warehouse) !== stamp) await rebuild(false);
+      // A warehouse file changed since it was read (a run), or one that is not a file (a
+      // server, where runs leave no trace here) read more than a moment ago: read it again.
+      if (
+        warehouse === undefined
+          ? Date.now() - lastRead > REMOTE_READ_MS
+          : warehouseStamp(warehouse) !== stamp
+      )
+        await rebuild(false);
       res
         .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
         .end(html);

@@ -216,12 +216,12 @@ export const PAGES_JS = `
     if (data.runs.length === 0) parts.push('<p class="dim">no runs recorded yet</p>');
     else {
       const args = (a) => Object.entries(a).filter(([, v]) => v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)).map(([k, v]) => '--' + k.replace(/_/g, '-') + (v === true ? '' : ' ' + (Array.isArray(v) ? v.join(' ') : v))).join(' ');
-      parts.push('<table class="runs"><tr><th>started (UTC)</th><th>command</th><th>status</th><th>duration</th><th>windows</th><th>rows</th><th>failed</th></tr>' + data.runs.map((r) => {
+      parts.push('<div class="table-scroll"><table class="runs"><tr><th>started (UTC)</th><th>command</th><th>status</th><th>duration</th><th>windows</th><th>rows</th><th>failed</th></tr>' + data.runs.map((r) => {
         const ms = r.finished_at ? Date.parse(r.finished_at) - Date.parse(r.started_at) : null;
         const mark = r.status === 'failed' ? '✕ ' : '';
         const failures = r.failures.length === 0 ? '' : '<tr class="run-failures" data-run="' + esc(r.run_id) + '"><td></td><td colspan="6"><ul>' + r.failures.map((f) => '<li>' + link(f.model) + (f.window ? ' ' + esc(f.window) : '') + ': <code>' + esc(f.error) + '</code></li>').join('') + '</ul></td></tr>';
         return '<tr data-run="' + esc(r.run_id) + '" data-status="' + esc(r.status) + '"><td>' + esc(r.started_at.replace('T', ' ').slice(0, 19)) + '</td><td><code>' + esc(r.command + ' ' + args(r.args)) + '</code></td><td><span class="status ' + esc(r.status) + '">' + mark + esc(r.status) + '</span></td><td>' + (ms === null ? '' : duration(ms)) + '</td><td>' + fmt(r.windows) + '</td><td>' + fmt(r.rows) + '</td><td>' + (r.failed_windows || '') + '</td></tr>' + failures;
-      }).join('') + '</table>');
+      }).join('') + '</table></div>');
     }
     parts.push(ganttHtml(data.gantt));
     return parts.join('\\n');
@@ -238,8 +238,8 @@ export const PAGES_JS = `
     }
     const total = [...by.values()].reduce((a, m) => a + m.ms, 0) || 1;
     const rows = [...by.values()].sort((a, b) => b.ms - a.ms);
-    return '<table class="time-by-model"><caption>Where the time went: step time by model (threads add up)</caption><tr><th>model</th><th>steps</th><th>step time</th><th>share</th><th>from … to</th><th>rows</th><th>failed</th></tr>' +
-      rows.map((m) => '<tr data-model="' + esc(m.model) + '"><td>' + link(m.model) + '</td><td>' + fmt(m.steps) + '</td><td>' + duration(m.ms) + '</td><td>' + Math.round(m.ms / total * 100) + '%</td><td>' + duration(m.first) + ' … ' + duration(m.last) + '</td><td>' + fmt(m.rows) + '</td><td>' + (m.failed ? '✕ ' + m.failed : '') + '</td></tr>').join('') + '</table>';
+    return '<div class="table-scroll"><table class="time-by-model"><caption>Where the time went: step time by model (threads add up)</caption><tr><th>model</th><th>steps</th><th>step time</th><th>share</th><th>from … to</th><th>rows</th><th>failed</th></tr>' +
+      rows.map((m) => '<tr data-model="' + esc(m.model) + '"><td>' + link(m.model) + '</td><td>' + fmt(m.steps) + '</td><td>' + duration(m.ms) + '</td><td>' + Math.round(m.ms / total * 100) + '%</td><td>' + duration(m.first) + ' … ' + duration(m.last) + '</td><td>' + fmt(m.rows) + '</td><td>' + (m.failed ? '✕ ' + m.failed : '') + '</td></tr>').join('') + '</table></div>';
   }
 
   // The steps of a run across its threads: where the time went.
@@ -261,7 +261,10 @@ export const PAGES_JS = `
       return '<rect class="step' + (failed ? ' failed' : '') + '" data-step="' + esc(s.step) + '" data-model="' + esc(s.model) + '" data-status="' + esc(s.status) + '" x="' + x(s.start) + '" y="' + (TOP + (s.thread - 1) * LANE + 3) + '" width="' + Math.max(0.8, s.duration / span * W).toFixed(1) + '" height="' + (LANE - 6) + '" style="--h:' + hue.get(s.model) + '"><title>' + title + '</title></rect>';
     });
     const legendHtml = models.slice(0, 40).map((m) => '<span class="key"><span class="swatch" style="--h:' + hue.get(m) + '"></span>' + esc(m) + '</span>').join(' ');
-    return '<h2>Timeline of the last ' + esc(g.command) + '</h2><p class="dim">run ' + esc(g.run_id) + ' · ' + esc(g.status) + ' · ' + duration(g.duration_ms) + ' · ' + fmt(g.steps.length) + ' steps on ' + g.threads + ' thread' + (g.threads === 1 ? '' : 's') + ' · failed steps hatched and marked ✕</p>' +
+    // Its duration as the runs table gives it (the ledger's start to finish), when listed.
+    const listed = data.runs.find((r) => r.run_id === g.run_id);
+    const took = listed && listed.finished_at ? Date.parse(listed.finished_at) - Date.parse(listed.started_at) : g.duration_ms;
+    return '<h2>Timeline of the last ' + esc(g.command) + '</h2><p class="dim">run ' + esc(g.run_id) + ' · ' + esc(g.status) + ' · ' + duration(took) + ' · ' + fmt(g.steps.length) + ' steps on ' + g.threads + ' thread' + (g.threads === 1 ? '' : 's') + ' · failed steps hatched and marked ✕</p>' +
       '<svg id="gantt" role="img" aria-label="timeline of run ' + esc(g.run_id) + '" viewBox="-70 0 ' + (W + 80) + ' ' + (TOP + g.threads * LANE + 4) + '"><defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="hatch-bg"/><line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern></defs>' + ticks.join('') + lanes.join('') + bars.join('') +
       g.steps.filter((s) => s.status === 'failed').map((s) => '<text class="fail-mark" x="' + x(s.start + s.duration / 2) + '" y="' + (TOP + (s.thread - 1) * LANE + 15) + '">✕</text>').join('') + '</svg><p class="gantt-legend">' + legendHtml + '</p>' + timeByModel(g);
   }
@@ -273,7 +276,7 @@ export const PAGES_CSS = `
 .c { display:inline-block; width:11px; height:11px; border-radius:2px; font:9px/11px system-ui; text-align:center; color:var(--fg); vertical-align:middle; }
 .c.s-done { background:var(--done); } .c.s-partial { background:linear-gradient(135deg, var(--partial) 50%, var(--missing) 50%); }
 .c.s-stale { background:repeating-linear-gradient(45deg, var(--stale) 0 2px, var(--panel) 2px 4px); }
-.c.s-missing { background:var(--missing); } .c.s-failed { background:var(--failed); font-weight:700; }
+.c.s-missing { background:transparent; box-shadow:inset 0 0 0 1px var(--line); } .c.s-failed { background:var(--failed); font-weight:700; }
 .grid-scroll { position:relative; overflow:auto; border:1px solid var(--line); border-radius:6px; max-width:60rem; }
 .grid-scroll:focus { outline:2px solid var(--focus); }
 .grid-inner { position:relative; min-width:${86 + 54 * 13}px; }
@@ -292,9 +295,9 @@ table.runs code { font-size:12px; }
 #gantt .tick text { fill:var(--dim); text-anchor:middle; }
 #gantt .lane { fill:var(--dim); text-anchor:end; }
 #gantt .step { fill:hsl(var(--h) 60% 62%); }
-#gantt .step.failed { fill:url(#hatch); stroke:#b00020; stroke-width:1; }
-#gantt .hatch-bg { fill:var(--failed); } #gantt .hatch-line { stroke:#b00020; stroke-width:2; }
-#gantt .fail-mark { fill:#b00020; text-anchor:middle; font-weight:700; }
+#gantt .step.failed { fill:url(#hatch); stroke:var(--alarm); stroke-width:1; }
+#gantt .hatch-bg { fill:var(--failed); } #gantt .hatch-line { stroke:var(--alarm); stroke-width:2; }
+#gantt .fail-mark { fill:var(--alarm); text-anchor:middle; font-weight:700; }
 .swatch { display:inline-block; width:10px; height:10px; border-radius:2px; background:hsl(var(--h) 60% 62%); margin:0 3px 0 8px; }
 .gantt-legend { font-size:12px; color:var(--dim); }
 .gantt-legend .key { white-space:nowrap; }

@@ -4,7 +4,7 @@
  * are a union, parts split by commas an intersection; a part is `[@][N+]method:value[+N]`
  * with the methods of `-s`: a name or glob, `tag:`, `path:`, `config.KEY:`, `source:` (the
  * source nodes themselves: `source:raw.orders+` are its readers and downstream), and, here,
- * `state:` by the state of a model's windows (`state:failed`, `state:stale`...). A plain word
+ * `state:` for the models with windows in that state (`state:failed`, `state:stale`...). A plain word
  * that names nothing finds the names that contain it, as a search box should.
  */
 export const SELECT_JS = String.raw`
@@ -50,7 +50,11 @@ export const SELECT_JS = String.raw`
         return n.kind === 'source' && group(n.name.slice(0, at)) && table(n.name.slice(at + 1));
       }));
     }
-    if (method === 'state') return names(everyNode.filter((n) => n.state === value));
+    if (method === 'state') {
+      // Models with windows in that state (a model with 90 stale windows of 1,000 is stale).
+      const having = new Set(data.partitions.filter((p) => (p.counts[value] || 0) > 0).map((p) => p.name));
+      return names(everyNode.filter((n) => having.has(n.name)));
+    }
     return [];
   }
   const depth = (d) => (d === undefined ? 0 : d === '' ? Infinity : Number(d));

@@ -138,7 +138,8 @@ export function lineageSvg(layout: LineageLayout, nodes: ReadonlyMap<string, Doc
     const x = n.x - n.width / 2;
     const y = n.y - n.height / 2;
     // A failed model carries a symbol, not only a colour.
-    const mark = state === 'failed' ? '✕ ' : state === 'stale' || state === 'partial' ? '~ ' : '';
+    const mark =
+      state === 'failed' ? '✕ ' : state === 'stale' ? '~ ' : state === 'partial' ? '½ ' : '';
     const badge =
       tests > 0
         ? `<g class="badge"><title>${tests} test${tests === 1 ? '' : 's'}</title><circle cx="${(x + n.width).toFixed(1)}" cy="${y.toFixed(1)}" r="8"/><text x="${(x + n.width).toFixed(1)}" y="${(y + 3.5).toFixed(1)}">${tests}</text></g>`
@@ -167,8 +168,8 @@ export function docsHtml(data: DocsData, layout: LineageLayout): string {
 <span class="dim generated" title="etl ${escapeHtml(data.etl_version)}">written ${escapeHtml(data.generated_at.slice(0, 16).replace('T', ' '))} UTC</span>
 </header>
 <main>
-<section id="graph-view" aria-label="lineage">${lineageSvg(layout, byName)}<p id="graph-legend" class="dim"><span class="by-mat">${['seed', 'source', 'view', 'table', 'incremental', 'upsert'].map((m) => `<span class="key"><span class="swatch-box" style="background:var(--${m})"></span>${m}</span>`).join(' ')}</span><span class="by-st">${['done', 'partial', 'stale', 'failed', 'missing'].map((m) => `<span class="key"><span class="swatch-box" style="background:var(--${m})">${m === 'failed' ? '✕' : m === 'stale' || m === 'partial' ? '~' : ''}</span>${m}</span>`).join(' ')}</span> · <span class="badge-key">n</span> tests · drag to pan, wheel to zoom, arrows to walk</p></section>
-<section id="page" aria-live="polite" hidden></section>
+<section id="graph-view" aria-label="lineage">${lineageSvg(layout, byName)}<div id="zoom" role="group" aria-label="zoom"><button id="zoom-in" type="button" aria-label="zoom in" title="zoom in (+)">+</button><button id="zoom-out" type="button" aria-label="zoom out" title="zoom out (−)">−</button><button id="zoom-fit" type="button" aria-label="fit the whole lineage" title="fit (0)">fit</button></div><p id="graph-legend" class="dim"><span class="by-mat">${['seed', 'source', 'view', 'table', 'incremental', 'upsert'].map((m) => `<span class="key"><span class="swatch-box" style="background:var(--${m})"></span>${m}</span>`).join(' ')}</span><span class="by-st">${['done', 'partial', 'stale', 'failed', 'missing'].map((m) => `<span class="key"><span class="swatch-box st-${m}">${m === 'failed' ? '✕' : m === 'stale' ? '~' : m === 'partial' ? '½' : ''}</span>${m}</span>`).join(' ')}</span> · <span class="badge-key">n</span> tests · drag to pan, wheel to zoom, arrows to walk</p></section>
+<section id="page" hidden></section>
 </main>
 <script type="application/json" id="etl-data">${scriptJson(data)}</script>
 <script>${highlightScript()}</script>
@@ -181,10 +182,10 @@ export function docsHtml(data: DocsData, layout: LineageLayout): string {
 const CSS = `
 :root { --bg:#fff; --fg:#1d1d1f; --dim:#6b6b76; --line:#c8c8d0; --panel:#f5f5f7;
   --seed:#d8e8ff; --source:#e6f4d7; --view:#efe6ff; --table:#fff1cc; --incremental:#ffe0d6; --upsert:#ffd6e7;
-  --done:#bfe8c2; --partial:#ffe9a8; --stale:#ffd08a; --failed:#ffb3b3; --missing:#e3e3e8; --focus:#0a64d8; }
+  --done:#bfe8c2; --partial:#ffe9a8; --stale:#ffd08a; --failed:#ffb3b3; --missing:#e3e3e8; --focus:#0a64d8; --on-focus:#fff; --alarm:#b00020; }
 @media (prefers-color-scheme: dark) { :root { --bg:#16161a; --fg:#ececf1; --dim:#9d9daa; --line:#4a4a55; --panel:#222228;
   --seed:#213a5c; --source:#2b4422; --view:#3a2d57; --table:#4d3f14; --incremental:#5a2f24; --upsert:#5a2440;
-  --done:#1f5a2a; --partial:#5c4d12; --stale:#6b4514; --failed:#7a1f1f; --missing:#34343c; --focus:#6aa8ff; } }
+  --done:#1f5a2a; --partial:#5c4d12; --stale:#6b4514; --failed:#7a1f1f; --missing:#34343c; --focus:#6aa8ff; --on-focus:#16161a; --alarm:#ff8a9a; } }
 * { box-sizing: border-box; }
 body { margin:0; font:14px/1.45 system-ui, sans-serif; background:var(--bg); color:var(--fg); }
 header { display:flex; gap:1.2rem; align-items:center; padding:.5rem 1rem; border-bottom:1px solid var(--line); flex-wrap:wrap; }
@@ -193,13 +194,19 @@ header nav a { color:var(--focus); margin-right:.6rem; }
 header .generated { margin-left:auto; font-size:12px; }
 .dim { color:var(--dim); }
 input, select { font:inherit; background:var(--panel); color:var(--fg); border:1px solid var(--line); border-radius:4px; padding:2px 6px; }
-#graph-view { height:calc(100vh - 50px); overflow:hidden; position:relative; }
+#graph-view { height:calc(100vh - var(--header-h, 50px)); overflow:hidden; position:relative; }
+#zoom { position:absolute; right:1rem; top:.6rem; display:flex; gap:4px; }
+#zoom button { font:14px system-ui; min-width:2rem; background:var(--panel); color:var(--fg); border:1px solid var(--line); border-radius:4px; cursor:pointer; }
+#zoom button:focus { outline:2px solid var(--focus); }
+.table-scroll { overflow-x:auto; max-width:100%; }
 #graph-legend { position:absolute; left:1rem; bottom:.2rem; margin:0; font-size:12px; background:var(--bg); padding:2px 6px; border-radius:4px; }
 #graph-legend .key { white-space:nowrap; margin-right:.6rem; }
 .swatch-box { display:inline-block; width:14px; height:11px; border:1px solid var(--line); border-radius:2px; margin-right:3px; font:9px/10px system-ui; text-align:center; vertical-align:middle; color:var(--fg); }
-.badge-key { display:inline-block; min-width:14px; border-radius:7px; background:var(--focus); color:#fff; font-size:10px; text-align:center; }
+.badge-key { display:inline-block; min-width:14px; border-radius:7px; background:var(--focus); color:var(--on-focus); font-size:10px; text-align:center; }
+.swatch-box.st-done { background:var(--done); } .swatch-box.st-partial { background:var(--partial); } .swatch-box.st-stale { background:var(--stale); }
+.swatch-box.st-failed { background:var(--failed); } .swatch-box.st-missing { background:var(--bg); border-style:dashed; }
 body.by-state #graph-legend .by-mat, body.by-materialized #graph-legend .by-st { display:none; }
-#lineage { width:100%; height:100%; cursor:grab; user-select:none; }
+#lineage { width:100%; height:100%; cursor:grab; user-select:none; touch-action:none; }
 #lineage .edge { fill:none; stroke:var(--line); stroke-width:1.2; }
 #lineage marker path { fill:var(--line); }
 #lineage .node rect { stroke:var(--line); fill:var(--panel); }
@@ -217,12 +224,13 @@ body.by-state #lineage .state-done rect { fill:var(--done); }
 body.by-state #lineage .state-partial rect { fill:var(--partial); }
 body.by-state #lineage .state-stale rect { fill:var(--stale); }
 body.by-state #lineage .state-failed rect { fill:var(--failed); stroke-dasharray:4 2; }
-body.by-state #lineage .state-missing rect { fill:var(--missing); }
+body.by-state #lineage .state-missing rect { fill:var(--bg); stroke-dasharray:3 3; stroke-width:1.5; }
 #lineage .badge circle { fill:var(--focus); }
-#lineage .badge text { font:10px system-ui; fill:#fff; text-anchor:middle; }
+#lineage .badge text { font:10px system-ui; fill:var(--on-focus); text-anchor:middle; }
 #lineage.focused .node:not(.in-focus), #lineage.focused .edge:not(.in-focus) { opacity:.15; }
 #page { padding:1rem 1.5rem; max-width:70rem; }
 #page h1 { margin:.2rem 0 .6rem; font-size:1.4rem; }
+#page h1:focus { outline:none; }
 #page pre { background:var(--panel); padding:.8rem; overflow:auto; border-radius:6px; font:12px/1.5 ui-monospace, monospace; }
 #page table { border-collapse:collapse; margin:.4rem 0 1rem; }
 #page td, #page th { border-bottom:1px solid var(--line); padding:3px 10px 3px 0; text-align:left; vertical-align:top; }
@@ -266,6 +274,26 @@ const CLIENT_JS = `
     view = { x: view.x + (view.w - w) * fx, y: view.y + (view.h - h) * fy, w, h };
     apply();
   }, { passive: false });
+  // Zoom by buttons and keys too (+, -, 0), about the middle of the view.
+  const zoomBy = (k) => {
+    const w = view.w * k, h = view.h * k;
+    view = { x: view.x + (view.w - w) / 2, y: view.y + (view.h - h) / 2, w, h };
+    apply();
+  };
+  document.getElementById('zoom-in').addEventListener('click', () => zoomBy(1 / 1.4));
+  document.getElementById('zoom-out').addEventListener('click', () => zoomBy(1.4));
+  document.getElementById('zoom-fit').addEventListener('click', () => { view = { x: 0, y: 0, w: full.w, h: full.h }; apply(); });
+  graphView.addEventListener('keydown', (e) => {
+    if (e.target.tagName === 'INPUT') return;
+    if (e.key === '+' || e.key === '=') zoomBy(1 / 1.4);
+    else if (e.key === '-') zoomBy(1.4);
+    else if (e.key === '0') { view = { x: 0, y: 0, w: full.w, h: full.h }; apply(); }
+  });
+  // The graph fills the window below the header, however the header wraps.
+  const header = document.querySelector('header');
+  const fit = () => document.documentElement.style.setProperty('--header-h', header.offsetHeight + 'px');
+  window.addEventListener('resize', fit);
+  fit();
   let drag;
   svg.addEventListener('pointerdown', (e) => { if (e.target.closest('.node')) return; drag = { x: e.clientX, y: e.clientY, v: { ...view } }; svg.setPointerCapture(e.pointerId); });
   svg.addEventListener('pointermove', (e) => {
@@ -335,6 +363,7 @@ ${SELECT_JS}
     const parts = ['<p><a href="#">← lineage</a></p>', '<h1>' + esc(n.name) + '</h1>',
       '<p class="dim">' + esc(n.kind) + (n.materialized ? ' · ' + esc(n.materialized) : '') + (n.file ? ' · ' + esc(n.file) : '') + (n.state ? ' · <span class="state ' + esc(n.state) + '">' + esc(n.state) + '</span>' : '') + '</p>'];
     if (n.description) parts.push('<p>' + esc(n.description) + '</p>');
+    if (data.warehouse_note && n.kind === 'model') parts.push('<p class="note">' + esc(data.warehouse_note) + '</p>');
     const p = data.partitions.find((x) => x.name === n.name);
     if (p) parts.push('<h2>Windows <span class="dim">by ' + esc(p.grain) + '</span></h2>' + gridHtml(p) + '<details><summary>as ranges</summary><table class="ranges"><tr><th>from</th><th>to</th><th>state</th><th>windows</th><th>reason</th></tr>' + p.ranges.map((r) => '<tr data-state="' + esc(r.state) + '"><td>' + esc(r.from) + '</td><td>' + esc(r.to) + '</td><td><span class="state ' + esc(r.state) + '">' + esc(r.state) + '</span></td><td>' + r.count + '</td><td>' + esc(r.reason) + '</td></tr>').join('') + '</table></details>');
     parts.push('<h2>Upstream</h2><p>' + (n.depends_on.map(link).join(', ') || '<span class="dim">none</span>') + '</p>');
@@ -362,6 +391,9 @@ ${PAGES_JS}
       mountGrids(page);
       if (window.etlHighlight) for (const pre of page.querySelectorAll('pre.sql')) pre.innerHTML = window.etlHighlight(pre.textContent, pre.classList.contains('raw'));
       window.scrollTo(0, 0);
+      // The page changed: the keyboard (and a screen reader) starts at its title.
+      const h1 = page.querySelector('h1');
+      if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); }
     } else document.title = data.project + ' · etl docs';
     document.body.dataset.ready = '1';
   }

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { get, request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
 import { copyExampleProject } from '../helpers/example-project.js';
+import { freshDatabase } from '../helpers/postgres.js';
 import { BIN, runCli, runCliAsync } from '../helpers/run-cli.js';
 
 const cleanups: (() => void)[] = [];
@@ -57,6 +59,8 @@ async function fetchText(url: string): Promise<{ status: number; body: string; t
 function siteData(html: string): {
   nodes: { name: string; columns: { name: string; description: string | null }[] }[];
   partitions: { name: string; counts: Record<string, number> }[];
+  runs: { command: string }[];
+  warehouse_note: string | null;
 } {
   const json = /<script type="application\/json" id="etl-data">([\s\S]*?)<\/script>/.exec(
     html,
@@ -197,6 +201,53 @@ describe('etl docs --serve', () => {
       expect(built.code).toBe(0);
     }
 
+    // A run holds the warehouse: the page shows what was read before, saying so, not nothing.
+    const warehouse = join(root, 'warehouse.duckdb');
+    const holder = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('../helpers/hold-duckdb.mjs', import.meta.url)), warehouse],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    cleanups.push(() => {
+      if (holder.exitCode === null) holder.kill('SIGKILL');
+    });
+    await once(holder.stdout, 'data');
+    utimesSync(warehouse, new Date(), new Date(Date.now() + 1000));
+    const held = siteData((await fetchText(url)).body);
+    expect(held.warehouse_note).toMatch(
+      /could not be read now .*showing it as read at \d\d:\d\d:\d\d UTC/,
+    );
+    expect(held.partitions.some((p) => (p.counts.done ?? 0) > 0)).toBe(true);
+    expect(held.runs.length).toBeGreaterThan(0);
+    holder.kill('SIGKILL');
+    await once(holder, 'exit');
+    utimesSync(warehouse, new Date(), new Date(Date.now() + 2000));
+    expect(siteData((await fetchText(url)).body).warehouse_note).toBeNull();
+
+    child.kill('SIGINT');
+    expect(await exited(child, 5_000)).toBe(0);
+  }, 90_000);
+
+  it('on PostgreSQL, a page load shows a run made since (no file to watch there)', async () => {
+    const root = project();
+    const db = await freshDatabase();
+    cleanups.push(() => void db.drop());
+    const { child, out } = serve(root, ['--target', db.url]);
+    const url = await until(
+      'the URL',
+      () => /Serving the docs site at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out.stderr)?.[1],
+      30_000,
+    );
+    expect(siteData((await fetchText(url)).body).runs).toEqual([]);
+    const built = await runCliAsync(
+      ['backfill', '--from', '2024-01-01', '--to', '2024-01-02', '--quiet', '--target', db.url],
+      root,
+    );
+    expect(built.code, built.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 2_100));
+    const after = siteData((await fetchText(url)).body);
+    expect(after.runs.map((r) => r.command)).toEqual(['backfill']);
+    expect(after.partitions.some((p) => (p.counts.done ?? 0) > 0)).toBe(true);
     child.kill('SIGINT');
     expect(await exited(child, 5_000)).toBe(0);
   }, 90_000);

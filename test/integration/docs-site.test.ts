@@ -159,6 +159,17 @@ describe('etl docs', () => {
     await page.keyboard.press('Enter');
     await page.locator('#page h1').waitFor();
     expect(await page.locator('#page h1').textContent()).toBe(down);
+    // The page's title has the focus: Tab goes on from there.
+    expect(await page.evaluate<string>(`document.activeElement.tagName`)).toBe('H1');
+    await page.goBack();
+    // Zoom by the buttons (and keys), back to the whole graph by "fit".
+    const width = async () =>
+      Number((await page.locator('#lineage').getAttribute('viewBox'))?.split(' ')[2]);
+    const whole = await width();
+    await page.locator('#zoom-in').click();
+    expect(await width()).toBeLessThan(whole);
+    await page.locator('#zoom-fit').click();
+    expect(await width()).toBe(whole);
     await page.close();
   });
 
@@ -245,11 +256,19 @@ describe('etl docs', () => {
         `${want.length} of ${await page.locator('#lineage .node').count()} nodes`,
       );
     }
-    // And by the windows' state, which -s has not: the model that failed.
+    // And by the windows' state, which -s has not: the model that failed; the models with
+    // any window done.
     await page.locator('#search').fill('state:failed');
     expect(await attributes(page.locator('#lineage .node.in-focus'), 'data-name')).toEqual([
       'flaky_revenue',
     ]);
+    await page.locator('#search').fill('state:done');
+    expect((await attributes(page.locator('#lineage .node.in-focus'), 'data-name')).sort()).toEqual(
+      status.models
+        .filter((m) => (m.counts.done ?? 0) > 0)
+        .map((m) => m.name)
+        .sort(),
+    );
     await page.close();
   });
 
