@@ -268,7 +268,15 @@ function syntheticData(name: string, grain: 'hour' | 'day', count: number): Docs
     details.at.push(start + step + Math.floor(random() * HOUR));
     details.error.push(failed ? `Binder Error: column "x" not found\nLINE 1: select x ...` : null);
   }
-  const partitions: DocsPartitions = { name, grain, counts, ranges, details };
+  const partitions: DocsPartitions = {
+    name,
+    grain,
+    counts,
+    forward_only: 0,
+    refreshing: null,
+    ranges,
+    details,
+  };
   return {
     schema_version: 1,
     generated_at: '2024-05-02T00:00:00.000Z',
@@ -289,6 +297,7 @@ function syntheticData(name: string, grain: 'hour' | 'day', count: number): Docs
         config: { materialized: 'incremental', grain },
         raw_sql: 'select 1',
         compiled_sql: 'select 1',
+        compiled_window: null,
         state: counts.failed! > 0 ? 'failed' : 'done',
       },
     ],
