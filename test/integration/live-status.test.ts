@@ -177,7 +177,8 @@ describe.concurrent('etl status and plan while another process writes the wareho
     onTestFinished,
   }) => {
     const root = example(onTestFinished);
-    const child = backfill(root, '2024-01-07', onTestFinished);
+    // A month on one thread: long enough to be killed mid-way (a week could end first).
+    const child = backfill(root, '2024-01-31', onTestFinished);
     const exited = once(child, 'exit');
     const running = await waitFor(() => {
       const f = runFile(root);
