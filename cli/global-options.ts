@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { parse } from 'yaml';
+import type { parse } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { parseDay, SUPPORTED_DAYS, supportedDay } from '../core/time/dates.js';
 import type { ProjectOptions } from '../core/api/open-project.js';
@@ -67,7 +68,9 @@ export function parseVars(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
   let value: unknown;
   try {
-    value = parse(text);
+    // Loaded here, not with the CLI: `etl --help` and `--version` need no YAML.
+    const yaml = createRequire(import.meta.url)('yaml') as { parse: typeof parse };
+    value = yaml.parse(text);
   } catch (error) {
     throw new UsageError(
       `--vars must be a YAML mapping: ${(error as Error).message.split('\n')[0] ?? ''}`,

@@ -18,13 +18,10 @@ function version(): string {
   return pkg.version;
 }
 
-/**
- * `etl 0.1.0 (duckdb v1.5.6)`: only `--version` asks, so only it loads the DuckDB driver
- * (which reads the library's version without opening a database).
- */
+/** `etl 0.1.0 (duckdb v1.5.6)`: the DuckDB version from its driver's package, not loaded. */
 async function fullVersion(): Promise<string> {
   const { duckdbVersion } = await import('../core/engine/duckdb-version.js');
-  return `etl ${version()} (duckdb ${duckdbVersion()})`;
+  return `etl ${version()} (duckdb ${await duckdbVersion()})`;
 }
 
 /** Adds the `Examples:` section of {@link EXAMPLES} to a command and its subcommands. */

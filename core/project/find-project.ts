@@ -1,7 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { EtlError } from '../errors.js';
-import { DBT_PROJECT_FILE } from './parse-dbt-project.js';
+
+/** A dbt project's file, which etl reads when the folder has no etl.yml. */
+export const DBT_PROJECT_FILE = 'dbt_project.yml';
 
 /** The files that mark a folder as a project's root, searched for upward like git's `.git`. */
 export const PROJECT_FILES = ['etl.yml', 'etl.yaml', DBT_PROJECT_FILE] as const;

@@ -6,8 +6,8 @@ import { readFolderTree } from './folder-config.js';
 import { TopKeys } from './parse-config.js';
 import type { ProjectConfig } from './project.js';
 
-/** The name of dbt's project file. */
-export const DBT_PROJECT_FILE = 'dbt_project.yml';
+/** The name of dbt's project file (defined with the other project files, light to import). */
+export { DBT_PROJECT_FILE } from './find-project.js';
 
 /**
  * Read a dbt_project.yml as the project: its name, paths, vars and the folder config of its
