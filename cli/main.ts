@@ -159,7 +159,9 @@ function addDag(program: Command, run: Runner): void {
 function addDocs(program: Command, run: Runner): void {
   program
     .command('docs')
-    .description('write a static site: lineage, a page per model, windows by state')
+    .description(
+      'write a static site: the lineage, a page per model, grids of windows, the last runs',
+    )
     .option('--out <dir>', 'folder to write it in (default: .etl/docs in the project)')
     .option('--date <date>', 'show compiled SQL for this day (default: yesterday)')
     .option(
