@@ -48,7 +48,7 @@ describe('crash safety on PostgreSQL: kill -9 during a backfill, then rerun', ()
   it(`${KILLS} kills at random instants; every rerun ends equal to a clean build`, async () => {
     const seed = Number(process.env.ETL_CRASH_SEED ?? Date.now() % 100_000);
     const random = prng(seed);
-    let repaired = 0;
+    let midRun = 0;
     for (let i = 0; i < KILLS; i++) {
       const child = spawn(
         process.execPath,
@@ -57,6 +57,7 @@ describe('crash safety on PostgreSQL: kill -9 during a backfill, then rerun', ()
       );
       const delay = Math.round(150 + random() * fullRunMs);
       await new Promise((r) => setTimeout(r, delay));
+      if (child.exitCode === null && child.signalCode === null) midRun++;
       child.kill('SIGKILL');
       if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
 
@@ -68,7 +69,6 @@ describe('crash safety on PostgreSQL: kill -9 during a backfill, then rerun', ()
         rerun.code,
         `rerun after kill ${i + 1} (seed ${seed}, ${delay} ms): ${rerun.stderr}`,
       ).toBe(0);
-      repaired += (JSON.parse(rerun.stdout) as { partitions: { built: number } }).partitions.built;
       expect(
         await snapshotPostgres(dbs[1]!.url),
         `kill ${i + 1} at ${delay} ms (seed ${seed})`,
@@ -95,7 +95,8 @@ describe('crash safety on PostgreSQL: kill -9 during a backfill, then rerun', ()
         await client.end();
       }
     }
-    // The kills landed mid-run: the reruns had windows to write again.
-    expect(repaired).toBeGreaterThan(0);
+    // The kills landed while the runs ran (a forced rewrite killed mid-way leaves each window
+    // as it was or as rewritten, both done: a rerun need not write any, so that is not counted).
+    expect(midRun).toBeGreaterThan(0);
   }, 600_000);
 });
