@@ -27,9 +27,12 @@ export function child<T>(args: readonly string[], env: Record<string, string> = 
 }
 
 /** Milliseconds of one run of a command, as a child process. */
-export function commandMs(command: string, args: readonly string[]): number {
+export function commandMs(command: string, args: readonly string[], cwd?: string): number {
   const started = performance.now();
-  const result = spawnSync(command, args, { stdio: 'ignore' });
+  const result = spawnSync(command, args, {
+    stdio: 'ignore',
+    ...(cwd === undefined ? {} : { cwd }),
+  });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
   return performance.now() - started;
 }

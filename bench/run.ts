@@ -49,8 +49,8 @@ const log = (line: string): void => {
   if (!flag('--json')) process.stderr.write(`${line}\n`);
 };
 
-/** A project over a copy of the events database, ready for a backfill. */
-function eventsProject(name: string, base: string, batchSize?: number): string {
+/** A project over a copy of the events database, ready for a backfill (of hours with `hourly`). */
+function eventsProject(name: string, base: string, batchSize?: number, hourly = false): string {
   const dir = join(work, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'models'), { recursive: true });
@@ -58,7 +58,9 @@ function eventsProject(name: string, base: string, batchSize?: number): string {
     join(dir, 'etl.yml'),
     'target: duckdb:w.duckdb\nsources:\n  raw:\n    events: { table: main.events }\n    events_unsorted: { table: main.events_unsorted }\n',
   );
-  const model = eventsModel('events');
+  const model = hourly
+    ? eventsModel('events').replace("grain='day'", "grain='hour'")
+    : eventsModel('events');
   writeFileSync(
     join(dir, 'models', 'fct.sql'),
     batchSize
@@ -78,12 +80,15 @@ function freshCopy(base: string, name: string): string {
   return path;
 }
 
-/** Milliseconds of a backfill of the whole year in `dir`; throws if it fails. */
+/**
+ * Milliseconds of a backfill of the whole year in `dir`; throws if it fails. One window a
+ * transaction unless `batchSize` says otherwise (`adaptive`: etl's default).
+ */
 async function backfill(
   dir: string,
   select: string,
   threads: number,
-  batchSize?: number,
+  batchSize: number | 'adaptive' = 1,
   extra: { force?: boolean } = {},
 ): Promise<number> {
   return time(async () => {
@@ -93,7 +98,7 @@ async function backfill(
       to: last,
       select: [select],
       threads,
-      ...(batchSize ? { batchSize } : {}),
+      ...(batchSize === 'adaptive' ? {} : { batchSize }),
       ...extra,
     });
     if (summary.status !== 'success') throw new Error(JSON.stringify(summary.failures));
@@ -134,6 +139,32 @@ async function duckdbCases(): Promise<void> {
   await fullRefreshCase(base);
   startupCase();
   memoryCase(base);
+  adaptiveCase(base);
+}
+
+/**
+ * 9. A year of an hourly model (8,760 windows) with etl's defaults (adaptive batching, 4
+ * threads), as a whole process, against a whole process running one CREATE TABLE AS over the
+ * year. Both close the file (DuckDB checkpoints it).
+ */
+function adaptiveCase(base: string): void {
+  const etl: number[] = [];
+  const ctas: number[] = [];
+  const script = fileURLToPath(new URL('./ctas-process.js', import.meta.url));
+  for (let r = 0; r < runs; r++) {
+    ctas.push(commandMs(process.execPath, [script, freshCopy(base, 'ctas-process')]));
+    const dir = eventsProject('hourly-adaptive', base, undefined, true);
+    const args = [BIN, 'backfill', '--from', FIRST_DAY, '--to', LAST_DAY, '-s', 'fct', '--quiet'];
+    etl.push(commandMs(process.execPath, args, dir));
+  }
+  rows.push({
+    case: '9. a year of hourly windows, defaults (adaptive batching), whole process',
+    etl: median(etl),
+    floor: median(ctas),
+    floorName: 'one CREATE TABLE AS, whole process',
+    target: 3,
+  });
+  log(`  9. hourly year ${ms(median(etl))} vs CTAS process ${ms(median(ctas))}`);
 }
 
 /** 1. Per-window backfill vs the bare per-window loop. Returns the backfill's times. */

@@ -1,4 +1,4 @@
-import type { Reporter } from '../core/execute/reporter.js';
+import type { Reporter, StepBatch } from '../core/execute/reporter.js';
 import type { StepResult } from '../core/execute/run-summary.js';
 import type { Plan } from '../core/plan/plan.js';
 import cliTruncate from 'cli-truncate';
@@ -86,9 +86,14 @@ export function consoleReporter(options: ReporterOptions): Reporter {
           ),
         );
     },
-    stepFinished: (result: StepResult) => {
+    stepFinished: (result: StepResult, batch?: StepBatch) => {
       progress?.stepFinished(result, clock());
-      const lines = stepLines(result, paint, options, live, counter());
+      // Steps written in one transaction: one line, with the last of them.
+      if (batch !== undefined && result !== batch.results.at(-1)) return draw();
+      const lines =
+        batch === undefined
+          ? stepLines(result, paint, options, live, counter())
+          : batchLines(batch, paint, options, live, counter());
       for (const l of lines) write(l.startsWith('[') ? stamp(l) : l);
       if (lines.length === 0) draw();
     },
@@ -267,6 +272,32 @@ function stepLines(
   }
   if (result.status === 'failed' && result.error?.hint)
     lines.push(`       ${paint('cyan', 'help')}: ${result.error.hint}`);
+  return lines;
+}
+
+/** The line of steps written together (adaptive batching), and their tests' warnings. */
+function batchLines(
+  batch: StepBatch,
+  paint: Paint,
+  options: ReporterOptions,
+  live: boolean,
+  counter: string,
+): string[] {
+  const last = batch.results.at(-1)!;
+  const rows = batch.results.reduce((sum, r) => sum + r.rows, 0);
+  const windows = batch.results.reduce((sum, r) => sum + r.step.windows.length, 0);
+  const result: StepResult = {
+    ...last,
+    step: { ...last.step, id: batch.id, windows: batch.results.flatMap((r) => r.step.windows) },
+    rows,
+    durationMs: batch.durationMs,
+  };
+  const lines = stepLines(result, paint, options, live, counter);
+  if (lines[0] !== undefined && lines[0].startsWith('['))
+    lines[0] = lines[0].replace(
+      `${result.step.kind}, `,
+      `${result.step.kind}, ${formatCount(windows)} windows, `,
+    );
   return lines;
 }
 

@@ -229,7 +229,10 @@ function addBackfill(program: Command, run: Runner): void {
   )
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
     .requiredOption('--to <date>', 'last day, inclusive')
-    .option('--batch-size <n>', 'merge up to N consecutive windows into one transaction')
+    .option(
+      '--batch-size <n>',
+      "merge up to N consecutive windows into one transaction (default: each model's batch_size, else adaptive)",
+    )
     .option('--force', 'rebuild windows already done under the current fingerprint')
     .option(
       '--full-refresh',
@@ -248,7 +251,10 @@ function addRun(program: Command, run: Runner): void {
       .description('catch incremental models up from their start to the last closed window'),
   )
     .option('--until <date>', 'catch up to the end of this day (default: now)')
-    .option('--batch-size <n>', 'merge up to N consecutive windows into one transaction')
+    .option(
+      '--batch-size <n>',
+      "merge up to N consecutive windows into one transaction (default: each model's batch_size, else adaptive)",
+    )
     .action(async (_o, cmd: Command) =>
       run(async () => (await import('./commands/build.js')).runCatchUpCommand, cmd),
     );

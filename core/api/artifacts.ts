@@ -45,11 +45,12 @@ export function writeRunArtifacts(run: RunArtifacts, onNotice?: (message: string
     const generatedAt = new Date((run.now ?? Date.now)()).toISOString();
     const dir = join(run.compiled.project.root, ARTIFACTS_DIR);
     writeJsonAtomic(dir, 'manifest.json', manifestJson(run.compiled, generatedAt));
-    const results = runResultsJson(run, generatedAt);
-    writeJsonAtomic(dir, 'run_results.json', results);
+    // Made once, written twice: a backfill of a year of hours has 8,784 steps.
+    const results = `${JSON.stringify(runResultsJson(run, generatedAt), null, 2)}\n`;
+    writeTextAtomic(dir, 'run_results.json', results);
     // The last few runs' results stay, for `etl docs` (the timeline of the last backfill).
     const runs = join(dir, RUNS_DIR);
-    writeJsonAtomic(runs, `${run.summary.run_id}.json`, results);
+    writeTextAtomic(runs, `${run.summary.run_id}.json`, results);
     const kept = readdirSync(runs)
       .filter((f) => /^[^.].*\.json$/.test(f))
       .sort();
@@ -64,10 +65,15 @@ export function writeRunArtifacts(run: RunArtifacts, onNotice?: (message: string
 
 /** Write `value` as JSON to `dir/name`: a temp file in `dir`, then renamed over `name`. */
 export function writeJsonAtomic(dir: string, name: string, value: unknown): void {
+  writeTextAtomic(dir, name, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Write `text` to `dir/name`: a temp file in `dir`, then renamed over `name`. */
+function writeTextAtomic(dir: string, name: string, text: string): void {
   mkdirSync(dir, { recursive: true });
   const temp = join(dir, `.${name}.${process.pid}.${Date.now()}.tmp`);
   try {
-    writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
+    writeFileSync(temp, text);
     renameSync(temp, join(dir, name));
   } catch (error) {
     rmSync(temp, { force: true });
@@ -253,7 +259,9 @@ function nodeJson(compiled: CompiledGraph, node: CompiledNode): Record<string, u
       grain: c.grain,
       start: c.start === undefined ? null : iso(c.start),
       lookback: c.lookback,
-      batch_size: c.batchSize,
+      // Unset: steps of one window, merged as the run goes (adaptive batching).
+      batch_size: c.batchSize ?? 1,
+      adaptive_batching: c.batchSize === undefined,
       time_column: c.timeColumn ?? null,
       unique_key: c.uniqueKey ?? null,
       on_schema_change: c.onSchemaChange,

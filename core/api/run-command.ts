@@ -49,6 +49,12 @@ export interface RunOptions extends ProjectOptions {
    * roll back whole, and the run ends `interrupted` (rerunning the command resumes).
    */
   readonly signal?: AbortSignal;
+  /**
+   * Windows per transaction, for every model (`--batch-size`, backfill and run); unset: each
+   * model's `batch_size`, or, where that is unset too, adaptive batching (consecutive windows
+   * merged as the run goes, sized by how long their writes take).
+   */
+  readonly batchSize?: number;
   /** Run each model's data tests inside its write transaction (default true; --no-test). */
   readonly runTests?: boolean;
   /**
@@ -213,6 +219,7 @@ async function executeRecorded(
       runTests: options.runTests ?? true,
       state: prepared.state,
       versions: prepared.versions,
+      adaptive: options.batchSize === undefined,
     });
   } catch (error) {
     // Recording the outcome may fail for the same reason (a full disk): the error told is

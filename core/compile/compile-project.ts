@@ -730,7 +730,8 @@ function legacyFingerprint(
     grain: c.grain,
     start: c.start,
     lookback: c.lookback,
-    batchSize: c.batchSize,
+    // Wave 1 had no adaptive batching: an unset batch_size was 1.
+    batchSize: c.batchSize ?? 1,
     uniqueKey: c.uniqueKey,
     schema: c.schema,
     tags: c.tags,

@@ -15,7 +15,11 @@ interface CommonConfig {
   /** First window's start (epoch ms), or undefined. */
   readonly start: number | undefined;
   readonly lookback: number;
-  readonly batchSize: number;
+  /**
+   * Windows per transaction as set (`batch_size`); undefined: adaptive, consecutive windows
+   * merged as the run goes, sized by how long their writes take.
+   */
+  readonly batchSize: number | undefined;
   readonly schema: string | undefined;
   readonly tags: readonly string[];
   readonly description: string | undefined;
@@ -124,7 +128,10 @@ class ConfigReader extends ConfigValues {
       grain,
       start,
       lookback: this.count('lookback', 0, 0),
-      batchSize: this.count('batch_size', 1, 1),
+      batchSize:
+        this.raw.batch_size === undefined || this.raw.batch_size === null
+          ? undefined
+          : this.count('batch_size', 1, 1),
       schema,
       tags,
       description,

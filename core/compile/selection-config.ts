@@ -17,7 +17,7 @@ const KEYS: Readonly<Record<string, (m: CompiledModel) => string | readonly stri
     schema: (m) => m.config.schema,
     tags: (m) => m.config.tags,
     lookback: (m) => String(m.config.lookback),
-    batch_size: (m) => String(m.config.batchSize),
+    batch_size: (m) => String(m.config.batchSize ?? 'auto'),
     description: (m) => m.config.description,
     on_schema_change: (m) => m.config.onSchemaChange,
     start: (m) => (m.config.start === undefined ? undefined : String(m.config.start)),

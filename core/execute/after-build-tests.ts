@@ -35,7 +35,9 @@ export async function runAfterBuildTests(
   const byModel = new Map<string, StepResult[]>();
   const unfinished = new Set<string>();
   for (const r of results) {
-    byModel.set(r.step.model, [...(byModel.get(r.step.model) ?? []), r]);
+    const steps = byModel.get(r.step.model);
+    if (steps === undefined) byModel.set(r.step.model, [r]);
+    else steps.push(r);
     if (r.status !== 'success' && r.status !== 'unchanged') unfinished.add(r.step.model);
   }
   const checked = new Map<string, TestResult[]>();

@@ -14,13 +14,17 @@ import type { WarehouseState } from '../state/warehouse-state.js';
 import { DataVersions } from '../plan/data-versions.js';
 import { StepInputs } from './step-inputs.js';
 import type { StepResult } from './run-summary.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter, StepBatch } from './reporter.js';
 import { runDag } from './run-dag.js';
 import { runAfterBuildTests } from './after-build-tests.js';
 import { dataTestsOf } from '../materialize/test-statements.js';
 import { DEFAULT_RETRY, RetryExhausted, withRetries, type RetryPolicy } from './retry.js';
 import { EMPTY_STATE } from '../state/warehouse-state.js';
 import { Busy, BuiltElsewhere } from '../materialize/claim.js';
+import { mergeWindows } from '../time/window.js';
+import { renderStep } from '../plan/render-step.js';
+import { CheckFailed } from '../materialize/run-statements.js';
+import { BatchSizer } from './adaptive-batch.js';
 
 /** Inputs of {@link executePlan}. */
 export interface ExecuteOptions {
@@ -48,6 +52,12 @@ export interface ExecuteOptions {
   readonly state?: WarehouseState;
   /** The data versions the plan was made with; this run's writes update them. */
   readonly versions?: DataVersions;
+  /**
+   * Merge consecutive one-window steps of models without a batch_size into one transaction as
+   * the run goes, sized by how long writes take (see adaptive-batch.ts); a merged write that
+   * fails is written again window by window. Default false (a run with --batch-size).
+   */
+  readonly adaptive?: boolean;
 }
 
 /**
@@ -71,6 +81,7 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
   const run: Run = {
     options,
     results: new Map<string, StepResult>(),
+    separate: new Set<string>(),
     inputs: new StepInputs(
       options.compiled,
       state,
@@ -125,6 +136,8 @@ interface Run {
   readonly options: ExecuteOptions;
   readonly results: Map<string, StepResult>;
   readonly inputs: StepInputs;
+  /** Models whose windows merged gave other rows than alone: written one by one. */
+  readonly separate: Set<string>;
 }
 
 /** Seeds first, all in one transaction on the main connection. */
@@ -178,6 +191,8 @@ async function runSteps(run: Run, work: readonly Step[]): Promise<void> {
       exclusively: keyedLock(),
       ...(options.runTests === false ? {} : { tests: dataTestsOf(options.compiled) }),
     };
+    const sizer = new BatchSizer();
+    const merges = (step: Step): boolean => options.adaptive === true && mergeable(run, step);
     await runDag(
       work.map((step) => ({
         id: step.id,
@@ -191,6 +206,17 @@ async function runSteps(run: Run, work: readonly Step[]): Promise<void> {
         exclusive: (a, b) => a.step.model === b.step.model && overlaps(a.step, b.step),
         run: ({ step }, worker, again) =>
           runStep(run, step, { ...shared, conn: connections[worker]!, wait: again }, worker + 1),
+        group: {
+          limit: ({ step }) => (merges(step) ? sizer.limit(step.model) : 0),
+          joins: ({ step: a }, { step: b }) => merges(b) && b.model === a.model && follows(a, b),
+          run: (tasks, worker) =>
+            runMerged(
+              run,
+              tasks.map((t) => t.step),
+              { ...shared, conn: connections[worker]!, wait: false },
+              { thread: worker + 1, sizer },
+            ),
+        },
         onSkip: ({ step }, outcome, cause) => finishStep(run, skipped(step, outcome, cause)),
       },
     );
@@ -225,9 +251,10 @@ async function runStep(
   step: Step,
   ctx: WriteContext,
   thread: number,
+  told = false,
 ): Promise<boolean | 'later' | 'halt'> {
   const { reporter } = run.options;
-  reporter.stepStarted(step);
+  if (!told) reporter.stepStarted(step);
   const started = performance.now();
   const startedAt = Date.now();
   const elapsed = (): number => performance.now() - started;
@@ -289,6 +316,134 @@ async function runStep(
   }
 }
 
+/**
+ * A step the run may merge with the next ones of its model: one window of an incremental model
+ * by time whose batch_size is not set, written whatever its inputs (a conditional step may
+ * not be), whose merged windows gave the rows they give alone so far in this run. (Upserts
+ * and models that read their own table depend on the window before: never ready together.)
+ */
+function mergeable(run: Run, step: Step): boolean {
+  if (step.kind !== 'incremental') return false;
+  if (step.windows.length !== 1 || step.conditional) return false;
+  if (run.separate.has(step.model)) return false;
+  const model = run.options.compiled.nodes.get(step.model);
+  return model?.kind === 'model' && model.config.batchSize === undefined;
+}
+
+/** `b` writes the window right after `a`'s, in the same way. */
+function follows(a: Step, b: Step): boolean {
+  return (
+    a.kind === b.kind &&
+    a.renderWindow.end === b.renderWindow.start &&
+    a.isIncremental === b.isIncremental &&
+    a.refresh === b.refresh
+  );
+}
+
+/** Consecutive one-window steps of a model as one step of all their windows. */
+function mergeSteps(steps: readonly Step[]): Step {
+  const first = steps[0]!;
+  const last = steps.at(-1)!;
+  const windows = steps.flatMap((s) => s.windows);
+  const label = (s: Step): string => s.id.slice(s.id.indexOf('@') + 1).replace(/^refresh /, '');
+  return {
+    ...first,
+    id: steps.length === 1 ? first.id : `${first.id}..${label(last)}`,
+    windows,
+    renderWindow: mergeWindows(windows),
+    dependsOn: [],
+    conditional: false,
+  };
+}
+
+/**
+ * Steps merged by adaptive batching (see {@link mergeable}): written in one transaction, each
+ * step then told on its own, with its windows and a share of the time. When the merged write
+ * fails, its steps are written one by one (as they would have been unmerged): the failure
+ * names its window and the others commit. Returns how each step ended.
+ */
+async function runMerged(
+  run: Run,
+  steps: readonly Step[],
+  ctx: WriteContext,
+  how: { readonly thread: number; readonly sizer: BatchSizer },
+): Promise<Map<string, boolean | 'later' | 'halt'>> {
+  const { reporter, compiled } = run.options;
+  if (steps.length === 1) {
+    // Alone: written as any step, its time measured for the next.
+    const began = performance.now();
+    const outcome = await runStep(run, steps[0]!, ctx, how.thread);
+    if (outcome === true) how.sizer.wrote(steps[0]!.model, 1, performance.now() - began);
+    return new Map([[steps[0]!.id, outcome]]);
+  }
+  const merged = mergeSteps(steps);
+  for (const step of steps) reporter.stepStarted(step);
+  const started = performance.now();
+  const startedAt = Date.now();
+  const all = <T>(value: T): Map<string, T> => new Map(steps.map((s) => [s.id, value]));
+  try {
+    const of = run.inputs.of(merged);
+    if (of === undefined) throw new Error('a merged step is never conditional');
+    // The last window alone: the merged rows in it must be the same (see sampleCheck).
+    const last = steps.at(-1)!;
+    const write = { ...of, sample: { window: last.renderWindow, sql: renderStep(compiled, last) } };
+    const { value, attempts } = await withRetries(
+      run.options.retry ?? DEFAULT_RETRY,
+      (error) => ctx.conn.dialect.isTransient(error),
+      () => writeStep(ctx, write),
+      (error, attempt, delay) => reporter.retrying?.(merged, attempt, delay, errorMessage(error)),
+    );
+    const ms = performance.now() - started;
+    how.sizer.wrote(merged.model, steps.length, ms);
+    run.inputs.written(merged, value);
+    const byStart = new Map(value.windows.map((w) => [w.window.start, w]));
+    const share = ms / steps.length;
+    const results: StepResult[] = steps.map((step, i) => {
+      const windows = step.windows.flatMap((w) => byStart.get(w.start) ?? []);
+      return {
+        step,
+        status: 'success',
+        rows: windows.reduce((sum, w) => sum + w.rows, 0),
+        windows,
+        error: undefined,
+        durationMs: share,
+        startedAt: startedAt + i * share,
+        thread: how.thread,
+        attempts,
+        // The data tests ran once, on all the windows: told with the last step.
+        tests: i === steps.length - 1 ? value.tests : undefined,
+      };
+    });
+    const batch = { id: merged.id, results, durationMs: ms };
+    for (const result of results) finishStep(run, result, batch);
+    return all<boolean>(true);
+  } catch (error) {
+    const cause = error instanceof RetryExhausted ? error.cause : error;
+    if (cause instanceof Busy) return all<'later'>('later');
+    how.sizer.failed(merged.model);
+    if (cause instanceof CheckFailed && cause.code === 'merge differs') {
+      run.separate.add(merged.model);
+      reporter.info(
+        `  ${merged.model}: its windows merged into one transaction give other rows than written one by one (does the template use {{ start }}, {{ ds }} or the like as a value, or is the query not deterministic?): written one window a transaction from now on; set batch_size to choose`,
+      );
+    }
+    const outcomes = new Map<string, boolean | 'later' | 'halt'>();
+    let halted: string | undefined;
+    for (const step of steps) {
+      // Without the warehouse, the rest cannot be written either.
+      if (halted !== undefined) {
+        finishStep(run, skipped(step, 'cancelled', halted));
+        outcomes.set(step.id, false);
+        continue;
+      }
+      const outcome = await runStep(run, step, ctx, how.thread, true);
+      outcomes.set(step.id, outcome);
+      if (outcome === 'halt') halted = step.id;
+    }
+    return outcomes;
+  }
+}
+
 /** What another process wrote for a step, from its ledger rows (see claim.ts). */
 function builtElsewhere(step: Step, claimed: BuiltElsewhere): WriteResult {
   const [first] = claimed.rows;
@@ -339,10 +494,11 @@ function skipped(
   };
 }
 
-/** Keep a step's result and report it. */
-function finishStep(run: Run, result: StepResult): void {
+/** Keep a step's result and report it (with the merged write it was part of, if any). */
+function finishStep(run: Run, result: StepResult, batch?: StepBatch): void {
   run.results.set(result.step.id, result);
-  run.options.reporter.stepFinished(result);
+  if (batch === undefined) run.options.reporter.stepFinished(result);
+  else run.options.reporter.stepFinished(result, batch);
 }
 
 function overlaps(a: Step, b: Step): boolean {

@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Plan, Step } from '../plan/plan.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter, StepBatch } from './reporter.js';
 import type { StepResult } from './run-summary.js';
 
 /** The progress file of a project's latest writing command, in its folder. */
@@ -191,8 +191,9 @@ export class ProgressFileReporter implements Reporter {
     });
   }
 
-  stepFinished(result: StepResult): void {
-    this.inner.stepFinished(result);
+  stepFinished(result: StepResult, batch?: StepBatch): void {
+    if (batch === undefined) this.inner.stepFinished(result);
+    else this.inner.stepFinished(result, batch);
     this.guard(() => {
       const { step } = result;
       this.running.delete(step.id);

@@ -27,6 +27,20 @@ export interface RunDagOptions<T extends DagTask> {
   readonly abort?: AbortSignal;
   /** Tasks that must not run at the same time (e.g. overlapping windows of one model). */
   readonly exclusive?: (a: T, b: T) => boolean;
+  /**
+   * Tasks run together as one: a task taken may bring the tasks after it (in the given order)
+   * that are ready too, while `joins(previous, next)` accepts each, up to `limit(first)` in
+   * all; `run` then runs them (one or more) at once and says how each ended. A task whose
+   * limit is 0, or tried again (`later`), runs alone through the task's own `run`.
+   */
+  readonly group?: {
+    readonly limit: (first: T) => number;
+    readonly joins: (previous: T, next: T) => boolean;
+    readonly run: (
+      tasks: readonly T[],
+      worker: number,
+    ) => Promise<ReadonlyMap<string, boolean | 'later' | 'halt'>>;
+  };
   /** Called when a task is skipped because an upstream task failed or it was cancelled. */
   readonly onSkip?: (
     task: T,
@@ -74,6 +88,10 @@ interface Walk<T extends DagTask> {
   /** Ready tasks by plan position: a small binary heap keeps this O(log n) per task. */
   readonly ready: MinHeap;
   readonly running: Set<T>;
+  /** Tasks taken along with another (see `group`): they are still on the ready queue. */
+  readonly taken: Set<string>;
+  /** The running tasks not run together with others. */
+  readonly alone: Set<T>;
   /** Tasks put off (`later`), in the order they were, to run again when nothing else is ready. */
   readonly deferred: T[];
   /** Set on the first failure under `failFast`: no task starts after it. */
@@ -111,6 +129,8 @@ function startWalk<T extends DagTask>(tasks: readonly T[], options: RunDagOption
     children,
     ready,
     running: new Set<T>(),
+    taken: new Set<string>(),
+    alone: new Set<T>(),
     deferred: [],
     stopped: false,
     haltedBy: undefined,
@@ -133,18 +153,49 @@ async function worker<T extends DagTask>(walk: Walk<T>, id: number): Promise<voi
       await woken(walk);
       continue;
     }
-    walk.running.add(task);
-    const ok = await walk.options.run(task, id, again !== undefined);
-    walk.running.delete(task);
-    if (ok === 'later') {
-      walk.deferred.push(task);
-      signal(walk);
-    } else if (ok === 'halt') {
-      walk.stopped = true;
-      walk.haltedBy ??= task.id;
-      settle(walk, task, false);
-    } else settle(walk, task, ok);
+    const limit = again === undefined ? (walk.options.group?.limit(task) ?? 0) : 0;
+    const group = limit > 0 ? gather(walk, task, limit) : [task];
+    for (const t of group) walk.running.add(t);
+    if (group.length === 1) walk.alone.add(task);
+    const outcomes =
+      limit > 0
+        ? await walk.options.group!.run(group, id)
+        : new Map([[task.id, await walk.options.run(task, id, again !== undefined)]]);
+    for (const t of group) walk.running.delete(t);
+    walk.alone.delete(task);
+    for (const t of group) {
+      const ok = outcomes.get(t.id) ?? false;
+      if (ok === 'later') {
+        walk.deferred.push(t);
+        signal(walk);
+      } else if (ok === 'halt') {
+        walk.stopped = true;
+        walk.haltedBy ??= t.id;
+        settle(walk, t, false);
+      } else if (!walk.outcome.has(t.id)) settle(walk, t, ok);
+    }
   }
+}
+
+/**
+ * `first` and the tasks after it in the given order that may run with it (see `group`): ready,
+ * not started, accepted one after another, excluded by no running task.
+ */
+function gather<T extends DagTask>(walk: Walk<T>, first: T, limit: number): T[] {
+  const { group, exclusive } = walk.options;
+  const tasks = [first];
+  if (group === undefined) return tasks;
+  for (let i = walk.index.get(first.id)! + 1; tasks.length < limit && i < walk.tasks.length; i++) {
+    const next = walk.tasks[i]!;
+    if (walk.waiting.get(next.id) !== 0 || walk.outcome.has(next.id) || walk.taken.has(next.id))
+      break;
+    if (!group.joins(tasks.at(-1)!, next)) break;
+    // Steps run together never exclude one another (`joins` says so): only those run alone.
+    if (exclusive !== undefined && [...walk.alone].some((r) => exclusive(r, next))) break;
+    tasks.push(next);
+  }
+  for (const t of tasks) walk.taken.add(t.id);
+  return tasks;
 }
 
 /**
@@ -158,7 +209,7 @@ function nextTask<T extends DagTask>(walk: Walk<T>): T | undefined {
   while (ready.size > 0) {
     const i = ready.pop()!;
     const task = walk.tasks[i]!;
-    if (walk.outcome.has(task.id)) continue;
+    if (walk.outcome.has(task.id) || walk.taken.has(task.id)) continue;
     const blocked =
       options.exclusive !== undefined && [...walk.running].some((r) => options.exclusive!(r, task));
     if (blocked) held.push(i);

@@ -11,7 +11,7 @@ import { ledgerRowsSql, type LedgerWindow } from './ledger-rows.js';
 import { beginStatements, type Statement } from './statement.js';
 import { restoreStatements } from './swap-table.js';
 import { Busy, BuiltElsewhere, windowClaim } from './claim.js';
-import { rowsOf, runStatements } from './run-statements.js';
+import { CheckFailed, rowsOf, runStatements } from './run-statements.js';
 import { testStatements } from './test-statements.js';
 import {
   writeTarget,
@@ -64,7 +64,12 @@ export async function writeIncremental(ctx: WriteContext, write: ModelWrite): Pr
     if (create) ctx.cache?.delete(tableKey);
     // The engine's message of the guard is its own; the SQL it quotes also holds the text.
     if (!(errorMessage(error).split('\n')[0] ?? '').includes(OUTSIDE)) {
-      if (error instanceof EtlError || error instanceof Busy || error instanceof BuiltElsewhere)
+      if (
+        error instanceof EtlError ||
+        error instanceof Busy ||
+        error instanceof BuiltElsewhere ||
+        error instanceof CheckFailed
+      )
         throw error;
       throw windowError(write, 'E_SQL', errorMessage(error), { cause: error });
     }
@@ -117,11 +122,43 @@ WHERE ${dialect.guard(inSpan(`etl_q.${tc}`), OUTSIDE)}`,
       }),
     },
   );
+  if (write.sample !== undefined) statements.push(sampleCheck(write, write.sample, facts, dialect));
   // A full refresh tests the whole table when it is swapped in.
   if (step.refresh === undefined && meta.tests !== undefined)
     statements.push(...testStatements(meta.tests, model, inSpan(tc)));
   statements.push({ purpose: 'commit', sql: 'COMMIT' });
   return statements;
+}
+
+/**
+ * The check of a merged write (adaptive batching): `n` is 1 when the rows it wrote in the
+ * sample window and the rows the query gives for that window alone differ, as multisets (by
+ * count and sum of row hashes, one pass over each), else 0. A template that reads its window
+ * as a value (`{{ start }} as day`, `'{{ ds }}' as as_of`) gives other rows merged than alone;
+ * so can a query that is not deterministic.
+ */
+function sampleCheck(
+  write: ModelWrite,
+  sample: NonNullable<ModelWrite['sample']>,
+  facts: IncrementalFacts,
+  dialect: Dialect,
+): Statement {
+  const target = writeTarget(write.step, write.model);
+  const tc = quoteIdent(timeColumnOf(write));
+  const cols = hashedColumns(facts.columns);
+  const stats = (rows: string): string =>
+    `(SELECT count(*) AS c, ${dialect.rowHashSum('etl_row__')} AS h FROM (${rows}) AS etl_row__)`;
+  const merged = stats(
+    `SELECT ${cols} FROM ${target.relation} WHERE ${spanCondition(sample.window)(tc)}`,
+  );
+  const alone = stats(`SELECT ${cols} FROM ${subquery(sample.sql)} AS etl_q`);
+  return {
+    purpose: 'check',
+    returns: true,
+    failure: 'merge differs',
+    sql: `SELECT CASE WHEN etl_m.c = etl_a.c AND coalesce(etl_m.h, 0) = coalesce(etl_a.h, 0) THEN 0 ELSE 1 END AS n
+FROM ${merged} AS etl_m, ${alone} AS etl_a`,
+  };
 }
 
 /**

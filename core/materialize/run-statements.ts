@@ -1,9 +1,8 @@
-import type { ErrorCode } from '../error-codes.js';
 import type { Connection, Row } from '../engine/adapter.js';
 import { failedTestsError } from '../testing/build-verifier.js';
 import { runDataTest } from '../testing/run-data-tests.js';
 import type { TestResult } from '../testing/test-result.js';
-import type { Purpose, Statement } from './statement.js';
+import type { CheckFailure, Purpose, Statement } from './statement.js';
 import { Busy, BuiltElsewhere } from './claim.js';
 import { STEP_BUSY } from '../engine/dialect.js';
 import { errorMessage } from '../errors.js';
@@ -55,6 +54,8 @@ export async function runStatements(
       if (statement.purpose === 'check') checkPassed(statement, rows);
       if (statement.purpose === 'claim' && rows.length >= statement.all)
         throw new BuiltElsewhere(rows);
+      if (statement.purpose === 'claim' && rows.length > 0 && statement.merged === true)
+        throw new Busy();
     }
     await conn.batch(pending);
   } catch (error) {
@@ -68,7 +69,7 @@ export async function runStatements(
 /** A check found offending rows: the step that asked for it says what that means. */
 export class CheckFailed extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: CheckFailure,
     readonly n: number,
   ) {
     super(`${code}: ${n}`);

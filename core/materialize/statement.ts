@@ -62,13 +62,18 @@ export type Statement =
       readonly returns: true;
       /** The rows that mean another process built everything the step writes. */
       readonly all: number;
+      /** See {@link Claim}. */
+      readonly merged?: true;
     }
   | {
       readonly purpose: 'check';
       readonly sql: string;
       readonly returns: true;
-      /** The error when the check's `n` (its first row's) is not zero. */
-      readonly failure: 'E_DUPLICATE_KEY';
+      /**
+       * What it means when the check's `n` (its first row's) is not zero: duplicate keys, or a
+       * merged write whose rows for one window differ from that window's written alone.
+       */
+      readonly failure: CheckFailure;
     }
   | {
       readonly purpose: 'test';
@@ -76,6 +81,9 @@ export type Statement =
       readonly sql: string;
       readonly test: DataTestSpec;
     };
+
+/** What a failed check means (see {@link CheckFailed}). */
+export type CheckFailure = 'E_DUPLICATE_KEY' | 'merge differs';
 
 /**
  * The start of a step's transaction: BEGIN, and, on an engine many processes write at once,
@@ -100,6 +108,11 @@ export function beginStatements(
 export interface Claim {
   readonly sql: string;
   readonly all: number;
+  /**
+   * Windows merged by adaptive batching: another process built some of them (not all) since
+   * the plan: the step gives way (Busy), and its windows are taken one by one later.
+   */
+  readonly merged?: true;
 }
 
 /** `purpose: sql`, for goldens and `etl plan --sql`: one statement per paragraph. */

@@ -66,6 +66,12 @@ export interface ModelWrite {
   readonly seen?: number;
   /** Upsert steps: the content hash of the table before the step (undefined: unknown). */
   readonly tableHash?: string;
+  /**
+   * Windows merged by adaptive batching: one of them rendered alone. The rows the merged query
+   * wrote in that window must be the rows it gives alone, or the step fails (CheckFailed
+   * `merge differs`) and the windows are written one by one.
+   */
+  readonly sample?: { readonly window: Window; readonly sql: string };
 }
 
 /** Rows written per window of a step, and the data tests that ran on them. */

@@ -571,7 +571,8 @@ class StepPlanner {
     summary: { counts: WindowCounts; total: number; range: Window },
     refresh: boolean,
   ): Todo[][] {
-    const size = chained ? 1 : Math.max(1, this.scope.batchSize ?? node.config.batchSize);
+    // Unset: one window a step, merged by the executor as the run goes (adaptive batching).
+    const size = chained ? 1 : Math.max(1, this.scope.batchSize ?? node.config.batchSize ?? 1);
     const batches = batch(todo, size);
     this.windows.push({
       model: node.name,

@@ -144,7 +144,9 @@ describe('--full-refresh', () => {
       });
       let written = 0;
       child.stderr.on('data', (chunk: Buffer) => {
-        written += (chunk.toString().match(/OK {3}orders {2}refresh /g) ?? []).length;
+        // A line per transaction: one window, or `N windows` merged (adaptive batching).
+        for (const line of chunk.toString().match(/OK {3}orders {2}refresh .*/g) ?? [])
+          written += Number(/, (\d+) windows,/.exec(line)?.[1] ?? 1);
         if (written >= k) child.kill('SIGKILL');
       });
       await once(child, 'exit');
