@@ -399,8 +399,9 @@ async function fullRefreshCase(base: string): Promise<void> {
   const forced: number[] = [];
   for (let r = 0; r < runs; r++) {
     const dir = eventsProject('refresh', base);
-    await backfill(dir, 'fct', 1);
-    forced.push(await backfill(dir, 'fct', 1, undefined, { force: true }));
+    // Both with the defaults (adaptive batching), as a user runs them.
+    await backfill(dir, 'fct', 1, 'adaptive');
+    forced.push(await backfill(dir, 'fct', 1, 'adaptive', { force: true }));
     refresh.push(await time(() => fullRefresh(dir)));
   }
   rows.push({

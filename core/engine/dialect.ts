@@ -11,6 +11,15 @@ export const STEP_BUSY = 'etl: held by another process';
  * outside core/engine/ writes engine-only SQL for the fragments named here. One object per
  * engine; a connection carries its engine's.
  */
+/** One window's values for {@link Dialect.windowRows}: times as epoch ms. */
+export interface WindowRow {
+  readonly start: number;
+  readonly end: number;
+  readonly inputVersion: string | undefined;
+  readonly inputStart: number | undefined;
+  readonly partial: string | undefined;
+}
+
 export interface Dialect {
   readonly name: 'duckdb' | 'postgres';
   /**
@@ -29,6 +38,12 @@ export interface Dialect {
    * order-independent part of a content hash.
    */
   rowHashSum(alias: string): string;
+  /**
+   * Many windows' ledger values as a relation `(s, e, iv, istart, part)` (timestamps, text,
+   * timestamp, text), where the engine reads that faster than a VALUES list; undefined where
+   * VALUES is as good, or a value cannot be carried this way.
+   */
+  windowRows?(rows: readonly WindowRow[]): string | undefined;
   /**
    * The 16 hex digits of the integer expression `value` modulo 2^64: a content hash as text,
    * from a sum of row hashes (which may exceed 64 bits or, less a part, fall below zero).
@@ -122,6 +137,27 @@ export const DUCKDB: Dialect = {
   epochMs: (timestamp) => `epoch_ms(${timestamp})`,
   windowKey: (expr, grain) => `epoch_ms(date_trunc('${grain}', ${expr}::TIMESTAMP))`,
   rowHashSum: (alias) => `sum(hash(${alias}))`,
+  // DuckDB binds a VALUES list slowly (8,760 rows: 0.56 s): one text split into rows, 0.05 s.
+  windowRows: (rows) => {
+    const text = (v: string | undefined): string => v ?? '';
+    const lines: string[] = [];
+    for (const r of rows) {
+      const fields = [
+        String(r.start),
+        String(r.end),
+        text(r.inputVersion),
+        r.inputStart === undefined ? '' : String(r.inputStart),
+        text(r.partial),
+      ];
+      // Text that holds a separator, or is empty (an empty string is not NULL), goes by VALUES.
+      if (fields.some((f) => /[|\n]/.test(f)) || r.inputVersion === '' || r.partial === '')
+        return undefined;
+      lines.push(fields.join('|'));
+    }
+    const list = quoteString(lines.join('\n'));
+    return `SELECT epoch_ms(l[1]::BIGINT) AS s, epoch_ms(l[2]::BIGINT) AS e, nullif(l[3], '') AS iv, epoch_ms(nullif(l[4], '')::BIGINT) AS istart, nullif(l[5], '') AS part
+FROM (SELECT string_split(unnest(string_split(${list}, chr(10))), '|') AS l)`;
+  },
   hashHex: (value) =>
     `lower(lpad(to_hex(((((${value})::HUGEINT % ${TWO_64}) + ${TWO_64}) % ${TWO_64})::UBIGINT), 16, '0'))`,
   guard: (condition, message) =>

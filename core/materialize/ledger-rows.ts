@@ -50,12 +50,27 @@ FROM (${stats}) AS etl_s
 ${returning}`;
   const first = windows[0];
   if (first === undefined) throw new Error('a step writes at least one window');
-  const values = windows.map((w) => `(${windowValues(w).join(', ')})`);
   const constant = rowValues(first);
+  const rows =
+    windows.length > 1
+      ? dialect.windowRows?.(
+          windows.map((w) => ({
+            start: w.window.start,
+            end: w.window.end,
+            inputVersion: w.inputVersion,
+            inputStart: w.inputStart,
+            partial: w.partial,
+          })),
+        )
+      : undefined;
+  const relation =
+    rows === undefined
+      ? `(VALUES
+  ${windows.map((w) => `(${windowValues(w).join(', ')})`).join(',\n  ')}) AS etl_w(s, e, iv, istart, part)`
+      : `(${rows}) AS etl_w`;
   return `${insert}
 SELECT ${constant[0]}, etl_w.s, etl_w.e, ${constant[3]}, coalesce(etl_s.n, 0), ${hashOf('etl_s.h')}, ${constant[6]}, ${constant[7]}, etl_w.iv, etl_w.istart, etl_w.part, false, ${NEXT_SEQ}
-FROM (VALUES
-  ${values.join(',\n  ')}) AS etl_w(s, e, iv, istart, part)
+FROM ${relation}
 LEFT JOIN (${grouped}) AS etl_s ON etl_s.k = ${dialect.epochMs('etl_w.s')}
 ORDER BY etl_w.s
 ${returning}`;
