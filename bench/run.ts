@@ -180,7 +180,7 @@ async function perWindowCase(base: string): Promise<number[]> {
     etl: median(perWindow),
     floor: median(bare),
     floorName: 'bare BEGIN/DELETE/INSERT/ledger/COMMIT loop',
-    target: 1.25,
+    target: 1.1,
   });
   log(`  1. per-window ${ms(median(perWindow))} vs bare ${ms(median(bare))}`);
   return perWindow;
@@ -221,7 +221,7 @@ function batchedRows(
     etl: median(bestTimes),
     floor: median(ctas),
     floorName: 'one CREATE TABLE AS',
-    target: 1.15,
+    target: 1.05,
   });
   for (const [size, times] of batched)
     if (size !== bestSize)

@@ -17,14 +17,14 @@ import type { StepResult } from './run-summary.js';
 import type { Reporter, StepBatch } from './reporter.js';
 import { runDag } from './run-dag.js';
 import { runAfterBuildTests } from './after-build-tests.js';
-import { dataTestsOf } from '../materialize/test-statements.js';
+import { dataTestsOf, type DataTests } from '../materialize/test-statements.js';
 import { DEFAULT_RETRY, RetryExhausted, withRetries, type RetryPolicy } from './retry.js';
 import { EMPTY_STATE } from '../state/warehouse-state.js';
 import { Busy, BuiltElsewhere } from '../materialize/claim.js';
-import { mergeWindows } from '../time/window.js';
+import { formatTimestamp, mergeWindows } from '../time/window.js';
 import { renderStep } from '../plan/render-step.js';
 import { CheckFailed } from '../materialize/run-statements.js';
-import { BatchSizer } from './adaptive-batch.js';
+import { BatchSizer, mergeBlocker } from './adaptive-batch.js';
 
 /** Inputs of {@link executePlan}. */
 export interface ExecuteOptions {
@@ -82,6 +82,10 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
     options,
     results: new Map<string, StepResult>(),
     separate: new Set<string>(),
+    blockers: new Map(),
+    told: new Set(),
+    stepsOf: new Map(),
+    tests: dataTestsOf(options.compiled),
     inputs: new StepInputs(
       options.compiled,
       state,
@@ -89,6 +93,7 @@ async function executeSteps(plan: Plan, options: ExecuteOptions): Promise<StepRe
       options.now,
     ),
   };
+  for (const s of plan.steps) run.stepsOf.set(s.model, (run.stepsOf.get(s.model) ?? 0) + 1);
   await loadSeedSteps(
     run,
     plan.steps.filter((s) => s.kind === 'seed'),
@@ -138,6 +143,13 @@ interface Run {
   readonly inputs: StepInputs;
   /** Models whose windows merged gave other rows than alone: written one by one. */
   readonly separate: Set<string>;
+  /** Why a model (by model, is_incremental(), refresh) is not merged; undefined: it is. */
+  readonly blockers: Map<string, string | undefined>;
+  /** Models whose not being merged was said. */
+  readonly told: Set<string>;
+  /** The number of steps of each model in the plan. */
+  readonly stepsOf: Map<string, number>;
+  readonly tests: DataTests;
 }
 
 /** Seeds first, all in one transaction on the main connection. */
@@ -327,7 +339,46 @@ function mergeable(run: Run, step: Step): boolean {
   if (step.windows.length !== 1 || step.conditional) return false;
   if (run.separate.has(step.model)) return false;
   const model = run.options.compiled.nodes.get(step.model);
-  return model?.kind === 'model' && model.config.batchSize === undefined;
+  if (model?.kind !== 'model' || model.config.batchSize !== undefined) return false;
+  const key = `${step.model}|${step.isIncremental ? 1 : 0}|${step.refresh ?? ''}`;
+  if (!run.blockers.has(key)) {
+    const blocker = blockerOf(run, step);
+    run.blockers.set(key, blocker);
+    // Said once, where it costs: a model with many windows to write.
+    if (blocker !== undefined && (run.stepsOf.get(step.model) ?? 0) >= 8 && !told(run, step))
+      run.options.reporter.info(
+        `  ${step.model}: windows written one a transaction (not merged): ${blocker}; set batch_size to merge them anyway`,
+      );
+  }
+  return run.blockers.get(key) === undefined;
+}
+
+/** Whether why `step`'s model is not merged was said already (and, from now on, that it was). */
+function told(run: Run, step: Step): boolean {
+  if (run.told.has(step.model)) return true;
+  run.told.add(step.model);
+  return false;
+}
+
+/** Why a model's windows may not be merged (see mergeBlocker), from a render of `step`. */
+function blockerOf(run: Run, step: Step): string | undefined {
+  const model = run.options.compiled.nodes.get(step.model);
+  if (model?.kind !== 'model') return 'not a model';
+  let sql: string;
+  try {
+    sql = renderStep(run.options.compiled, step);
+  } catch {
+    // A template error is the step's own, told when it runs alone.
+    return 'its template fails to render';
+  }
+  const literal = (ms: number): string => `TIMESTAMP '${formatTimestamp(ms)}'`;
+  const tests = run.options.runTests === false ? [] : run.tests.of(step.model).map((t) => t.kind);
+  return mergeBlocker(
+    sql,
+    { start: literal(step.renderWindow.start), end: literal(step.renderWindow.end) },
+    model.text,
+    tests,
+  );
 }
 
 /** `b` writes the window right after `a`'s, in the same way. */
@@ -367,7 +418,7 @@ async function runMerged(
   steps: readonly Step[],
   ctx: WriteContext,
   how: { readonly thread: number; readonly sizer: BatchSizer },
-): Promise<Map<string, boolean | 'later' | 'halt'>> {
+): Promise<Map<string, boolean | 'later' | 'halt' | 'skip'>> {
   const { reporter, compiled } = run.options;
   if (steps.length === 1) {
     // Alone: written as any step, its time measured for the next.
@@ -384,9 +435,10 @@ async function runMerged(
   try {
     const of = run.inputs.of(merged);
     if (of === undefined) throw new Error('a merged step is never conditional');
-    // The last window alone: the merged rows in it must be the same (see sampleCheck).
-    const last = steps.at(-1)!;
-    const write = { ...of, sample: { window: last.renderWindow, sql: renderStep(compiled, last) } };
+    // The first and last windows alone: the merged rows in them must be the same (sampleCheck).
+    const ends = [steps[0]!, steps.at(-1)!];
+    const samples = ends.map((s) => ({ window: s.renderWindow, sql: renderStep(compiled, s) }));
+    const write = { ...of, samples };
     const { value, attempts } = await withRetries(
       run.options.retry ?? DEFAULT_RETRY,
       (error) => ctx.conn.dialect.isTransient(error),
@@ -421,27 +473,36 @@ async function runMerged(
     const cause = error instanceof RetryExhausted ? error.cause : error;
     if (cause instanceof Busy) return all<'later'>('later');
     how.sizer.failed(merged.model);
-    if (cause instanceof CheckFailed && cause.code === 'merge differs') {
+    if (
+      cause instanceof CheckFailed &&
+      cause.code === 'merge differs' &&
+      !run.separate.has(merged.model)
+    ) {
       run.separate.add(merged.model);
+      told(run, merged);
       reporter.info(
         `  ${merged.model}: its windows merged into one transaction give other rows than written one by one (does the template use {{ start }}, {{ ds }} or the like as a value, or is the query not deterministic?): written one window a transaction from now on; set batch_size to choose`,
       );
     }
-    const outcomes = new Map<string, boolean | 'later' | 'halt'>();
-    let halted: string | undefined;
+    const outcomes = new Map<string, boolean | 'later' | 'halt' | 'skip'>();
     for (const step of steps) {
-      // Without the warehouse, the rest cannot be written either.
-      if (halted !== undefined) {
-        finishStep(run, skipped(step, 'cancelled', halted));
-        outcomes.set(step.id, false);
+      // Stopped meanwhile (Ctrl-C, --fail-fast after a failure, the warehouse gone): the rest
+      // are not run, and the walk tells them cancelled.
+      if (stopped(run, outcomes)) {
+        outcomes.set(step.id, 'skip');
         continue;
       }
-      const outcome = await runStep(run, step, ctx, how.thread, true);
-      outcomes.set(step.id, outcome);
-      if (outcome === 'halt') halted = step.id;
+      outcomes.set(step.id, await runStep(run, step, ctx, how.thread, true));
     }
     return outcomes;
   }
+}
+
+/** Whether a merged write's steps, written one by one, should stop here. */
+function stopped(run: Run, outcomes: ReadonlyMap<string, unknown>): boolean {
+  if (run.options.signal?.aborted === true) return true;
+  const values = [...outcomes.values()];
+  return values.includes('halt') || (run.options.failFast === true && values.includes(false));
 }
 
 /** What another process wrote for a step, from its ledger rows (see claim.ts). */

@@ -36,10 +36,11 @@ export interface RunDagOptions<T extends DagTask> {
   readonly group?: {
     readonly limit: (first: T) => number;
     readonly joins: (previous: T, next: T) => boolean;
+    /** How each task ended, as `run` says; `skip`: not run (the walk stopped meanwhile). */
     readonly run: (
       tasks: readonly T[],
       worker: number,
-    ) => Promise<ReadonlyMap<string, boolean | 'later' | 'halt'>>;
+    ) => Promise<ReadonlyMap<string, boolean | 'later' | 'halt' | 'skip'>>;
   };
   /** Called when a task is skipped because an upstream task failed or it was cancelled. */
   readonly onSkip?: (
@@ -165,6 +166,8 @@ async function worker<T extends DagTask>(walk: Walk<T>, id: number): Promise<voi
     walk.alone.delete(task);
     for (const t of group) {
       const ok = outcomes.get(t.id) ?? false;
+      // Not run because the walk stopped (Ctrl-C, --fail-fast, halt): cancelled at its end.
+      if (ok === 'skip') continue;
       if (ok === 'later') {
         walk.deferred.push(t);
         signal(walk);

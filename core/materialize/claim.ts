@@ -51,7 +51,7 @@ export function windowClaim(dialect: Dialect, write: ModelWrite): Claim | undefi
       : '';
   return {
     all: values.length,
-    ...(write.sample === undefined ? {} : { merged: true as const }),
+    ...(write.samples === undefined ? {} : { merged: true as const }),
     sql: `SELECT ${dialect.epochMs('p.window_start')} AS w, p.row_count, p.content_hash, p."partial", p.run_id${whole}
 FROM ${PARTITIONS} AS p
 JOIN (VALUES ${values.join(', ')}) AS etl_c(s, seen, iv) ON p.window_start = etl_c.s

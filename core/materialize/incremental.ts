@@ -122,7 +122,8 @@ WHERE ${dialect.guard(inSpan(`etl_q.${tc}`), OUTSIDE)}`,
       }),
     },
   );
-  if (write.sample !== undefined) statements.push(sampleCheck(write, write.sample, facts, dialect));
+  if (write.samples !== undefined)
+    statements.push(sampleCheck(write, write.samples, facts, dialect));
   // A full refresh tests the whole table when it is swapped in.
   if (step.refresh === undefined && meta.tests !== undefined)
     statements.push(...testStatements(meta.tests, model, inSpan(tc)));
@@ -131,15 +132,15 @@ WHERE ${dialect.guard(inSpan(`etl_q.${tc}`), OUTSIDE)}`,
 }
 
 /**
- * The check of a merged write (adaptive batching): `n` is 1 when the rows it wrote in the
- * sample window and the rows the query gives for that window alone differ, as multisets (by
- * count and sum of row hashes, one pass over each), else 0. A template that reads its window
+ * The check of a merged write (adaptive batching): `n` is 1 when the rows it wrote in a sample
+ * window and the rows the query gives for that window alone differ, as multisets (by count
+ * and sum of row hashes, one pass over each), else 0. A template that reads its window
  * as a value (`{{ start }} as day`, `'{{ ds }}' as as_of`) gives other rows merged than alone;
  * so can a query that is not deterministic.
  */
 function sampleCheck(
   write: ModelWrite,
-  sample: NonNullable<ModelWrite['sample']>,
+  samples: NonNullable<ModelWrite['samples']>,
   facts: IncrementalFacts,
   dialect: Dialect,
 ): Statement {
@@ -148,16 +149,20 @@ function sampleCheck(
   const cols = hashedColumns(facts.columns);
   const stats = (rows: string): string =>
     `(SELECT count(*) AS c, ${dialect.rowHashSum('etl_row__')} AS h FROM (${rows}) AS etl_row__)`;
-  const merged = stats(
-    `SELECT ${cols} FROM ${target.relation} WHERE ${spanCondition(sample.window)(tc)}`,
-  );
-  const alone = stats(`SELECT ${cols} FROM ${subquery(sample.sql)} AS etl_q`);
+  const from: string[] = [];
+  const same: string[] = [];
+  samples.forEach((sample, i) => {
+    const written = `SELECT ${cols} FROM ${target.relation} WHERE ${spanCondition(sample.window)(tc)}`;
+    const alone = `SELECT ${cols} FROM ${subquery(sample.sql)} AS etl_q`;
+    from.push(`${stats(written)} AS etl_m${i}`, `${stats(alone)} AS etl_a${i}`);
+    same.push(`etl_m${i}.c = etl_a${i}.c AND coalesce(etl_m${i}.h, 0) = coalesce(etl_a${i}.h, 0)`);
+  });
   return {
     purpose: 'check',
     returns: true,
     failure: 'merge differs',
-    sql: `SELECT CASE WHEN etl_m.c = etl_a.c AND coalesce(etl_m.h, 0) = coalesce(etl_a.h, 0) THEN 0 ELSE 1 END AS n
-FROM ${merged} AS etl_m, ${alone} AS etl_a`,
+    sql: `SELECT CASE WHEN ${same.join(' AND ')} THEN 0 ELSE 1 END AS n
+FROM ${from.join(', ')}`,
   };
 }
 

@@ -67,11 +67,11 @@ export interface ModelWrite {
   /** Upsert steps: the content hash of the table before the step (undefined: unknown). */
   readonly tableHash?: string;
   /**
-   * Windows merged by adaptive batching: one of them rendered alone. The rows the merged query
-   * wrote in that window must be the rows it gives alone, or the step fails (CheckFailed
-   * `merge differs`) and the windows are written one by one.
+   * Windows merged by adaptive batching: some of them (the first and the last) rendered alone.
+   * The rows the merged query wrote in each must be the rows it gives alone, or the step fails
+   * (CheckFailed `merge differs`) and the windows are written one by one.
    */
-  readonly sample?: { readonly window: Window; readonly sql: string };
+  readonly samples?: readonly { readonly window: Window; readonly sql: string }[];
 }
 
 /** Rows written per window of a step, and the data tests that ran on them. */
