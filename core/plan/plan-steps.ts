@@ -597,7 +597,7 @@ class StepPlanner {
       total: number;
       range: Window;
     },
-    refresh?: { fresh: boolean; self: string },
+    refresh?: { fresh: boolean; self: string; first: number },
   ): Step[] {
     const { name, config } = node;
     const upsert = config.uniqueKey !== undefined;
@@ -619,7 +619,10 @@ class StepPlanner {
       }
       if (chained && previous) deps.add(previous.id);
       else if (!exists && first) deps.add(first.id);
-      const isIncremental = exists || first !== undefined;
+      // A refresh's first window sees is_incremental() false, as it does in an uninterrupted
+      // refresh, also when a resumed one writes it into the table an earlier run made.
+      const isIncremental =
+        refresh !== undefined ? span.start > refresh.first : exists || first !== undefined;
       // The first windows are rendered now, so that template errors stop the run before it
       // writes anything; the rest when they run.
       if (first === undefined || previous === first)
@@ -740,7 +743,7 @@ class StepPlanner {
         total: windows.length,
         range: { start: windows[0]!.start, end: windows.at(-1)!.end },
       },
-      { fresh, self: qualified(node.schema, refreshName(name)) },
+      { fresh, self: qualified(node.schema, refreshName(name)), first: windows[0]!.start },
     );
     // The swap changes every window the table had or will have: what reads any of them waits.
     const span = {
