@@ -136,6 +136,7 @@ async function duckdbCases(): Promise<void> {
   await compileCase();
   planCase();
   await planOverLedgerCase();
+  await buildOverHistoryCase();
   await fullRefreshCase(base);
   startupCase();
   memoryCase(base);
@@ -377,6 +378,44 @@ async function planOverLedgerCase(): Promise<void> {
   });
   log(
     `  5b. plan over a ledger: all done ${ms(median(done.map((d) => d.ms)))} ${Math.round(median(done.map((d) => d.maxRssMb)))} MiB; all stale ${ms(median(stale.map((d) => d.ms)))} ${Math.round(median(stale.map((d) => d.maxRssMb)))} MiB`,
+  );
+}
+
+/**
+ * 5c. `etl build --date` of the day after ten years of hourly windows (10 models: 876,480
+ * windows in the ledger) against the same build after one day of them, as whole processes:
+ * the plan reads the ledger rows of the windows it can look at, so history should cost
+ * nothing. (--quick: one year.)
+ */
+async function buildOverHistoryCase(): Promise<void> {
+  const models = 10;
+  const lastYear = quick ? 2014 : 2023;
+  const long = join(work, 'history-long');
+  const short = join(work, 'history-short');
+  writeHourlyProject(long, models);
+  writeHourlyProject(short, models);
+  const windows = await writeLedgerWarehouse(
+    long,
+    parseDay('2014-01-01')!,
+    parseDay(`${lastYear}-12-31`)!,
+  );
+  await writeLedgerWarehouse(short, parseDay(`${lastYear}-12-31`)!, parseDay(`${lastYear}-12-31`)!);
+  const args = [BIN, 'build', '--date', `${lastYear + 1}-01-01`, '--quiet'];
+  const longMs: number[] = [];
+  const shortMs: number[] = [];
+  for (let r = 0; r < Math.max(runs, 2); r++) {
+    shortMs.push(commandMs(process.execPath, args, short));
+    longMs.push(commandMs(process.execPath, args, long));
+  }
+  rows.push({
+    case: `5c. build --date after ${windows.toLocaleString('en-US')} hourly windows (${models} models)`,
+    etl: median(longMs),
+    floor: median(shortMs),
+    floorName: 'the same build after one day of them',
+    target: 1.1,
+  });
+  log(
+    `  5c. build --date after ${windows} windows ${ms(median(longMs))} vs after one day ${ms(median(shortMs))}`,
   );
 }
 

@@ -1,5 +1,14 @@
-import { planBackfill, planBuild, planCatchUp } from '../plan/plan-build.js';
+import {
+  backfillWindows,
+  buildWindows,
+  planBackfill,
+  planBuild,
+  planCatchUp,
+} from '../plan/plan-build.js';
 import type { Plan } from '../plan/plan.js';
+import type { PlanOptions } from '../plan/plan-steps.js';
+import type { CompiledGraph } from '../compile/compiled-graph.js';
+import type { WarehouseState } from '../state/warehouse-state.js';
 import { DAY_MS, formatDay } from '../time/window.js';
 import { UsageError } from '../errors.js';
 import type { RunSummary } from '../execute/run-summary.js';
@@ -53,7 +62,9 @@ export interface RunResult {
 function buildPlanner(options: BuildOptions): { planner: Planner; date: number } {
   const date =
     parseOptionalDate(options.date, 'date') ?? defaultBuildDate((options.clock ?? Date.now)());
-  return { date, planner: (c, s, o) => planBuild(c, s, { ...o, date }) };
+  const planner = (c: CompiledGraph, s: WarehouseState, o: PlanOptions): Plan =>
+    planBuild(c, s, { ...o, date });
+  return { date, planner: Object.assign(planner, { windowsOf: buildWindows(date) }) };
 }
 
 /**
@@ -97,7 +108,7 @@ function backfillPlanner(options: BackfillOptions): { planner: Planner; from: nu
   const to = parseDateInput(options.to, 'to');
   if (from > to)
     throw new UsageError(`--from ${formatDay(from)} is after --to ${formatDay(to)}`, '--from');
-  const planner: Planner = (c, s, o) =>
+  const planner = (c: CompiledGraph, s: WarehouseState, o: PlanOptions): Plan =>
     planBackfill(c, s, {
       ...o,
       from,
@@ -105,7 +116,7 @@ function backfillPlanner(options: BackfillOptions): { planner: Planner; from: nu
       force: options.force ?? false,
       batchSize: options.batchSize,
     });
-  return { planner, from, to };
+  return { planner: Object.assign(planner, { windowsOf: backfillWindows(from, to) }), from, to };
 }
 
 /**

@@ -4,12 +4,19 @@ import { isMissingFile, type Target } from '../engine/target.js';
 import { inTransaction, type Connection, type Engine } from '../engine/adapter.js';
 import { checkSelection, selectNodes } from '../compile/selection.js';
 import { stateContext } from '../compile/selection-state.js';
-import type { CompiledGraph } from '../compile/compiled-graph.js';
+import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
+import type { Window } from '../time/window.js';
+import { ledgerScope } from '../plan/ledger-scope.js';
 import type { Plan, Step } from '../plan/plan.js';
 import { dialectOf } from '../engine/dialect.js';
 import { planStatements, type PlannedStatements } from '../execute/plan-statements.js';
 import type { PlanOptions } from '../plan/plan-steps.js';
-import { EMPTY_STATE, readWarehouseState, type WarehouseState } from '../state/warehouse-state.js';
+import {
+  EMPTY_STATE,
+  WholeLedgerNeeded,
+  readWarehouseState,
+  type WarehouseState,
+} from '../state/warehouse-state.js';
 import { ensureLedger } from '../state/ledger-schema.js';
 import { finishRunSql, insertRunSql } from '../state/run-log.js';
 import { acceptSql } from '../state/accept.js';
@@ -64,6 +71,11 @@ export interface RunOptions extends ProjectOptions {
   readonly waitMs?: number;
   /** An already compiled project, to skip compiling it again. */
   readonly compiled?: CompiledGraph;
+  /**
+   * Read the whole ledger even where the plan looks at part of it (tests compare the plans
+   * of both ways).
+   */
+  readonly wholeLedger?: boolean;
   /** Called with ledger windows whose row count no longer matches the table. */
   readonly onDrift?: (drift: readonly Drift[]) => void;
   /** Called with the plan before anything is written. */
@@ -81,11 +93,18 @@ export interface RunOptions extends ProjectOptions {
 }
 
 /** Turns the compiled project and the warehouse state into a plan. */
-export type Planner = (
+export type Planner = ((
   compiled: CompiledGraph,
   state: WarehouseState,
   options: PlanOptions,
-) => Plan;
+) => Plan) & {
+  /**
+   * The windows the command wants of each incremental model, whatever the warehouse holds:
+   * with it, the ledger is read for the windows the plan can look at only (see ledgerScope),
+   * so that a build of one day costs the same over ten years of history as over none.
+   */
+  readonly windowsOf?: (model: CompiledModel) => readonly Window[];
+};
 
 /**
  * The default number of threads. Measured on the example warehouse (a forced Q1 backfill,
@@ -321,13 +340,21 @@ async function prepare(options: RunOptions, planner: Planner): Promise<Prepared>
     const { selected, seedHashes, planFor } = planning(
       early ?? selectForRun(compiled, options, known),
     );
+    const scope =
+      known !== undefined ||
+      planner.windowsOf === undefined ||
+      options.wholeLedger === true ||
+      options.fullRefresh === true ||
+      options.forwardOnly === true
+        ? undefined
+        : ledgerScope(compiled, selected, planner.windowsOf);
     const { plan, state, versions } = await planFromLedger(
       conn,
       compiled,
       seedHashes,
       planFor,
       options.onDrift,
-      known,
+      known ?? (await readWarehouseState(conn, compiled, scope)),
     );
     const notes = [
       ...(plan.notes ?? []),
@@ -404,18 +431,27 @@ async function planFromLedger(
   seedHashes: ReadonlyMap<string, string>,
   planFor: (state: WarehouseState, versions: DataVersions) => Plan,
   onDrift: RunOptions['onDrift'],
-  known?: WarehouseState,
+  read: WarehouseState,
 ): Promise<{ plan: Plan; state: WarehouseState; versions: DataVersions }> {
-  let state = known ?? (await readWarehouseState(conn, compiled));
-  const versions = new DataVersions(compiled, state, seedHashes);
-  let plan = planFor(state, versions);
-  const drift = await findDrift(conn, compiled, plan, state);
-  if (drift.length > 0) {
-    onDrift?.(drift);
-    state = withDrift(state, drift);
-    plan = planFor(state, versions);
+  const planOver = async (state: WarehouseState) => {
+    const versions = new DataVersions(compiled, state, seedHashes);
+    const plan = planFor(state, versions);
+    const drift = await findDrift(conn, compiled, plan, state);
+    if (drift.length === 0) return { plan, state, versions, drift };
+    const drifted = withDrift(state, drift);
+    return { plan: planFor(drifted, versions), state: drifted, versions, drift };
+  };
+  let planned;
+  try {
+    planned = await planOver(read);
+  } catch (error) {
+    // A model rebuilt whole reads every window of itself and its inputs.
+    if (!(error instanceof WholeLedgerNeeded)) throw error;
+    planned = await planOver(await readWarehouseState(conn, compiled));
   }
-  return { plan, state, versions };
+  const { drift, ...result } = planned;
+  if (drift.length > 0) onDrift?.(drift);
+  return result;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { CompiledGraph } from '../compile/compiled-graph.js';
+import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
 import type { WarehouseState } from '../state/warehouse-state.js';
 import type { Plan } from './plan.js';
 import { planSteps, type PlanOptions } from './plan-steps.js';
@@ -9,6 +9,7 @@ import {
   windowsForDay,
   windowsOverlapping,
   DAY_MS,
+  type Window,
 } from '../time/window.js';
 
 /**
@@ -26,11 +27,16 @@ export function planBuild(
     day: dayWindow(options.date),
     force: true,
     batchSize: 1,
-    windowsOf: (model) =>
-      model.config.uniqueKey !== undefined
-        ? [dayWindow(options.date)]
-        : windowsForDay(options.date, model.config.grain, model.config.lookback),
+    windowsOf: buildWindows(options.date),
   });
+}
+
+/** The windows `build --date D` wants of an incremental model: D's (plus lookback). */
+export function buildWindows(date: number): (model: CompiledModel) => Window[] {
+  return (model) =>
+    model.config.uniqueKey !== undefined
+      ? [dayWindow(date)]
+      : windowsForDay(date, model.config.grain, model.config.lookback);
 }
 
 /**
@@ -53,13 +59,14 @@ export function planBackfill(
     day: dayWindow(options.to),
     force: options.force,
     batchSize: options.batchSize,
-    windowsOf: (model) =>
-      windowsBetween(
-        options.from,
-        options.to,
-        model.config.uniqueKey !== undefined ? 'day' : model.config.grain,
-      ),
+    windowsOf: backfillWindows(options.from, options.to),
   });
+}
+
+/** The windows `backfill --from A --to B` wants of an incremental model. */
+export function backfillWindows(from: number, to: number): (model: CompiledModel) => Window[] {
+  return (model) =>
+    windowsBetween(from, to, model.config.uniqueKey !== undefined ? 'day' : model.config.grain);
 }
 
 /**

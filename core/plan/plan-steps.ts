@@ -4,7 +4,7 @@ import { renderModel } from '../compile/compile-project.js';
 import { fingerprintChange } from '../compile/fingerprint.js';
 import { qualified } from '../util/sql.js';
 import type { PartitionRecord } from '../state/ledger.js';
-import { refreshName, type WarehouseState } from '../state/warehouse-state.js';
+import { WholeLedgerNeeded, refreshName, type WarehouseState } from '../state/warehouse-state.js';
 import { DataVersions, sqlVersion } from './data-versions.js';
 import { NO_DEPS, stepOf } from './planned-step.js';
 import { batch, overlapping, recordFinder } from './step-lookup.js';
@@ -398,7 +398,13 @@ class StepPlanner {
     const recorded = this.state.partitions.get(name) ?? [];
     const { all, wantedStarts } = this.windowsToLookAt(node, recorded);
     if (all.length === 0) {
-      const restructured = refreshCause(node, recorded, [], this.relationOf(name));
+      const restructured = refreshCause(
+        node,
+        recorded,
+        [],
+        this.relationOf(name),
+        this.state.scoped?.get(name),
+      );
       if (restructured !== undefined) this.planRefresh(node, restructured);
       else {
         if (this.options.forwardOnly) this.planAcceptance(node, new Set());
@@ -409,7 +415,13 @@ class StepPlanner {
     }
     const { counts, todo } = this.sortWindows(node, all, wantedStarts, recorded);
     // A table whose history is rewritten, or whose layout changed, is rebuilt whole, aside.
-    const restructured = refreshCause(node, recorded, todo, this.relationOf(name));
+    const restructured = refreshCause(
+      node,
+      recorded,
+      todo,
+      this.relationOf(name),
+      this.state.scoped?.get(name),
+    );
     if (restructured !== undefined) {
       this.planRefresh(node, restructured);
       return;
@@ -715,6 +727,7 @@ class StepPlanner {
    */
   private planRefresh(node: CompiledModel, cause = 'full refresh'): void {
     const { name, config } = node;
+    if (this.state.scoped !== undefined) throw new WholeLedgerNeeded(name);
     const records = this.state.partitions.get(name) ?? [];
     const windows = this.refreshWindows(node, records);
     if (windows.length === 0) {

@@ -1,5 +1,5 @@
 import type { CompiledModel } from '../compile/compiled-graph.js';
-import type { PartitionRecord } from '../state/ledger.js';
+import type { LedgerSpan, PartitionRecord } from '../state/ledger.js';
 import type { BuildState } from '../state/builds.js';
 import type { RelationKind } from '../engine/adapter.js';
 import { addGrain, floorToGrain, formatDay, type Window } from '../time/window.js';
@@ -20,9 +20,12 @@ export function refreshCause(
   recorded: readonly PartitionRecord[],
   todo: readonly { readonly window: Window }[],
   relation: { readonly kind: RelationKind | undefined; readonly build: BuildState | undefined },
+  /** For a model whose windows were read in part: what its whole ledger says. */
+  scoped?: LedgerSpan,
 ): string | undefined {
   // What holds the name now was written as a view or a table, not window by window.
-  const newestWindow = recorded.reduce((n, r) => Math.max(n, r.seq), -Infinity);
+  const newestWindow =
+    scoped?.newestSeq ?? recorded.reduce((n, r) => Math.max(n, r.seq), -Infinity);
   if (
     relation.kind === 'view' ||
     (relation.kind === 'table' &&
@@ -31,9 +34,16 @@ export function refreshCause(
       relation.build.seq >= newestWindow)
   )
     return 'full refresh: it was built as a view or table before';
-  if (recorded.length === 0) return undefined;
   const { config } = node;
   const grain = config.uniqueKey !== undefined ? 'day' : config.grain;
+  if (scoped !== undefined) {
+    // Every row of it has this definition's grain and layout (else it is read whole), and its
+    // windows do not build on earlier ones (those are read whole too).
+    if (config.start !== undefined && scoped.first < config.start)
+      return `full refresh: windows before its start (${formatDay(config.start)}) leave the table`;
+    return undefined;
+  }
+  if (recorded.length === 0) return undefined;
   const first = recorded[0]!;
   if (config.start !== undefined && first.window.start < config.start)
     return `full refresh: windows before its start (${formatDay(config.start)}) leave the table`;

@@ -100,16 +100,36 @@ export function insertPartitionsSql(
  */
 export async function readPartitions(
   conn: Connection,
-  options: { models?: readonly string[]; table?: string } = {},
+  options: {
+    models?: readonly string[];
+    table?: string;
+    /**
+     * Models of which only the windows starting inside a span are read (none for an empty
+     * span); the others are read whole.
+     */
+    spans?: ReadonlyMap<string, Window>;
+  } = {},
 ): Promise<Map<string, PartitionRecord[]>> {
   const table = options.table ?? PARTITIONS;
   const out = new Map<string, PartitionRecord[]>();
   const source = await ledgerSource(conn, table);
   if (source === undefined) return out;
-  const where =
-    options.models === undefined
-      ? ''
-      : `WHERE model IN (${options.models.map(quoteString).join(', ') || 'NULL'})`;
+  const filters: string[] = [];
+  if (options.models !== undefined)
+    filters.push(`model IN (${options.models.map(quoteString).join(', ') || 'NULL'})`);
+  if (options.spans !== undefined && options.spans.size > 0) {
+    const names = [...options.spans.keys()];
+    const within = [...options.spans]
+      .filter(([, span]) => span.end > span.start)
+      .map(
+        ([model, span]) =>
+          `(model = ${quoteString(model)} AND window_start > ${ts(span.start)} AND window_start < ${ts(span.end)})`,
+      );
+    filters.push(
+      `(model NOT IN (${names.map(quoteString).join(', ')})${within.map((w) => ` OR ${w}`).join('')})`,
+    );
+  }
+  const where = filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;
   // The newest row of each window (by a narrow aggregate, then a join: less memory than a
   // window function over whole rows), one text per model in time order, with values that
   // repeat left out: the fingerprint when it is the previous window's, the end and the input
@@ -139,6 +159,55 @@ FROM (
   );
   for (const row of rows)
     out.set(String(row.model), parseRecords(String(row.model), String(row.rows)));
+  return out;
+}
+
+/** What the whole ledger of a model says, without its windows (see readLedgerSpans). */
+export interface LedgerSpan {
+  /** The start of its first and last window recorded. */
+  readonly first: number;
+  readonly last: number;
+  /** The seq of its newest row. */
+  readonly newestSeq: number;
+  /** Every fingerprint its rows were written under, newest or not. */
+  readonly fingerprints: readonly string[];
+}
+
+/**
+ * The span of each model's windows in the ledger, its newest seq and the fingerprints it was
+ * written under: one grouped scan that returns a row per model and definition, whatever the
+ * number of windows.
+ */
+export async function readLedgerSpans(
+  conn: Connection,
+  models: readonly string[],
+): Promise<Map<string, LedgerSpan>> {
+  const out = new Map<string, LedgerSpan>();
+  const source = models.length === 0 ? undefined : await ledgerSource(conn, PARTITIONS);
+  if (source === undefined) return out;
+  const d = conn.dialect;
+  const rows = await conn.query(
+    `SELECT model, fingerprint, ${d.epochMs('min(window_start)')} AS first, ${d.epochMs('max(window_start)')} AS last, max(seq) AS newest
+FROM ${source} WHERE model IN (${models.map(quoteString).join(', ')}) GROUP BY model, fingerprint`,
+  );
+  for (const row of rows) {
+    const model = String(row.model);
+    const had = out.get(model);
+    const first = Number(row.first);
+    const last = Number(row.last);
+    const newest = Number(row.newest);
+    out.set(
+      model,
+      had === undefined
+        ? { first, last, newestSeq: newest, fingerprints: [String(row.fingerprint)] }
+        : {
+            first: Math.min(had.first, first),
+            last: Math.max(had.last, last),
+            newestSeq: Math.max(had.newestSeq, newest),
+            fingerprints: [...had.fingerprints, String(row.fingerprint)],
+          },
+    );
+  }
   return out;
 }
 

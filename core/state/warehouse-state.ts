@@ -1,14 +1,29 @@
 import type { Connection, RelationKind } from '../engine/adapter.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
-import { REFRESHING, readPartitions, type PartitionRecord } from './ledger.js';
+import type { Window } from '../time/window.js';
+import {
+  REFRESHING,
+  readLedgerSpans,
+  readPartitions,
+  type LedgerSpan,
+  type PartitionRecord,
+} from './ledger.js';
 import { readBuilds, readSeedState, type BuildState, type SeedState } from './builds.js';
 
 /** What the planner needs to know about the warehouse; read without writing anything. */
 export interface WarehouseState {
   /** Existing relations of the project's nodes, by node name. */
   readonly relations: ReadonlyMap<string, RelationKind>;
-  /** The newest ledger row of each window, by model, in time order. */
+  /**
+   * The newest ledger row of each window, by model, in time order: all of them, or for the
+   * models in {@link scoped}, those of the windows the plan can look at.
+   */
   readonly partitions: ReadonlyMap<string, readonly PartitionRecord[]>;
+  /**
+   * Models whose windows were read in part (see ledgerScope), with what their whole ledger
+   * says: every row of theirs was written under their current definition.
+   */
+  readonly scoped?: ReadonlyMap<string, LedgerSpan>;
   /** The newest build of each view, table and upsert model. */
   readonly builds: ReadonlyMap<string, BuildState>;
   /**
@@ -25,6 +40,17 @@ export interface WarehouseState {
   readonly refreshing?: ReadonlyMap<string, readonly PartitionRecord[]>;
 }
 
+/**
+ * Thrown by a plan over a state read in part (see ledgerScope) that rebuilds a model whole:
+ * that reads every window of it and of its inputs, so it is planned again from the whole
+ * ledger.
+ */
+export class WholeLedgerNeeded extends Error {
+  constructor(readonly model: string) {
+    super(`the plan rebuilds ${model} whole: it needs the whole ledger`);
+  }
+}
+
 /** An empty warehouse (nothing built yet). */
 export const EMPTY_STATE: WarehouseState = {
   relations: new Map(),
@@ -38,10 +64,15 @@ export function refreshName(name: string): string {
   return `${name}__etl_refresh`;
 }
 
-/** Read the relations and ledger of a warehouse for the given compiled project. */
+/**
+ * Read the relations and ledger of a warehouse for the given compiled project; with `scope`
+ * (see ledgerScope), only the windows of each model a plan can look at, where the model's
+ * table exists and its whole ledger was written under its current definition.
+ */
 export async function readWarehouseState(
   conn: Connection,
   compiled: CompiledGraph,
+  scope?: ReadonlyMap<string, Window>,
 ): Promise<WarehouseState> {
   const existing = new Map<string, RelationKind>();
   for (const r of await conn.relations()) existing.set(`${r.schema}.${r.name}`, r.kind);
@@ -58,11 +89,50 @@ export async function readWarehouseState(
       ? await readPartitions(conn, { table: REFRESHING, models: asides })
       : new Map<string, PartitionRecord[]>();
   for (const name of asides) if (!refreshing.has(name)) refreshing.set(name, []);
+  const { spans, scoped } = await narrow(conn, compiled, relations, scope);
   return {
     relations,
-    partitions: await readPartitions(conn),
+    partitions: await readPartitions(conn, { spans }),
+    ...(scoped.size > 0 ? { scoped } : {}),
     builds: await readBuilds(conn),
     seeds: await readSeedState(conn),
     refreshing,
   };
+}
+
+/**
+ * Of the spans of `scope`, those that can be read alone: the model's table exists (else a
+ * note counts its windows) and every ledger row of it has its current definition's
+ * configuration (else the plan compares each window's, and may rebuild it whole).
+ */
+async function narrow(
+  conn: Connection,
+  compiled: CompiledGraph,
+  relations: ReadonlyMap<string, RelationKind>,
+  scope: ReadonlyMap<string, Window> | undefined,
+): Promise<{ spans: Map<string, Window>; scoped: Map<string, LedgerSpan> }> {
+  const spans = new Map<string, Window>();
+  const scoped = new Map<string, LedgerSpan>();
+  if (scope === undefined) return { spans, scoped };
+  const candidates = [...scope.keys()].filter((name) => relations.get(name) === 'table');
+  const summaries = await readLedgerSpans(conn, candidates);
+  for (const name of candidates) {
+    const node = compiled.nodes.get(name);
+    if (node?.kind !== 'model') continue;
+    const summary = summaries.get(name);
+    // No rows: reading none is reading all.
+    if (summary === undefined) {
+      spans.set(name, { start: 0, end: 0 });
+      continue;
+    }
+    const config = node.fingerprint.split('.')[1];
+    const current = summary.fingerprints.every((f) => {
+      const parts = f.split('.');
+      return parts.length === 3 && parts[1] === config;
+    });
+    if (!current) continue;
+    spans.set(name, scope.get(name)!);
+    scoped.set(name, summary);
+  }
+  return { spans, scoped };
 }

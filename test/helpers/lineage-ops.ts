@@ -1,4 +1,7 @@
 import fc from 'fast-check';
+import { expect } from 'vitest';
+import { planBackfillProject, planBuildProject } from '../../core/api/build.js';
+import type { RunOptions } from '../../core/api/run-command.js';
 import { LINEAGE_DAYS, type LineageVariant } from './lineage-project.js';
 
 /**
@@ -67,4 +70,34 @@ export const op: fc.Arbitrary<Op> = fc.oneof(
  */
 export function ledgerSkipped(variant: LineageVariant): string[] {
   return (variant.tierAs ?? 'incremental') === 'incremental' ? [] : ['daily_tier'];
+}
+
+/**
+ * A build or backfill of a sequence, planned from the ledger rows of the windows it can look
+ * at, plans what it would from the whole ledger (core/plan/ledger-scope.ts).
+ */
+export async function expectScopedPlan(
+  options: RunOptions,
+  o: Exclude<Op, { kind: 'edit' }>,
+  day: (i: number) => number,
+): Promise<void> {
+  if (o.kind === 'run') return;
+  const plan = (wholeLedger: boolean) =>
+    o.kind === 'build'
+      ? planBuildProject({
+          ...options,
+          date: day(o.date),
+          fullRefresh: o.fullRefresh,
+          wholeLedger,
+          ...(o.only === undefined ? {} : { select: [`+${o.only}`] }),
+        })
+      : planBackfillProject({
+          ...options,
+          from: day(o.from),
+          to: day(o.to),
+          force: o.force,
+          wholeLedger,
+          ...(o.batch === undefined ? {} : { batchSize: o.batch }),
+        });
+  expect(await plan(false), `the plan of ${JSON.stringify(o)}`).toEqual(await plan(true));
 }

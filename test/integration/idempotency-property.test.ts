@@ -10,7 +10,7 @@ import {
   lineageProjectFiles,
   type LineageVariant,
 } from '../helpers/lineage-project.js';
-import { END, ledgerSkipped, op } from '../helpers/lineage-ops.js';
+import { END, expectScopedPlan, ledgerSkipped, op } from '../helpers/lineage-ops.js';
 import { snapshotConnection, windowHashes, withConnection } from '../helpers/duckdb.js';
 
 /**
@@ -18,7 +18,9 @@ import { snapshotConnection, windowHashes, withConnection } from '../helpers/duc
  * forced rebuilds, seed edits and model edits, followed by `etl run --until END`, leaves every
  * table and every ledger row (counts, content hash, input version, partial) equal to one clean
  * backfill of the project as it then is. And at every step, each window `status` calls done
- * holds the rows a clean build of the project as it then is would give it.
+ * holds the rows a clean build of the project as it then is would give it; and each build and
+ * backfill, planned from the ledger rows of the windows it can look at, plans what it would
+ * from the whole ledger.
  *
  * The project (test/helpers/lineage-project.ts) has weeks, months and hours over days, a
  * table upstream of windows, tables downstream (one written against the run's day), seeds, an
@@ -91,6 +93,9 @@ describe('the law of data versions', () => {
               for (const [file, text] of Object.entries(lineageProjectFiles(variant)))
                 project.write(file, text);
             } else {
+              // Planned from the windows it can look at, the command plans what it would from
+              // the whole ledger.
+              await expectScopedPlan(common, o, day);
               const { summary } =
                 o.kind === 'build'
                   ? await buildProject({

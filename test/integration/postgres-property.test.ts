@@ -14,7 +14,7 @@ import {
 } from '../helpers/lineage-project.js';
 import { withConnection } from '../helpers/duckdb.js';
 import { freshDatabase, snapshotPostgres } from '../helpers/postgres.js';
-import { END, ledgerSkipped, op, type Op } from '../helpers/lineage-ops.js';
+import { END, expectScopedPlan, ledgerSkipped, op, type Op } from '../helpers/lineage-ops.js';
 
 /**
  * The law of the ledger (test/integration/idempotency-property.test.ts) on PostgreSQL: any
@@ -81,8 +81,15 @@ async function withWarehouse<T>(project: string, work: (w: Warehouse) => Promise
   }
 }
 
-/** Run one command of a sequence. */
-function runOp(w: Warehouse, o: Exclude<Op, { kind: 'edit' }>): Promise<{ summary: RunSummary }> {
+/**
+ * Run one command of a sequence; a build or backfill first plans from the ledger rows of the
+ * windows it can look at, which must be the plan it makes from the whole ledger.
+ */
+async function runOp(
+  w: Warehouse,
+  o: Exclude<Op, { kind: 'edit' }>,
+): Promise<{ summary: RunSummary }> {
+  await expectScopedPlan(w, o, day);
   if (o.kind === 'build')
     return buildProject({
       ...w,
