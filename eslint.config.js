@@ -12,6 +12,7 @@ export default tseslint.config(
       'test/helpers/*.mjs',
       'node_modules/',
       'coverage/',
+      '.bench-peers/',
       'scripts/',
       'eslint.config.js',
     ],

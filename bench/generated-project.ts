@@ -18,22 +18,10 @@ export function prng(seed: number): () => number {
  * seed), a third are daily incremental models, the rest views and tables.
  */
 export function writeLayeredProject(dir: string, n: number): void {
-  const random = prng(n);
   mkdirSync(join(dir, 'models'), { recursive: true });
   mkdirSync(join(dir, 'seeds'), { recursive: true });
   writeFileSync(join(dir, 'seeds', 'src.csv'), 'id,d\n1,2024-01-01\n');
-  for (let i = 0; i < n; i++) {
-    const parents =
-      i === 0
-        ? ['src']
-        : [
-            ...new Set(
-              Array.from(
-                { length: 1 + Math.floor(random() * 3) },
-                () => `m${Math.floor(random() * i)}`,
-              ),
-            ),
-          ];
+  layeredParents(n).forEach((parents, i) => {
     const config =
       i % 3 === 0
         ? "{{ config(materialized='incremental', time_column='d', start='2024-01-01', tags=['inc']) }}"
@@ -49,7 +37,27 @@ export function writeLayeredProject(dir: string, n: number): void {
       join(dir, 'models', `m${i}.sql`),
       `${config}\nselect p0.id, p0.d, {{ var('k', 1) }} as k\nfrom {{ ref('${parents[0]!}') }} as p0\n${joins}\n${where}\n`,
     );
-  }
+  });
+}
+
+/**
+ * The parents of each model `m<i>` of the layered DAG of `n` models: 1-3 earlier models, the
+ * first the seed `src`. A third are incremental (i % 3 == 0), a third views, a third tables.
+ */
+export function layeredParents(n: number): string[][] {
+  const random = prng(n);
+  return Array.from({ length: n }, (_, i) =>
+    i === 0
+      ? ['src']
+      : [
+          ...new Set(
+            Array.from(
+              { length: 1 + Math.floor(random() * 3) },
+              () => `m${Math.floor(random() * i)}`,
+            ),
+          ),
+        ],
+  );
 }
 
 /** `models` hourly models over a seed; every tenth reads the one before it. */

@@ -9,7 +9,7 @@
  * window's DELETE and ledger hash scan the whole table there (it has no index), so the cost
  * grows with the square of the rows.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,7 @@ import { bareCtas, bareWindows, eventsModel } from './floor.js';
 import { writeHourlyProject, writeLayeredProject } from './generated-project.js';
 import { writeLedgerWarehouse } from './ledger-warehouse.js';
 import { postgresCases } from './postgres.js';
+import { dataformBin, writeDataformProject } from './dataform.js';
 import { writeReport, type Row } from './report.js';
 
 const args = process.argv.slice(2);
@@ -134,6 +135,7 @@ async function duckdbCases(): Promise<void> {
   await unsortedCase(base, perWindow);
   await threadsCase(base);
   await compileCase();
+  peerCase();
   planCase();
   await planOverLedgerCase();
   await buildOverHistoryCase();
@@ -305,6 +307,50 @@ async function compileCase(): Promise<void> {
     target: 1.2,
     unit: 'x',
   });
+}
+
+/**
+ * 3. `etl plan` of the generated 1,000-model project as a whole process, and 8. Dataform's
+ * `compile` of the same graph (models, refs, materializations) beside it, when
+ * `npm run bench:peers` installed it; a line says how otherwise.
+ */
+function peerCase(): void {
+  const dir = join(work, 'layered-1000');
+  if (!existsSync(dir)) writeLayeredProject(dir, 1000);
+  const args = [BIN, 'plan', '--date', '2024-01-15'];
+  const plan: number[] = [];
+  for (let r = 0; r < Math.max(runs, 3); r++) plan.push(commandMs(process.execPath, args, dir));
+  rows.push({
+    case: '3. etl plan of 1,000 models, whole process',
+    etl: median(plan),
+    floor: 300,
+    floorName: 'the target time',
+    target: 1,
+  });
+  log(`  3. etl plan 1,000 models ${ms(median(plan))}`);
+  const bin = dataformBin();
+  if (bin === undefined) {
+    log(
+      '  8. Dataform compile: skipped (not installed; `npm run bench:peers` installs @dataform/cli 3.0.69 into .bench-peers/, about 150 MB)',
+    );
+    return;
+  }
+  const peer = join(work, 'dataform-1000');
+  writeDataformProject(peer, 1000);
+  const compile: number[] = [];
+  // About 15-20 s a run: two runs, or one with --quick.
+  for (let r = 0; r < (quick ? 1 : 2); r++)
+    compile.push(commandMs(process.execPath, [bin, 'compile', '--json'], peer));
+  rows.push({
+    case: '8. etl plan vs Dataform 3.0.69 compile of the same 1,000 models, whole processes',
+    etl: median(plan),
+    floor: median(compile),
+    floorName: 'dataform compile',
+    target: 1 / 20,
+    lowerIsBetter: true,
+    speedup: median(compile) / median(plan),
+  });
+  log(`  8. dataform compile ${ms(median(compile))} vs etl plan ${ms(median(plan))}`);
 }
 
 /** Load, compile and plan a build of every model of a project, as `etl plan` would. */

@@ -278,24 +278,31 @@ function windowEntries(
   const records = context.state.partitions.get(node.name) ?? [];
   const first = node.config.start ?? records[0]?.window.start;
   if (first === undefined) return [];
-  const byStart = new Map(records.map((r) => [r.window.start, r]));
-  const failedStarts = new Set((context.failed.get(node.name) ?? []).map((w) => w.start));
+  const failedStarts = [...new Set((context.failed.get(node.name) ?? []).map((w) => w.start))].sort(
+    (a, b) => a - b,
+  );
   // A start inside a week or a month leaves that window out, as every command does.
   const from = grainStartAtOrAfter(first, grain);
   const lastEnd = grainStartAtOrAfter(
     Math.max(floorToGrain(context.until, grain), records.at(-1)?.window.end ?? 0),
     grain,
   );
-  const looked = [...new Set([...byStart.keys(), ...failedStarts])]
-    .filter((s) => s >= from && s < lastEnd && floorToGrain(s, grain) === s)
-    .sort((a, b) => a - b);
   const entries: Entry[] = [];
   let cursor = from;
-  for (const start of looked) {
+  // Records (in time order, one per window) and failures merged in time order, without a map
+  // or a sort of the whole history.
+  for (let r = 0, f = 0; r < records.length || f < failedStarts.length;) {
+    const recordStart = r < records.length ? records[r]!.window.start : Infinity;
+    const failedStart = f < failedStarts.length ? failedStarts[f]! : Infinity;
+    const start = Math.min(recordStart, failedStart);
+    const record = recordStart === start ? records[r++] : undefined;
+    const failed = failedStart === start;
+    if (failed) f++;
+    if (start < from || start >= lastEnd || floorToGrain(start, grain) !== start) continue;
     if (start > cursor) entries.push(missingRun(cursor, start, grain));
     const window = { start, end: addGrain(start, grain, 1) };
     cursor = window.end;
-    const entry = windowEntry(context, node, window, byStart.get(start), failedStarts.has(start));
+    const entry = windowEntry(context, node, window, record, failed);
     if (entry.state === 'failed' || entry.state === 'stale') stale.add(start);
     entries.push(entry);
   }

@@ -1,5 +1,5 @@
 import type { CompiledGraph, CompiledModel } from '../compile/compiled-graph.js';
-import { EMPTY_STATE } from '../state/warehouse-state.js';
+import { EMPTY_STATE, type LedgerScope } from '../state/warehouse-state.js';
 import { DAY_MS, type Grain, type Window } from '../time/window.js';
 import { DataVersions } from './data-versions.js';
 
@@ -33,11 +33,12 @@ export function ledgerScope(
   compiled: CompiledGraph,
   selected: ReadonlySet<string>,
   windowsOf: (model: CompiledModel) => readonly Window[],
-): Map<string, Window> {
+): LedgerScope {
   const versions = new DataVersions(compiled, EMPTY_STATE, new Map());
   const steps = new Map<string, Window>();
   const read = new Map<string, Window>();
   const whole = new Set<string>();
+  const reach = new Map<string, number>();
   const widen = (into: Map<string, Window>, name: string, span: Window): void => {
     const had = into.get(name);
     into.set(
@@ -62,39 +63,40 @@ export function ledgerScope(
     // The windows wanted, at or after the start.
     for (const w of windowsOf(node))
       if (config.start === undefined || w.start >= config.start) widen(steps, name, w);
-    // Done windows whose input range overlaps a step of a windowed input.
+    // Done windows whose input range overlaps a step of a windowed input: from the window
+    // holding the step's start (less than a window earlier) to its lookback windows after it.
     const inputs = versions.inputsOf(name).filter((i) => i.kind === 'windows');
     for (const input of inputs) {
       const span = steps.get(input.name);
       if (span !== undefined)
         widen(steps, name, {
-          start: span.start,
+          start: span.start - grainMs,
           end: span.end + (config.lookback + 1) * grainMs,
         });
     }
     const own = steps.get(name);
     if (own === undefined) continue;
     widen(read, name, own);
-    // What the input ranges of those windows read: of each window overlapping the span, from
-    // its lookback windows earlier to its end.
+    // What the input ranges of those windows read: from their lookback windows earlier (and
+    // one more) to their end. A window's recorded input range must fit that (see narrow in
+    // warehouse-state.ts: a lookback lowered since is read whole).
+    const inputReach = (config.lookback + 1) * grainMs;
+    reach.set(name, inputReach);
     for (const input of inputs)
-      widen(read, input.name, {
-        start: own.start - (config.lookback + 1) * grainMs,
-        end: own.end + grainMs,
-      });
+      widen(read, input.name, { start: own.start - inputReach, end: own.end + grainMs });
   }
-  const scope = new Map<string, Window>();
+  const spans = new Map<string, Window>();
   for (const [name, node] of compiled.nodes) {
     if (node.kind !== 'model' || node.config.materialized !== 'incremental') continue;
     if (whole.has(name) || node.config.uniqueKey !== undefined || node.readsItself) continue;
     // As window starts: a window overlapping the span starts less than a window before it.
     const span = read.get(name);
-    scope.set(
+    spans.set(
       name,
       span === undefined
         ? { start: 0, end: 0 }
         : { start: span.start - GRAIN_MS[node.config.grain], end: span.end },
     );
   }
-  return scope;
+  return { spans, reach };
 }

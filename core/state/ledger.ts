@@ -171,11 +171,13 @@ export interface LedgerSpan {
   readonly newestSeq: number;
   /** Every fingerprint its rows were written under, newest or not. */
   readonly fingerprints: readonly string[];
+  /** How far before its window the widest input range recorded begins, in ms (0: none). */
+  readonly reach: number;
 }
 
 /**
- * The span of each model's windows in the ledger, its newest seq and the fingerprints it was
- * written under: one grouped scan that returns a row per model and definition, whatever the
+ * The span of each model's windows in the ledger, its newest seq, the fingerprints it was
+ * written under and its widest recorded input range: one grouped scan that returns a row per model and definition, whatever the
  * number of windows.
  */
 export async function readLedgerSpans(
@@ -187,7 +189,8 @@ export async function readLedgerSpans(
   if (source === undefined) return out;
   const d = conn.dialect;
   const rows = await conn.query(
-    `SELECT model, fingerprint, ${d.epochMs('min(window_start)')} AS first, ${d.epochMs('max(window_start)')} AS last, max(seq) AS newest
+    `SELECT model, fingerprint, ${d.epochMs('min(window_start)')} AS first, ${d.epochMs('max(window_start)')} AS last, max(seq) AS newest,
+  max(${d.epochMs('window_start')} - ${d.epochMs('input_start')}) AS reach
 FROM ${source} WHERE model IN (${models.map(quoteString).join(', ')}) GROUP BY model, fingerprint`,
   );
   for (const row of rows) {
@@ -196,15 +199,17 @@ FROM ${source} WHERE model IN (${models.map(quoteString).join(', ')}) GROUP BY m
     const first = Number(row.first);
     const last = Number(row.last);
     const newest = Number(row.newest);
+    const reach = Number(row.reach ?? 0);
     out.set(
       model,
       had === undefined
-        ? { first, last, newestSeq: newest, fingerprints: [String(row.fingerprint)] }
+        ? { first, last, newestSeq: newest, fingerprints: [String(row.fingerprint)], reach }
         : {
             first: Math.min(had.first, first),
             last: Math.max(had.last, last),
             newestSeq: Math.max(had.newestSeq, newest),
             fingerprints: [...had.fingerprints, String(row.fingerprint)],
+            reach: Math.max(had.reach, reach),
           },
     );
   }

@@ -40,6 +40,20 @@ export interface WarehouseState {
   readonly refreshing?: ReadonlyMap<string, readonly PartitionRecord[]>;
 }
 
+/** What a plan can look at of the ledger (see ledgerScope in core/plan/ledger-scope.ts). */
+export interface LedgerScope {
+  /**
+   * By incremental model, the span of window starts whose ledger rows are read (bounds
+   * excluded; empty: none); models left out are read whole.
+   */
+  readonly spans: ReadonlyMap<string, Window>;
+  /**
+   * By model whose windows the plan looks at: how far before a window's start its recorded
+   * input range may begin for the spans of its inputs to cover it, in ms.
+   */
+  readonly reach: ReadonlyMap<string, number>;
+}
+
 /**
  * Thrown by a plan over a state read in part (see ledgerScope) that rebuilds a model whole:
  * that reads every window of it and of its inputs, so it is planned again from the whole
@@ -72,7 +86,7 @@ export function refreshName(name: string): string {
 export async function readWarehouseState(
   conn: Connection,
   compiled: CompiledGraph,
-  scope?: ReadonlyMap<string, Window>,
+  scope?: LedgerScope,
 ): Promise<WarehouseState> {
   const existing = new Map<string, RelationKind>();
   for (const r of await conn.relations()) existing.set(`${r.schema}.${r.name}`, r.kind);
@@ -109,13 +123,19 @@ async function narrow(
   conn: Connection,
   compiled: CompiledGraph,
   relations: ReadonlyMap<string, RelationKind>,
-  scope: ReadonlyMap<string, Window> | undefined,
+  scope: LedgerScope | undefined,
 ): Promise<{ spans: Map<string, Window>; scoped: Map<string, LedgerSpan> }> {
   const spans = new Map<string, Window>();
   const scoped = new Map<string, LedgerSpan>();
   if (scope === undefined) return { spans, scoped };
-  const candidates = [...scope.keys()].filter((name) => relations.get(name) === 'table');
-  const summaries = await readLedgerSpans(conn, candidates);
+  const candidates = [...scope.spans.keys()].filter((name) => relations.get(name) === 'table');
+  const summaries = await readLedgerSpans(conn, [
+    ...new Set([...candidates, ...scope.reach.keys()]),
+  ]);
+  // A window recorded with a wider input range than its model's lookback gives now (lowered
+  // since) is judged on that range, which the spans of its inputs may not cover: all is read.
+  for (const [name, allowed] of scope.reach)
+    if ((summaries.get(name)?.reach ?? 0) > allowed) return { spans, scoped };
   for (const name of candidates) {
     const node = compiled.nodes.get(name);
     if (node?.kind !== 'model') continue;
@@ -131,7 +151,7 @@ async function narrow(
       return parts.length === 3 && parts[1] === config;
     });
     if (!current) continue;
-    spans.set(name, scope.get(name)!);
+    spans.set(name, scope.spans.get(name)!);
     scoped.set(name, summary);
   }
   return { spans, scoped };

@@ -15,8 +15,8 @@ import { tempProject, type TempProject } from '../helpers/temp-project.js';
 /**
  * `build --date` and `backfill` read the ledger rows of the windows their plan can look at,
  * not the whole history (core/plan/ledger-scope.ts): over 75 days of history, with lookback,
- * every grain over days, a view, a table and an upsert downstream, after edits of old data,
- * SQL, grain and start, the plans they make equal those made from the whole ledger, and what
+ * every grain over days, days over months, a view, a table and an upsert downstream, after
+ * edits of old data, SQL, grain, start and lookback, the plans they make equal those made from the whole ledger, and what
  * they write is the same.
  */
 const DAYS = 75;
@@ -31,11 +31,13 @@ function seedRows(edited: boolean): string {
   return `${rows.join('\n')}\n`;
 }
 
-const files = (change: { b?: string; cGrain?: string; aStart?: string } = {}) => ({
+const files = (
+  change: { b?: string; cGrain?: string; aStart?: string; bLookback?: number } = {},
+) => ({
   'seeds/src.csv': seedRows(false),
   'models/a.sql': `{{ config(materialized='incremental', time_column='ts', start='${change.aStart ?? '2023-01-01'}') }}
 select id, ts from {{ ref('src') }} where ts >= {{ start }} and ts < {{ end }}`,
-  'models/b.sql': `{{ config(materialized='incremental', time_column='day', start='2023-01-01', lookback=3) }}
+  'models/b.sql': `{{ config(materialized='incremental', time_column='day', start='2023-01-01', lookback=${change.bLookback ?? 3}) }}
 select ts::date as day, count(*) as n, sum(id)${change.b ?? ''} as s from {{ ref('a') }}
 where ts >= {{ start }} and ts < {{ end }} group by 1`,
   'models/h.sql': `{{ config(materialized='incremental', time_column='hour', grain='hour', start='2023-01-01', lookback=2) }}
@@ -47,6 +49,9 @@ where hour >= {{ start }} and hour < {{ end }} group by 1`,
   'models/m.sql': `{{ config(materialized='incremental', time_column='month', grain='month', start='2023-01-01') }}
 select date_trunc('month', day)::date as month, sum(s) as s from {{ ref('b') }}
 where day >= {{ start }} and day < {{ end }} group by 1`,
+  'models/n.sql': `{{ config(materialized='incremental', time_column='day', start='2023-01-01') }}
+select CAST({{ start }} AS DATE) as day, sum(s) as s from {{ ref('m') }}
+where month <= {{ start }} and month > {{ start }} - INTERVAL 31 DAY`,
   'models/v.sql': `select id, ts from {{ ref('a') }}`,
   'models/c.sql': `{{ config(materialized='incremental', time_column='day', start='2023-01-01', lookback=1${change.cGrain === undefined ? '' : `, grain='${change.cGrain}'`}) }}
 select date_trunc('${change.cGrain ?? 'day'}', ts)::date as day, max(id) as top from {{ ref('v') }}
@@ -127,7 +132,7 @@ describe('plans read the ledger of the windows they can look at', () => {
     expect(await snapshot(project.warehouse, ['u'])).toEqual(await snapshot(whole, ['u']));
   }
 
-  it('after a backfill, and an old day of the seed edited', async () => {
+  it('after a backfill, an old day of the seed edited, and a lookback lowered', async () => {
     await expectSamePlans('backfilled');
     project.write('seeds/src.csv', seedRows(true));
     await expectSamePlans('seed edited');
@@ -143,6 +148,11 @@ describe('plans read the ledger of the windows they can look at', () => {
     expect(summary.failures).toEqual([]);
     await expectSamePlans('upstream rebuilt');
     await expectSameBuild('2023-01-12');
+    // A lookback is not part of the fingerprint: b's windows keep the input range they were
+    // built with, wider than the one it gives now.
+    project.write('models/b.sql', files({ bLookback: 1 })['models/b.sql']);
+    await expectSamePlans('lookback lowered');
+    await expectSameBuild('2023-03-01');
   }, 300_000);
 
   it('after edits of SQL, grain and start', async () => {
