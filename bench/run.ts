@@ -43,7 +43,7 @@ const DAYS = 365;
 const first = parseDay(FIRST_DAY)!;
 const last = parseDay(LAST_DAY)!;
 const work = mkdtempSync(join(tmpdir(), 'etl-bench-'));
-const BIN = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../cli/etl.js', import.meta.url));
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 const rows: Row[] = [];
 const log = (line: string): void => {
@@ -317,17 +317,46 @@ async function compileCase(): Promise<void> {
 function peerCase(): void {
   const dir = join(work, 'layered-1000');
   if (!existsSync(dir)) writeLayeredProject(dir, 1000);
+  const one = join(work, 'layered-1');
+  if (!existsSync(one)) writeLayeredProject(one, 1);
   const args = [BIN, 'plan', '--date', '2024-01-15'];
+  // Cold: without the normalized SQL an earlier compile kept in .etl/; warm: with it. Side by
+  // side, the fixed cost: Node itself, and `etl plan` of a one-model project.
   const plan: number[] = [];
-  for (let r = 0; r < Math.max(runs, 3); r++) plan.push(commandMs(process.execPath, args, dir));
+  const warm: number[] = [];
+  const fixed: number[] = [];
+  const node: number[] = [];
+  for (let r = 0; r < Math.max(runs, 3); r++) {
+    rmSync(join(dir, '.etl'), { recursive: true, force: true });
+    plan.push(commandMs(process.execPath, args, dir));
+    warm.push(commandMs(process.execPath, args, dir));
+    fixed.push(commandMs(process.execPath, args, one));
+    node.push(commandMs(process.execPath, ['-e', '0']));
+  }
   rows.push({
-    case: '3. etl plan of 1,000 models, whole process',
+    case: '3. etl plan of 1,000 models, whole process, cold',
     etl: median(plan),
     floor: 300,
     floorName: 'the target time',
     target: 1,
   });
-  log(`  3. etl plan 1,000 models ${ms(median(plan))}`);
+  rows.push({
+    case: '   the same, warm (normalized SQL kept in .etl/)',
+    etl: median(warm),
+    floor: 300,
+    floorName: 'the target time',
+    target: 1,
+  });
+  rows.push({
+    case: '   etl plan of 1 model (the fixed cost) vs node -e 0',
+    etl: median(fixed),
+    floor: median(node),
+    floorName: 'node -e 0',
+    target: undefined,
+  });
+  log(
+    `  3. etl plan 1,000 models ${ms(median(plan))} cold, ${ms(median(warm))} warm; 1 model ${ms(median(fixed))}; node -e 0 ${ms(median(node))}`,
+  );
   const bin = dataformBin();
   if (bin === undefined) {
     log(

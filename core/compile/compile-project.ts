@@ -1,5 +1,6 @@
 import { extname, resolve } from 'node:path';
 import type nunjucks from 'nunjucks';
+import type { SqlTemplate } from './plain-template.js';
 import {
   CycleError,
   ProjectError,
@@ -287,7 +288,7 @@ function draftSingularTests(c: Compilation): CompiledSingularTest[] {
 
 /** What rendering a template once tells about it. */
 interface Discovered {
-  readonly template: nunjucks.Template;
+  readonly template: SqlTemplate;
   readonly refs: string[];
   /** Sources it reads, `group.name`. */
   readonly sources: string[];
@@ -308,7 +309,7 @@ function discover(
   /** The materialization folder config and schema files give it, before its own config(). */
   inherited?: unknown,
 ): Discovered | undefined {
-  let template: nunjucks.Template;
+  let template: SqlTemplate;
   try {
     template = compileTemplate(c.env, text, file, c.macros.prelude);
   } catch (error) {
@@ -381,7 +382,7 @@ interface Rendering {
  */
 function renderToDiscover(
   c: Compilation,
-  template: nunjucks.Template,
+  template: SqlTemplate,
   self: string,
   inherited: unknown,
 ): Rendering {
@@ -573,7 +574,8 @@ function modelNode(
   const { rendered, ...rest } = draft;
   const schema = draft.config.schema ?? c.schemaDefault;
   const parents = draft.refs.map((r) => nodes.get(r)).filter((p) => p !== undefined);
-  return {
+  let legacy: string | undefined;
+  const model: Omit<CompiledModel, 'legacyFingerprint'> = {
     ...rest,
     schema,
     relation: qualified(schema, draft.name),
@@ -584,11 +586,16 @@ function modelNode(
         .filter((p) => p.kind === 'model' && p.config.materialized === 'view')
         .map((p) => `${p.name}=${p.fingerprint}`),
     }),
-    legacyFingerprint: legacyFingerprint(draft, c.fileText, (ref) => {
-      const node = nodes.get(ref);
-      return node?.kind === 'model' ? node.legacyFingerprint : (node?.fingerprint ?? '');
-    }),
   };
+  // Only ledger rows written before data versions need it: made when first read.
+  return Object.defineProperty(model, 'legacyFingerprint', {
+    enumerable: true,
+    get: () =>
+      (legacy ??= legacyFingerprint(draft, c.fileText, (ref) => {
+        const node = nodes.get(ref);
+        return node?.kind === 'model' ? node.legacyFingerprint : (node?.fingerprint ?? '');
+      })),
+  }) as CompiledModel;
 }
 
 /** The config that changes what a model writes, as stable JSON (see modelFingerprint). */

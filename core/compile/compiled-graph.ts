@@ -1,4 +1,4 @@
-import type nunjucks from 'nunjucks';
+import type { SqlTemplate } from './plain-template.js';
 import type { Project } from '../project/project.js';
 import type { Target } from '../engine/target.js';
 import type { Graph } from './graph.js';
@@ -14,7 +14,7 @@ export interface CompiledModel {
   /** Project-relative path of the .sql file. */
   readonly file: string;
   readonly text: string;
-  readonly template: nunjucks.Template;
+  readonly template: SqlTemplate;
   readonly config: ModelConfig;
   readonly schema: string;
   /** The quoted relation, e.g. `"main"."fct_orders"`. */
@@ -52,7 +52,7 @@ export type CompiledNode = CompiledModel | CompiledSeed;
 export interface CompiledSingularTest {
   readonly name: string;
   readonly file: string;
-  readonly template: nunjucks.Template;
+  readonly template: SqlTemplate;
   readonly refs: readonly string[];
 }
 

@@ -4,6 +4,7 @@ import { DoExtension } from './do-extension.js';
 import { installJinjaCompat } from './jinja-compat.js';
 import { installMacroLookup, type MacroLibrary } from './macros.js';
 import { literal } from './render-context.js';
+import { PlainTemplate, parsePlain, type SqlTemplate } from './plain-template.js';
 
 /**
  * The Nunjucks environment of a project: autoescape off (it is SQL), undefined output an
@@ -36,13 +37,17 @@ export function createTemplateEnv(
 
 /**
  * Compile a template eagerly so syntax errors surface at compile time. `prelude` (the macro
- * imports) goes before its first line: line numbers stay the template's own.
+ * imports) goes before its first line: line numbers stay the template's own. A plain template
+ * (text and `{{ }}` holes of literals, names and etl's functions) in a project without macros
+ * is read without Nunjucks, and renders as Nunjucks would (see plain-template.ts).
  */
 export function compileTemplate(
   env: nunjucks.Environment,
   text: string,
   path: string,
   prelude = '',
-): nunjucks.Template {
-  return new nunjucks.Template(prelude + text, env, path, true);
+): SqlTemplate {
+  const full = (): SqlTemplate => new nunjucks.Template(prelude + text, env, path, true);
+  const parts = prelude === '' ? parsePlain(text) : undefined;
+  return parts === undefined ? full() : new PlainTemplate(parts, full);
 }

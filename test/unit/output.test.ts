@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outputStyle, painter, type OutputEnv } from '../../cli/output.js';
+import { formatCount, outputStyle, painter, type OutputEnv } from '../../cli/output.js';
 
 const tty = { isTTY: true };
 const pipe = { isTTY: false };
@@ -54,5 +54,12 @@ describe('the painter', () => {
   it('writes escape codes only when enabled', () => {
     expect(painter(false)('red', 'x')).toBe('x');
     expect(painter(true)('red', 'x')).toBe('\u001b[31mx\u001b[0m');
+  });
+});
+
+describe('formatCount', () => {
+  it('writes counts as toLocaleString in en-US does', () => {
+    for (const n of [0, 7, 999, 1000, -1000, 12345, 999999, 1000000, -9876543210, 2 ** 53 - 1, 1.5])
+      expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
   });
 });
