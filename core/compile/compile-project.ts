@@ -17,7 +17,12 @@ import { didYouMean, suggest } from '../util/suggest.js';
 import { windowContaining, type Window } from '../time/window.js';
 import { Graph } from './graph.js';
 import type { ModelConfig } from './model-config.js';
-import { disabledRefErrors, inheritedMaterialized, modelConfig } from './config-merge.js';
+import {
+  disabledModels,
+  disabledRefErrors,
+  inheritedMaterialized,
+  modelConfig,
+} from './config-merge.js';
 import { endsInLineComment, modelFingerprint } from './fingerprint.js';
 import { compileTemplate, createTemplateEnv } from './template-env.js';
 import { renderContext, type TargetInfo } from './render-context.js';
@@ -75,6 +80,8 @@ interface Compilation {
   readonly schemaDefault: string;
   /** The names `ref()` accepts: every model and seed. */
   readonly known: ReadonlySet<string>;
+  /** What disables each disabled model, by name. */
+  readonly disabled: ReadonlyMap<string, string>;
   readonly fileText: (file: string) => string | undefined;
   /** Every problem found so far: they are thrown together before the graph is built. */
   readonly errors: EtlError[];
@@ -169,6 +176,7 @@ function startCompilation(project: Project, options: CompileOptions): Compilatio
     vars: { ...project.config.vars, ...options.vars },
     schemaDefault: defaultSchema(options.target),
     known: new Set([...project.models.map((m) => m.name), ...project.seeds.map((s) => s.name)]),
+    disabled: disabledModels(project),
     fileText,
     errors,
   };
@@ -254,7 +262,7 @@ function draftModel(c: Compilation, model: ModelFile): ModelDraft | undefined {
   }
   const configAt = { file: model.relPath, ...locateText(model.text, 'config(') };
   const parsed = modelConfig(model, found.rawConfig, configAt);
-  c.errors.push(...parsed.errors, ...disabledRefErrors(c.project, model, found.refs));
+  c.errors.push(...parsed.errors, ...disabledRefErrors(c.disabled, model, found.refs));
   return {
     kind: 'model',
     name: model.name,

@@ -48,15 +48,18 @@ export function modelConfig(
   return { config: parsed.config, errors };
 }
 
-/** A model that refs a disabled model is an error: the relation would never be built. */
+/**
+ * A model that refs a disabled model is an error: the relation would never be built.
+ * `disabled`: what disables each disabled model, by name (see {@link disabledModels}).
+ */
 export function disabledRefErrors(
-  project: Project,
+  disabled: ReadonlyMap<string, string>,
   model: ModelFile,
   refs: readonly string[],
 ): ProjectError[] {
   const errors: ProjectError[] = [];
   for (const ref of refs) {
-    const disabledBy = project.models.find((m) => m.name === ref)?.disabledBy;
+    const disabledBy = disabled.get(ref);
     if (disabledBy === undefined) continue;
     const at = locateText(model.text, `ref('${ref}'`) ?? locateText(model.text, `ref("${ref}"`);
     errors.push(
@@ -69,6 +72,14 @@ export function disabledRefErrors(
     );
   }
   return errors;
+}
+
+/** What disables each disabled model of the project, by name. */
+export function disabledModels(project: Project): Map<string, string> {
+  const disabled = new Map<string, string>();
+  for (const m of project.models)
+    if (m.disabledBy !== undefined) disabled.set(m.name, m.disabledBy);
+  return disabled;
 }
 
 /**
