@@ -139,12 +139,12 @@ function toCallSite(
       message = `{% ${open.tag} %} is never closed (no {% end${open.tag} %} before the end of the file)`;
     }
   }
+  // The macro imports sit before the first line of a model's text.
+  if (line === 1 && column !== undefined && at === file && column > prelude) column -= prelude;
   if (message === 'attempted to output null or undefined value' && text !== undefined && line) {
     const expr = expressionAt(text, line, column ?? 1);
     if (expr) message = `'${expr}' is undefined`;
   }
-  // The macro imports sit before the first line of a model's text.
-  if (line === 1 && column !== undefined && at === file && column > prelude) column -= prelude;
   const location: SourceLocation = { file: at, line, column };
   return new ProjectError('E_TEMPLATE', message, location, { cause: error });
 }

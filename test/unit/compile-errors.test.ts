@@ -76,6 +76,17 @@ describe('template errors name file:line:col', () => {
     ]);
   });
 
+  it('names the undefined expression on line 1 with macros as without (their imports come first)', () => {
+    const model = 'select {{ None }}, {{ ds }}';
+    const alone = compileErrors({ 'models/a.sql': model });
+    const withMacros = compileErrors({
+      'models/a.sql': model,
+      'macros/m.sql': '{% macro unused_m(x) %}{{ x }}{% endmacro %}',
+    });
+    expect(alone).toEqual(["models/a.sql:1:8: 'None' is undefined"]);
+    expect(withMacros).toEqual(alone);
+  });
+
   it('an error in an included file names that file', () => {
     const errors = compileErrors({
       'macros/cols.sql': 'id,\n{{ nothing_here }}',
