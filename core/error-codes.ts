@@ -65,6 +65,10 @@ export const ERROR_CODES = {
     help: 'the warehouse file is damaged: restore a backup, or rebuild with `etl backfill`',
   },
   E_DISK_FULL: { exit: 1, help: 'no space left: free some and rerun; nothing was half-written' },
+  E_OUT_OF_MEMORY: {
+    exit: 1,
+    help: 'the engine ran out of memory: raise its limit or lower `--threads`; nothing was half-written',
+  },
   E_CONNECTION_LOST: {
     exit: 1,
     help: 'the database server went away mid-run: rerun the same command once it is back; nothing was half-written',

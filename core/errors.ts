@@ -160,6 +160,12 @@ export function environmentError(error: unknown, path: string): EtlError | undef
       cause: error,
       hint: 'writing commands need write access to the warehouse file and its folder (DuckDB keeps a .wal file beside it); status, plan, verify and test --warehouse only read it',
     });
+  if (/Out of Memory Error|\bout of memory\b/i.test(message))
+    return new EtlError('E_OUT_OF_MEMORY', `the engine ran out of memory: ${said}`, {
+      exitCode: ExitCode.failed,
+      cause: error,
+      hint: 'DuckDB spills most work to disk, not all of it: raise ETL_DUCKDB_MEMORY_LIMIT (unset: 80% of RAM) or lower --threads; on PostgreSQL, work_mem or the server. Each window commits whole or not at all: rerun the same command',
+    });
   if (
     /Connection terminated|terminating connection|not queryable|ECONNRESET|ECONNREFUSED|the database system is (?:shutting down|starting up)/i.test(
       message,

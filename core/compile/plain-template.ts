@@ -10,8 +10,10 @@
  * the context's functions with the same arguments. Whatever the reader is not sure of, it
  * declines. When a render would not give a value Nunjucks would print (a name the context does
  * not have, a call that throws or returns nothing), the template is rendered by Nunjucks
- * instead, which gives its own result or error, with its line and column. The differential test
- * (test/unit/plain-template.test.ts) holds both to this over generated templates.
+ * instead, which gives its own result or error, with its line and column; the calls made
+ * before that are made again, so only functions that are safe to call twice are called here
+ * (`log()` is left to Nunjucks). The differential test (test/unit/plain-template.test.ts)
+ * holds both to this over generated templates.
  */
 
 /** What renders a model's or a test's SQL: a Nunjucks `Template` or a {@link PlainTemplate}. */

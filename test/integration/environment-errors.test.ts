@@ -48,6 +48,26 @@ describe('environment failures', () => {
     expect(readFileSync(project.warehouse).equals(garbage)).toBe(true);
   });
 
+  it('a query the engine cannot fit in its memory limit: E_OUT_OF_MEMORY, exit 1, what to do', () => {
+    // An aggregate of 200 MB of text cannot spill: under a 64 MB limit DuckDB gives up.
+    project = tempProject({
+      'etl.yml': 'target: duckdb:warehouse.duckdb\n',
+      'models/big.sql':
+        "{{ config(materialized='table') }}\nselect string_agg(repeat('x', 1000), ',') as s from range(200000)",
+    });
+    const result = runCli(['build', '--date', '2024-01-15'], project.root, {
+      ETL_DUCKDB_MEMORY_LIMIT: '64MB',
+    });
+    const said = result.stdout + result.stderr;
+    expect(result.code).toBe(1);
+    expect(said).toContain('x big: the engine ran out of memory: Out of Memory Error');
+    expect(said).toContain(
+      'help: DuckDB spills most work to disk, not all of it: raise ETL_DUCKDB_MEMORY_LIMIT',
+    );
+    expect(said).not.toContain('E_INTERNAL');
+    expect(said).not.toContain('E_SQL');
+  });
+
   it('a warehouse etl may not write: reading commands work, writing ones say why', () => {
     project = tempProject(backfillProjectFiles(3));
     expect(
