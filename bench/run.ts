@@ -20,6 +20,7 @@ import { parseTarget } from '../core/engine/target.js';
 import { planBuild } from '../core/plan/plan-build.js';
 import { EMPTY_STATE } from '../core/state/warehouse-state.js';
 import { parseDay } from '../core/time/dates.js';
+import { formatDay } from '../core/time/window.js';
 import { child, commandMs, median, time } from './measure.js';
 import { FIRST_DAY, LAST_DAY, generateEvents } from './events-data.js';
 import { bareCtas, bareWindows, eventsModel } from './floor.js';
@@ -131,6 +132,7 @@ async function duckdbCases(): Promise<void> {
   const genMs = await time(() => generateEvents(base, ROWS));
   log(`  generated the events in ${(genMs / 1000).toFixed(1)} s`);
   const perWindow = await perWindowCase(base);
+  perWindowProcessCase(base);
   await batchedCase(base);
   await unsortedCase(base, perWindow);
   await threadsCase(base);
@@ -187,6 +189,37 @@ async function perWindowCase(base: string): Promise<number[]> {
   });
   log(`  1. per-window ${ms(median(perWindow))} vs bare ${ms(median(bare))}`);
   return perWindow;
+}
+
+/**
+ * 1b. The same as whole processes over the first 120 days, as cron runs it: `etl backfill`
+ * (one window a transaction, 1 thread) against a process running the bare loop. Start-up,
+ * compile and the ledger's reads count here.
+ */
+function perWindowProcessCase(base: string): void {
+  const days = 120;
+  const etl: number[] = [];
+  const bare: number[] = [];
+  const script = fileURLToPath(new URL('./bare-process.js', import.meta.url));
+  const to = formatDay(first + (days - 1) * 86_400_000);
+  for (let r = 0; r < (quick ? 1 : Math.max(runs, 3)); r++) {
+    bare.push(commandMs(process.execPath, [script, freshCopy(base, 'bare-process'), String(days)]));
+    const dir = eventsProject('per-window-process', base);
+    const args = [BIN, 'backfill', '--from', FIRST_DAY, '--to', to, '-s', 'fct'];
+    etl.push(
+      commandMs(process.execPath, [...args, '--batch-size', '1', '--threads', '1', '--quiet'], dir),
+    );
+  }
+  rows.push({
+    case: `1b. per-window backfill, ${days} daily windows, whole processes`,
+    etl: median(etl),
+    floor: median(bare),
+    floorName: 'the bare loop, whole process',
+    target: 1.1,
+  });
+  log(
+    `  1b. per-window ${days} windows, processes: ${ms(median(etl))} vs bare ${ms(median(bare))}`,
+  );
 }
 
 /** 2. Batched backfill vs one CREATE TABLE AS over the range; batch sizes 30, 90 and 365. */
@@ -326,7 +359,7 @@ function peerCase(): void {
   const warm: number[] = [];
   const fixed: number[] = [];
   const node: number[] = [];
-  for (let r = 0; r < Math.max(runs, 3); r++) {
+  for (let r = 0; r < (quick ? 2 : Math.max(runs, 3)); r++) {
     rmSync(join(dir, '.etl'), { recursive: true, force: true });
     plan.push(commandMs(process.execPath, args, dir));
     warm.push(commandMs(process.execPath, args, dir));
@@ -499,7 +532,7 @@ type PlanRun = { ms: number; maxRssMb: number; windows: number; toBuild: number 
 
 /** Plans of the hourly range over the warehouse in `dir`, each in a child process of its own. */
 function planOver(dir: string): PlanRun[] {
-  return Array.from({ length: Math.max(runs, 2) }, () =>
+  return Array.from({ length: quick ? 1 : Math.max(runs, 2) }, () =>
     child<PlanRun>([CHILD, 'plan-warehouse', dir, '2014-01-01', '2014-12-31']),
   );
 }
