@@ -6,7 +6,9 @@ const SELECT = 'id, ts, user_id, amount, amount * 1.2 AS gross';
 /**
  * The floor of a per-window backfill: a bare script that runs, for each day, the statements
  * a window needs (BEGIN, DELETE, INSERT, a ledger INSERT, COMMIT) on one connection.
- * With `batchDays` > 1 it writes that many days per transaction.
+ * With `batchDays` > 1 it writes that many days per transaction. With `hashed`, its ledger row
+ * counts and hashes the window's rows in the table, as etl's does (the content hash that data
+ * versions compare): a second pass over the window, which the plain loop does not make.
  */
 export async function bareWindows(
   path: string,
@@ -14,6 +16,7 @@ export async function bareWindows(
   first: number,
   days: number,
   batchDays = 1,
+  hashed = false,
 ): Promise<void> {
   const instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false' });
   const conn = await instance.connect();
@@ -31,7 +34,9 @@ export async function bareWindows(
         `INSERT INTO fct SELECT ${SELECT} FROM ${source} WHERE ts >= ${s} AND ts < ${e}`,
       );
       await conn.run(
-        `INSERT INTO ledger VALUES ('fct', ${s}, ${e}, 'f', 0, 'h', 'r', now()::TIMESTAMP)`,
+        hashed
+          ? `INSERT INTO ledger SELECT 'fct', ${s}, ${e}, 'f', count(*), sum(hash(r))::VARCHAR, 'r', now()::TIMESTAMP FROM (SELECT * FROM fct WHERE ts >= ${s} AND ts < ${e}) AS r`
+          : `INSERT INTO ledger VALUES ('fct', ${s}, ${e}, 'f', 0, 'h', 'r', now()::TIMESTAMP)`,
       );
       await conn.run('COMMIT');
     }

@@ -346,6 +346,9 @@ function windowEntry(
       count: 1,
       seq,
     };
+  // The common case, without spreads (one entry per window built).
+  if (standing.partial === undefined && !record?.forwardOnly)
+    return { window, state: 'done', count: 1, seq };
   return {
     window,
     state: standing.partial === undefined ? 'done' : 'partial',
@@ -418,26 +421,40 @@ interface Entry {
 /** Consecutive entries of the same state, reason and acceptance, merged. */
 function toRanges(entries: readonly Entry[]): StatusRange[] {
   const ranges: StatusRange[] = [];
+  // The run being merged, as plain values: a range object is made once per run, not once per
+  // window (876,000 windows in one state made as many objects).
+  let head: Entry | undefined;
+  let to = 0;
+  let count = 0;
+  const close = (): void => {
+    if (head === undefined) return;
+    ranges.push({
+      from: head.window.start,
+      to,
+      state: head.state,
+      count,
+      ...(head.reason === undefined ? {} : { reason: head.reason }),
+      ...(head.forwardOnly ? { forwardOnly: true } : {}),
+    });
+  };
   for (const e of entries) {
-    const last = ranges.at(-1);
     if (
-      last !== undefined &&
-      last.to === e.window.start &&
-      last.state === e.state &&
-      last.reason === e.reason &&
-      (last.forwardOnly ?? false) === (e.forwardOnly ?? false)
-    )
-      ranges[ranges.length - 1] = { ...last, to: e.window.end, count: last.count + e.count };
-    else
-      ranges.push({
-        from: e.window.start,
-        to: e.window.end,
-        state: e.state,
-        count: e.count,
-        ...(e.reason === undefined ? {} : { reason: e.reason }),
-        ...(e.forwardOnly ? { forwardOnly: true } : {}),
-      });
+      head !== undefined &&
+      to === e.window.start &&
+      head.state === e.state &&
+      head.reason === e.reason &&
+      (head.forwardOnly ?? false) === (e.forwardOnly ?? false)
+    ) {
+      to = e.window.end;
+      count += e.count;
+      continue;
+    }
+    close();
+    head = e;
+    to = e.window.end;
+    count = e.count;
   }
+  close();
   return ranges;
 }
 

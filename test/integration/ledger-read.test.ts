@@ -1,0 +1,160 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connection, Engine } from '../../core/engine/adapter.js';
+import { openDuckDB } from '../../core/engine/duckdb.js';
+import { openPostgres } from '../../core/engine/postgres.js';
+import { parseTarget } from '../../core/engine/target.js';
+import { ensureLedger } from '../../core/state/ledger-schema.js';
+import {
+  insertPartitionsSql,
+  readPartitions,
+  type NewPartition,
+  type PartitionRecord,
+} from '../../core/state/ledger.js';
+import { freshDatabase } from '../helpers/postgres.js';
+
+/**
+ * The ledger as read back (readPartitions): the newest row of each window, in time order,
+ * whatever the order and the definitions its rows were written in. The read groups the rows
+ * by model and fingerprint and merges the groups; these rows interleave fingerprints, rewrite
+ * windows, and carry every optional field, on a DuckDB file and on PostgreSQL.
+ */
+const HOUR = 3_600_000;
+let dir: string;
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+const opened: { engine: Engine; conn: Connection }[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'etl-ledger-read-'));
+  db = await freshDatabase();
+});
+
+afterAll(async () => {
+  for (const { engine, conn } of opened) {
+    await conn.close();
+    await engine.close();
+  }
+  await db.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(kind: 'duckdb' | 'postgres'): Promise<Connection> {
+  let engine: Engine;
+  if (kind === 'duckdb') engine = await openDuckDB(join(dir, 'w.duckdb'));
+  else {
+    const target = parseTarget(db.url, dir);
+    if (target.kind !== 'postgres') throw new Error('expected a PostgreSQL target');
+    engine = await openPostgres({ url: target.server, schema: target.schema }, db.url);
+  }
+  const conn = await engine.connect();
+  opened.push({ engine, conn });
+  await ensureLedger(conn);
+  return conn;
+}
+
+/** A ledger row of window `i` (hours from `base`) of `model`. */
+function row(
+  model: string,
+  i: number,
+  fingerprint: string,
+  extra: Partial<NewPartition> = {},
+  base = Date.UTC(2024, 0, 1),
+): NewPartition {
+  return {
+    model,
+    window: { start: base + i * HOUR, end: base + (i + 1) * HOUR },
+    fingerprint,
+    rowCount: 10 + i,
+    contentHash: `c${i}${fingerprint}`,
+    inputVersion: `v${i % 2}`,
+    inputStart: undefined,
+    partial: undefined,
+    forwardOnly: false,
+    runId: 'r',
+    finishedAt: Date.UTC(2024, 5, 1),
+    ...extra,
+  };
+}
+
+describe.each(['duckdb', 'postgres'] as const)('the ledger read back on %s', (kind) => {
+  it('gives the newest row of each window in time order, fingerprints interleaved', async () => {
+    const conn = await open(kind);
+    const A = 'a.cfg.sql1';
+    const B = 'b.cfg.sql2';
+    // Written out of time order, in four commits; seq is assigned in insertion order.
+    const commits: NewPartition[][] = [
+      [row('m', 3, A), row('m', 0, A), row('m', 4, A), row('m', 1, A), row('m', 2, A)],
+      // Windows 1 and 3 rebuilt under B; window 2 accepted under B with --forward-only.
+      [row('m', 1, B), row('m', 3, B, { partial: 'open', contentHash: undefined })],
+      [row('m', 2, B, { forwardOnly: true, inputStart: Date.UTC(2023, 11, 31, 22) })],
+      // Another model, with windows before 1970 (negative epoch ms) and no input version.
+      [
+        row('old', 1, A, { inputVersion: undefined }, Date.UTC(1969, 11, 31, 22)),
+        row('old', 0, A, { inputVersion: undefined }, Date.UTC(1969, 11, 31, 22)),
+      ],
+    ];
+    for (const records of commits) await conn.run(insertPartitionsSql(records));
+    const read = await readPartitions(conn);
+    const seqOf = async (model: string, i: number, newest: boolean): Promise<number> => {
+      const base = model === 'old' ? Date.UTC(1969, 11, 31, 22) : Date.UTC(2024, 0, 1);
+      const [r] = await conn.query(
+        `SELECT ${newest ? 'max' : 'min'}(seq) AS seq FROM etl_state.partitions WHERE model = '${model}' AND ${conn.dialect.epochMs('window_start')} = ${base + i * HOUR}`,
+      );
+      return Number(r!.seq);
+    };
+    const expected = async (r: NewPartition, rewritten: boolean): Promise<PartitionRecord> => {
+      const i = Math.round(
+        (r.window.start - (r.model === 'old' ? Date.UTC(1969, 11, 31, 22) : Date.UTC(2024, 0, 1))) /
+          HOUR,
+      );
+      return {
+        model: r.model,
+        window: r.window,
+        fingerprint: r.fingerprint,
+        rowCount: r.rowCount,
+        contentHash: r.contentHash,
+        inputVersion: r.inputVersion,
+        inputStart: r.inputStart,
+        partial: r.partial,
+        forwardOnly: r.forwardOnly,
+        seq: await seqOf(r.model, i, true),
+        firstSeq: await seqOf(r.model, i, !rewritten),
+      };
+    };
+    const m = read.get('m')!;
+    expect(m.map((r) => r.window.start)).toEqual(
+      [0, 1, 2, 3, 4].map((i) => Date.UTC(2024, 0, 1) + i * HOUR),
+    );
+    expect(m).toEqual([
+      await expected(row('m', 0, A), false),
+      await expected(row('m', 1, B), true),
+      await expected(
+        row('m', 2, B, { forwardOnly: true, inputStart: Date.UTC(2023, 11, 31, 22) }),
+        true,
+      ),
+      await expected(row('m', 3, B, { partial: 'open', contentHash: undefined }), true),
+      await expected(row('m', 4, A), false),
+    ]);
+    expect(m[1]!.firstSeq).toBeLessThan(m[1]!.seq);
+    expect(read.get('old')).toEqual([
+      await expected(
+        row('old', 0, A, { inputVersion: undefined }, Date.UTC(1969, 11, 31, 22)),
+        false,
+      ),
+      await expected(
+        row('old', 1, A, { inputVersion: undefined }, Date.UTC(1969, 11, 31, 22)),
+        false,
+      ),
+    ]);
+    expect(read.get('old')![0]!.window.start).toBeLessThan(0);
+    // A span reads the windows inside it only (bounds excluded).
+    const spans = new Map([
+      ['m', { start: Date.UTC(2024, 0, 1), end: Date.UTC(2024, 0, 1) + 3 * HOUR }],
+    ]);
+    const part = await readPartitions(conn, { spans });
+    expect(part.get('m')!.map((r) => r.fingerprint)).toEqual([B, B]);
+    expect(part.get('old')).toHaveLength(2);
+  });
+});
