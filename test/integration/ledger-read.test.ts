@@ -8,6 +8,7 @@ import { openPostgres } from '../../core/engine/postgres.js';
 import { parseTarget } from '../../core/engine/target.js';
 import { ensureLedger } from '../../core/state/ledger-schema.js';
 import {
+  NEXT_SEQ,
   insertPartitionsSql,
   readPartitions,
   type NewPartition,
@@ -156,5 +157,22 @@ describe.each(['duckdb', 'postgres'] as const)('the ledger read back on %s', (ki
     const part = await readPartitions(conn, { spans });
     expect(part.get('m')!.map((r) => r.fingerprint)).toEqual([B, B]);
     expect(part.get('old')).toHaveLength(2);
+  });
+
+  it('gives one row per window of a ledger edited by hand to repeat a seq', async () => {
+    const conn = await open(kind);
+    const withSeq = (r: NewPartition, seq: number): string =>
+      insertPartitionsSql([r]).replace(NEXT_SEQ, String(seq));
+    // Window 0 rewritten (seq 900001, then 900003); window 1 given the same seq by hand.
+    await conn.run(withSeq(row('dup', 0, 'a.c.s'), 900001));
+    await conn.run(withSeq(row('dup', 0, 'b.c.s'), 900003));
+    await conn.run(withSeq(row('dup', 1, 'a.c.s'), 900003));
+    await conn.run(withSeq(row('dup', 2, 'a.c.s'), 900002));
+    const read = (await readPartitions(conn, { models: ['dup'] })).get('dup')!;
+    expect(read.map((r) => [r.window.start, r.fingerprint, r.seq])).toEqual([
+      [Date.UTC(2024, 0, 1), 'b.c.s', 900003],
+      [Date.UTC(2024, 0, 1) + HOUR, 'a.c.s', 900003],
+      [Date.UTC(2024, 0, 1) + 2 * HOUR, 'a.c.s', 900002],
+    ]);
   });
 });
