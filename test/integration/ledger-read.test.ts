@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, Engine } from '../../core/engine/adapter.js';
 import { openDuckDB } from '../../core/engine/duckdb.js';
@@ -174,5 +175,111 @@ describe.each(['duckdb', 'postgres'] as const)('the ledger read back on %s', (ki
       [Date.UTC(2024, 0, 1) + HOUR, 'a.c.s', 900003],
       [Date.UTC(2024, 0, 1) + 2 * HOUR, 'a.c.s', 900002],
     ]);
+  });
+
+  it('agrees with a plain query of the newest row per window, over random ledgers and spans', async () => {
+    const conn = await open(kind);
+    const base = Date.UTC(1969, 11, 31, 20);
+    const partition = fc.record({
+      model: fc.constantFrom('p', 'q', 'r'),
+      i: fc.integer({ min: 0, max: 12 }),
+      hours: fc.constantFrom(1, 1, 1, 24),
+      fingerprint: fc.constantFrom('f1.c.s', 'f2.c.s', 'f3.d.s'),
+      rowCount: fc.nat({ max: 1_000_000 }),
+      contentHash: fc.option(
+        fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 1, maxLength: 16 }),
+        { nil: undefined },
+      ),
+      inputVersion: fc.option(fc.constantFrom('v1', 'v2', 'v3'), { nil: undefined }),
+      reach: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+      partial: fc.option(fc.constantFrom('open', 'inputs missing', 'inputs partial'), {
+        nil: undefined,
+      }),
+      forwardOnly: fc.boolean(),
+    });
+    const span = fc.option(
+      fc.dictionary(
+        fc.constantFrom('p', 'q', 'r'),
+        fc.tuple(fc.integer({ min: -1, max: 13 }), fc.integer({ min: -1, max: 13 })),
+      ),
+      { nil: undefined },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(partition, { minLength: 1, maxLength: 6 }), { maxLength: 8 }),
+        span,
+        async (commits, spanOf) => {
+          await conn.run('DELETE FROM etl_state.partitions');
+          for (const rows of commits)
+            await conn.run(
+              insertPartitionsSql(
+                rows.map((r) => {
+                  const start = base + r.i * HOUR;
+                  return {
+                    model: r.model,
+                    window: { start, end: start + r.hours * HOUR },
+                    fingerprint: r.fingerprint,
+                    rowCount: r.rowCount,
+                    contentHash: r.contentHash,
+                    inputVersion: r.inputVersion,
+                    inputStart: r.reach === undefined ? undefined : start - r.reach * HOUR,
+                    partial: r.partial,
+                    forwardOnly: r.forwardOnly,
+                    runId: 'r',
+                    finishedAt: base,
+                  };
+                }),
+              ),
+            );
+          const spans =
+            spanOf === undefined
+              ? undefined
+              : new Map(
+                  Object.entries(spanOf).map(([model, [a, b]]) => [
+                    model,
+                    { start: base + a * HOUR, end: base + b * HOUR },
+                  ]),
+                );
+          const got = await readPartitions(conn, spans === undefined ? {} : { spans });
+          const ms = (column: string): string => conn.dialect.epochMs(column);
+          const rows = await conn.query(
+            `SELECT model, ${ms('window_start')} AS s, ${ms('window_end')} AS e, fingerprint, row_count, content_hash, input_version, ${ms('input_start')} AS i, "partial", forward_only, seq,
+  min(seq) OVER (PARTITION BY model, window_start) AS first_seq,
+  row_number() OVER (PARTITION BY model, window_start ORDER BY seq DESC) AS rn
+FROM etl_state.partitions`,
+          );
+          const want = new Map<string, PartitionRecord[]>();
+          const optional = (v: unknown): string | undefined =>
+            v === null || v === undefined ? undefined : String(v);
+          for (const r of rows
+            .filter((r) => Number(r.rn) === 1)
+            .filter((r) => {
+              const within = spans?.get(String(r.model));
+              return (
+                within === undefined || (Number(r.s) > within.start && Number(r.s) < within.end)
+              );
+            })
+            .sort((x, y) => Number(x.s) - Number(y.s))) {
+            const list = want.get(String(r.model)) ?? [];
+            list.push({
+              model: String(r.model),
+              window: { start: Number(r.s), end: Number(r.e) },
+              fingerprint: String(r.fingerprint),
+              rowCount: Number(r.row_count),
+              contentHash: optional(r.content_hash),
+              inputVersion: optional(r.input_version),
+              inputStart: r.i === null ? undefined : Number(r.i),
+              partial: optional(r.partial),
+              forwardOnly: Boolean(r.forward_only),
+              seq: Number(r.seq),
+              firstSeq: Number(r.first_seq),
+            });
+            want.set(String(r.model), list);
+          }
+          expect(new Map([...got].sort())).toEqual(new Map([...want].sort()));
+        },
+      ),
+      { numRuns: kind === 'duckdb' ? 200 : 80 },
+    );
   });
 });
