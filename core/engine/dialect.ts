@@ -45,6 +45,12 @@ export interface Dialect {
    */
   windowRows?(rows: readonly WindowRow[]): string | undefined;
   /**
+   * Spans of window starts by model as a relation `(m, lo, hi)` (text, epoch ms, epoch ms),
+   * where the engine filters by a join with it faster than by an OR of a condition per model;
+   * undefined where the OR is as good (an index can serve each condition).
+   */
+  spanRows?(spans: readonly { model: string; start: number; end: number }[]): string;
+  /**
    * The 16 hex digits of the integer expression `value` modulo 2^64: a content hash as text,
    * from a sum of row hashes (which may exceed 64 bits or, less a part, fall below zero).
    */
@@ -157,6 +163,21 @@ export const DUCKDB: Dialect = {
     const list = quoteString(lines.join('\n'));
     return `SELECT epoch_ms(l[1]::BIGINT) AS s, epoch_ms(l[2]::BIGINT) AS e, nullif(l[3], '') AS iv, epoch_ms(nullif(l[4], '')::BIGINT) AS istart, nullif(l[5], '') AS part
 FROM (SELECT string_split(unnest(string_split(${list}, chr(10))), '|') AS l)`;
+  },
+  // An OR of 100 models' span conditions cost 0.35 s over 876,000 ledger rows; a join, none.
+  spanRows: (spans) => {
+    const list = (values: readonly string[], type: string): string =>
+      `unnest([${values.join(', ')}]::${type}[])`;
+    return `(SELECT ${list(
+      spans.map((s) => quoteString(s.model)),
+      'VARCHAR',
+    )} AS m, ${list(
+      spans.map((s) => String(s.start)),
+      'BIGINT',
+    )} AS lo, ${list(
+      spans.map((s) => String(s.end)),
+      'BIGINT',
+    )} AS hi)`;
   },
   hashHex: (value) =>
     `lower(lpad(to_hex(((((${value})::HUGEINT % ${TWO_64}) + ${TWO_64}) % ${TWO_64})::UBIGINT), 16, '0'))`,

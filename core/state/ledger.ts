@@ -114,28 +114,36 @@ export async function readPartitions(
   const out = new Map<string, PartitionRecord[]>();
   const source = await ledgerSource(conn, table);
   if (source === undefined) return out;
+  const d = conn.dialect;
   const filters: string[] = [];
+  let from = source;
   if (options.models !== undefined)
     filters.push(`model IN (${options.models.map(quoteString).join(', ') || 'NULL'})`);
   if (options.spans !== undefined && options.spans.size > 0) {
-    const names = [...options.spans.keys()];
-    const within = [...options.spans]
-      .filter(([, span]) => span.end > span.start)
-      .map(
-        ([model, span]) =>
-          `(model = ${quoteString(model)} AND window_start > ${ts(span.start)} AND window_start < ${ts(span.end)})`,
+    const spans = [...options.spans].map(([model, span]) => ({ model, ...span }));
+    if (d.spanRows !== undefined) {
+      // Rows of models without a span, and those inside their model's span (an empty span:
+      // none).
+      from = `(SELECT p.* FROM ${source} AS p LEFT JOIN ${d.spanRows(spans)} AS sp ON p.model = sp.m
+  WHERE sp.m IS NULL OR (${d.epochMs('p.window_start')} > sp.lo AND ${d.epochMs('p.window_start')} < sp.hi))`;
+    } else {
+      const within = spans
+        .filter((span) => span.end > span.start)
+        .map(
+          (span) =>
+            `(model = ${quoteString(span.model)} AND window_start > ${ts(span.start)} AND window_start < ${ts(span.end)})`,
+        );
+      filters.push(
+        `(model NOT IN (${spans.map((span) => quoteString(span.model)).join(', ')})${within.map((w) => ` OR ${w}`).join('')})`,
       );
-    filters.push(
-      `(model NOT IN (${names.map(quoteString).join(', ')})${within.map((w) => ` OR ${w}`).join('')})`,
-    );
+    }
   }
   const where = filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;
   // The newest row of each window (by a narrow aggregate, then a join on seq, which etl
-  // assigns once per row: less memory than a window function over whole rows, and a quarter
-  // of the time of a join on the window's key), one text per model and fingerprint in time order (the
+  // assigns once per row: less memory than a window function over whole rows, less time than
+  // a join on the window's key), one text per model and fingerprint in time order (the
   // fingerprint once, not on each line), with values that repeat left out: the end and the
   // input range's start as offsets from the start, the first seq when it is the seq.
-  const d = conn.dialect;
   const line = d.concatWs("'|'", [
     d.epochMs('window_start'),
     `${d.epochMs('window_end')} - ${d.epochMs('window_start')}`,
@@ -149,7 +157,7 @@ export async function readPartitions(
     `CASE WHEN first_seq = seq THEN '' ELSE first_seq::VARCHAR END`,
   ]);
   const rows = await conn.query(
-    `WITH source AS (SELECT * FROM ${source} ${where}),
+    `WITH source AS (SELECT * FROM ${from} AS etl_l ${where}),
 newest AS (SELECT max(seq) AS seq, min(seq) AS first_seq FROM source GROUP BY model, window_start)
 SELECT model, fingerprint, ${d.textAgg(line, 'chr(10)', 'window_start')} AS rows
 FROM (SELECT s.*, n.first_seq FROM source s JOIN newest n ON s.seq = n.seq) AS r
