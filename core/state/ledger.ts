@@ -266,7 +266,16 @@ function parseRecords(model: string, fingerprint: string, text: string): Partiti
     at[10] = end + 1;
     // Field k is text[at[k], at[k + 1] - 1).
     const has = (k: number): boolean => at[k + 1]! - 1 > at[k]!;
-    const number = (k: number): number => Number(text.slice(at[k], at[k + 1]! - 1));
+    // A decimal integer, maybe negative, read without a substring (an empty field reads 0).
+    const number = (k: number): number => {
+      let i = at[k]!;
+      const last = at[k + 1]! - 1;
+      const negative = text.charCodeAt(i) === 45;
+      if (negative) i++;
+      let value = 0;
+      for (; i < last; i++) value = value * 10 + (text.charCodeAt(i) - 48);
+      return negative ? -value : value;
+    };
     const string = (k: number): string => text.slice(at[k], at[k + 1]! - 1);
     const start = number(0);
     const seq = number(8);
