@@ -7,7 +7,7 @@ import { formatTimestamp, mergeWindows, windowLabel, type Window } from '../time
 import { quoteIdent, quoteString, subquery } from '../util/sql.js';
 import { columnList, hashedColumns } from './stage.js';
 import { evolveColumns } from './schema-change.js';
-import { ledgerRowsSql, type LedgerWindow } from './ledger-rows.js';
+import { contentHashSql, ledgerRowsSql, type LedgerWindow } from './ledger-rows.js';
 import { beginStatements, type Statement } from './statement.js';
 import { restoreStatements } from './swap-table.js';
 import { Busy, BuiltElsewhere, windowClaim } from './claim.js';
@@ -122,8 +122,7 @@ WHERE ${dialect.guard(inSpan(`etl_q.${tc}`), OUTSIDE)}`,
       }),
     },
   );
-  if (write.samples !== undefined)
-    statements.push(sampleCheck(write, write.samples, facts, dialect));
+  if (write.samples !== undefined) statements.push(sampleCheck(write.samples, facts, dialect));
   // A full refresh tests the whole table when it is swapped in.
   if (step.refresh === undefined && meta.tests !== undefined)
     statements.push(...testStatements(meta.tests, model, inSpan(tc)));
@@ -132,37 +131,29 @@ WHERE ${dialect.guard(inSpan(`etl_q.${tc}`), OUTSIDE)}`,
 }
 
 /**
- * The check of a merged write (adaptive batching): `n` is 1 when the rows it wrote in a sample
- * window and the rows the query gives for that window alone differ, as multisets (by count
- * and sum of row hashes, one pass over each), else 0. A template that reads its window
- * as a value (`{{ start }} as day`, `'{{ ds }}' as as_of`) gives other rows merged than alone;
- * so can a query that is not deterministic.
+ * The check of a merged write (adaptive batching): the count and content hash of the rows the
+ * query gives for each sample window alone (one pass over them), which must equal the ledger
+ * row the merged write just recorded for that window (see checkPassed), else the step fails.
+ * A template that reads its window as a value (`{{ start }} as day`, `'{{ ds }}' as as_of`)
+ * gives other rows merged than alone; so can a query that is not deterministic.
  */
 function sampleCheck(
-  write: ModelWrite,
   samples: NonNullable<ModelWrite['samples']>,
   facts: IncrementalFacts,
   dialect: Dialect,
 ): Statement {
-  const target = writeTarget(write.step, write.model);
-  const tc = quoteIdent(timeColumnOf(write));
   const cols = hashedColumns(facts.columns);
-  const stats = (rows: string): string =>
-    `(SELECT count(*) AS c, ${dialect.rowHashSum('etl_row__')} AS h FROM (${rows}) AS etl_row__)`;
-  const from: string[] = [];
-  const same: string[] = [];
-  samples.forEach((sample, i) => {
-    const written = `SELECT ${cols} FROM ${target.relation} WHERE ${spanCondition(sample.window)(tc)}`;
-    const alone = `SELECT ${cols} FROM ${subquery(sample.sql)} AS etl_q`;
-    from.push(`${stats(written)} AS etl_m${i}`, `${stats(alone)} AS etl_a${i}`);
-    same.push(`etl_m${i}.c = etl_a${i}.c AND coalesce(etl_m${i}.h, 0) = coalesce(etl_a${i}.h, 0)`);
-  });
+  const alone = samples.map(
+    (sample) =>
+      `SELECT ${sample.window.start} AS w, count(*) AS c, ${contentHashSql(dialect, dialect.rowHashSum('etl_row__'), facts.columns)} AS h
+FROM (SELECT ${cols} FROM ${subquery(sample.sql)} AS etl_q) AS etl_row__`,
+  );
   return {
     purpose: 'check',
     returns: true,
     failure: 'merge differs',
-    sql: `SELECT CASE WHEN ${same.join(' AND ')} THEN 0 ELSE 1 END AS n
-FROM ${from.join(', ')}`,
+    against: 'ledger',
+    sql: alone.join('\nUNION ALL\n'),
   };
 }
 

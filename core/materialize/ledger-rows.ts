@@ -17,6 +17,11 @@ export interface LedgerWindow {
   readonly finishedAt: number;
 }
 
+/** A window's content hash (as its ledger row records it) from the sum of its row hashes. */
+export function contentHashSql(dialect: Dialect, sum: string, columns: readonly Column[]): string {
+  return dialect.hashHex(`coalesce(${sum}, 0) + ${contentSalt(columns).toString()}`);
+}
+
 /**
  * The INSERT of the ledger rows of windows just written, counting and hashing their rows in the
  * same statement (no round trip between writing and recording), and returning per window its
@@ -34,8 +39,7 @@ export function ledgerRowsSql(
   },
 ): string {
   const { windows, columns } = options;
-  const hashOf = (sum: string): string =>
-    dialect.hashHex(`coalesce(${sum}, 0) + ${contentSalt(columns).toString()}`);
+  const hashOf = (sum: string): string => contentHashSql(dialect, sum, columns);
   const stats = `SELECT count(*) AS n, ${dialect.rowHashSum('etl_row__')} AS h FROM (${options.rows}) AS etl_row__`;
   const grouped = `SELECT ${options.windowKey} AS k, count(*) AS n, ${dialect.rowHashSum('etl_row__')} AS h FROM (${options.rows}) AS etl_row__ GROUP BY 1`;
   const insert = `INSERT INTO ${options.table} (${PARTITION_INSERT_COLUMNS})`;

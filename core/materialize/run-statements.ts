@@ -51,7 +51,7 @@ export async function runStatements(
       if (statement.returns !== true) continue;
       const rows = await conn.batch(pending.splice(0));
       returned.push({ purpose: statement.purpose, rows });
-      if (statement.purpose === 'check') checkPassed(statement, rows);
+      if (statement.purpose === 'check') checkPassed(statement, rows, returned);
       if (statement.purpose === 'claim' && rows.length >= statement.all)
         throw new BuiltElsewhere(rows);
       if (statement.purpose === 'claim' && rows.length > 0 && statement.merged === true)
@@ -76,8 +76,28 @@ export class CheckFailed extends Error {
   }
 }
 
-/** A check's rows hold `n`, the number of offending keys: any is a failure. */
-function checkPassed(statement: Extract<Statement, { purpose: 'check' }>, rows: Row[]): void {
-  const n = Number(rows[0]?.n ?? 0);
+/**
+ * A check's rows hold `n`, the number of offending keys: any is a failure. A check against
+ * the ledger counts the windows whose count or hash differs from the ledger rows returned.
+ */
+function checkPassed(
+  statement: Extract<Statement, { purpose: 'check' }>,
+  rows: Row[],
+  returned: readonly { readonly purpose: Purpose; readonly rows: Row[] }[],
+): void {
+  let n = Number(rows[0]?.n ?? 0);
+  if (statement.against === 'ledger') {
+    const written = new Map<number, Row>();
+    for (const r of returned)
+      if (r.purpose === 'ledger') for (const row of r.rows) written.set(Number(row.w), row);
+    n = rows.filter((row) => {
+      const ledger = written.get(Number(row.w));
+      return (
+        ledger === undefined ||
+        Number(ledger.row_count) !== Number(row.c) ||
+        String(ledger.content_hash) !== String(row.h)
+      );
+    }).length;
+  }
   if (n !== 0) throw new CheckFailed(statement.failure, n);
 }

@@ -74,6 +74,12 @@ export type Statement =
        * merged write whose rows for one window differ from that window's written alone.
        */
       readonly failure: CheckFailure;
+      /**
+       * `ledger`: the check's rows are windows (`w`, epoch ms) with the count (`c`) and content
+       * hash (`h`) of the rows the query gives for each alone; each must equal what the step's
+       * ledger statement returned for that window, else `n` is the number that differ.
+       */
+      readonly against?: 'ledger';
     }
   | {
       readonly purpose: 'test';

@@ -188,6 +188,11 @@ where ts >= {{ start }} and ts < {{ end }}`,
       latest: `{{ config(materialized='incremental', time_column='ts', start='2024-01-01') }}
 select max(ts) as ts, count(*) as n from {{ source('raw', 'events') }}
 where ts >= {{ start }} and ts < {{ end }}`,
+      // As many rows merged as alone, with other values: found by the content hash.
+      bounded: `{{ config(materialized='incremental', time_column='ts', start='2024-01-01') }}
+select ts, (select max(ts) from {{ source('raw', 'events') }} where ts >= {{ start }} and ts < {{ end }}) as last_ts
+from {{ source('raw', 'events') }}
+where ts >= {{ start }} and ts < {{ end }}`,
       sparse: `{{ config(materialized='incremental', time_column='ts', grain='hour', start='2024-01-01') }}
 select ts, id from {{ source('raw', 'events') }}
 where ts >= {{ start }} and ts < {{ end }} and hour(ts) in (0, 5)`,
@@ -233,7 +238,9 @@ where ts >= {{ start }} and ts < {{ end }} and hour(ts) in (0, 5)`,
     said('chained', 'window function');
     said('sparse', 'not_empty data test');
     said('latest', 'give other rows than written one by one');
+    said('bounded', 'give other rows than written one by one');
     expect(reporter.batches.some((b) => b.id.startsWith('latest@'))).toBe(false);
+    expect(reporter.batches.some((b) => b.id.startsWith('bounded@'))).toBe(false);
   });
 
   it('stops writing a failed merge one by one at --fail-fast and at Ctrl-C', async () => {

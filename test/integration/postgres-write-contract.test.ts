@@ -191,4 +191,33 @@ select user_id, sum(amount) as total, DATE '{{ ds }}' as as_of from {{ ref('even
     );
     expect(await snapshotPostgres(w.url)).toEqual(after);
   });
+
+  it('merges windows whose rows merged are the rows alone; checks each merge against its ledger rows', async () => {
+    // As many rows merged as alone, with other values (the batch's last event, not the day's):
+    // only the content hash the ledger recorded tells them apart.
+    const w = await make({
+      'models/bounded.sql': `{{ config(materialized='incremental', time_column='ts', start='2024-01-14') }}
+select ts, (select max(ts) from {{ ref('events') }} where ts >= {{ start }} and ts < {{ end }}) as last_ts
+from {{ ref('events') }}
+where ts >= {{ start }} and ts < {{ end }}`,
+    });
+    const result = w.etl(['backfill', '--from', '2024-01-14', '--to', '2024-01-16']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'bounded: its windows merged into one transaction give other rows than written one by one',
+    );
+    expect(result.stderr).not.toContain('daily: its windows merged');
+    // Written one window a transaction after the check failed: each row has its day's last event.
+    const rows = await w.query(
+      `SELECT ts::text AS ts, last_ts::text AS last_ts FROM main.bounded ORDER BY ts`,
+    );
+    expect(rows).toEqual([
+      { ts: '2024-01-14 09:00:00', last_ts: '2024-01-14 09:00:00' },
+      { ts: '2024-01-15 10:00:00', last_ts: '2024-01-15 11:00:00' },
+      { ts: '2024-01-15 11:00:00', last_ts: '2024-01-15 11:00:00' },
+      { ts: '2024-01-16 12:00:00', last_ts: '2024-01-16 12:00:00' },
+    ]);
+    expect(await ledgerCount(w, 'bounded')).toBe(3);
+    expect(await ledgerCount(w, 'daily')).toBe(3);
+  });
 });
