@@ -256,9 +256,9 @@ function incrementalEntries(context: StatusContext, node: CompiledModel): Entry[
   const stale = new Set<number>();
   context.staleWindows.set(node.name, stale);
   const grain = statusGrain(node);
-  const entries = windowEntries(context, node, grain, stale);
-  if (node.config.uniqueKey !== undefined || node.readsItself)
-    chainStaleness(entries, stale, grain);
+  const chained = node.config.uniqueKey !== undefined || node.readsItself;
+  const entries = windowEntries(context, node, grain, stale, chained);
+  if (chained) chainStaleness(entries, stale, grain);
   // An upsert model is read as a whole.
   if (node.config.uniqueKey !== undefined && stale.size > 0) context.staleWhole.add(node.name);
   return entries;
@@ -274,6 +274,8 @@ function windowEntries(
   node: CompiledModel,
   grain: Grain,
   stale: Set<number>,
+  /** One entry a window (for chainStaleness), else runs of windows plainly done merged. */
+  chained: boolean,
 ): Entry[] {
   const records = context.state.partitions.get(node.name) ?? [];
   const first = node.config.start ?? records[0]?.window.start;
@@ -303,6 +305,29 @@ function windowEntries(
     const window = { start, end: addGrain(start, grain, 1) };
     cursor = window.end;
     const entry = windowEntry(context, node, window, record, failed);
+    if (entry === undefined) {
+      // Done, complete, as defined now: the run of such windows before it grows, or one
+      // starts (an object a run, not a window).
+      const last = entries.at(-1);
+      if (
+        !chained &&
+        last !== undefined &&
+        last.state === 'done' &&
+        last.reason === undefined &&
+        last.forwardOnly !== true &&
+        last.window.end === start
+      ) {
+        last.window.end = window.end;
+        last.count++;
+      } else
+        entries.push({
+          window: { start, end: window.end },
+          state: 'done',
+          count: 1,
+          seq: record?.seq,
+        });
+      continue;
+    }
     if (entry.state === 'failed' || entry.state === 'stale') stale.add(start);
     entries.push(entry);
   }
@@ -324,14 +349,17 @@ function missingRun(from: number, to: number, grain: Grain): Entry {
   };
 }
 
-/** How one window with a ledger row or a failure stands. */
+/**
+ * How one window with a ledger row or a failure stands; undefined for the common case, done
+ * and complete under the current definition.
+ */
 function windowEntry(
   context: StatusContext,
   node: CompiledModel,
   window: Window,
   record: PartitionRecord | undefined,
   failed: boolean,
-): Entry {
+): Entry | undefined {
   const seq = record?.seq;
   if (failed) return { window, state: 'failed', count: 1, seq };
   const { versions, state, now } = context;
@@ -346,9 +374,7 @@ function windowEntry(
       count: 1,
       seq,
     };
-  // The common case, without spreads (one entry per window built).
-  if (standing.partial === undefined && !record?.forwardOnly)
-    return { window, state: 'done', count: 1, seq };
+  if (standing.partial === undefined && !record?.forwardOnly) return undefined;
   return {
     window,
     state: standing.partial === undefined ? 'done' : 'partial',
@@ -407,13 +433,16 @@ function modelStatus(
   };
 }
 
-/** A window (or a run of windows never built) of a model, as status works them out. */
+/**
+ * A window, a run of windows done, or a run of windows never built, of a model, as status
+ * works them out; a run done grows as windows are walked.
+ */
 interface Entry {
-  readonly window: Window;
+  readonly window: { readonly start: number; end: number };
   readonly state: WindowState;
   readonly reason?: string;
   readonly forwardOnly?: boolean;
-  readonly count: number;
+  count: number;
   /** The commit order of its ledger row. */
   readonly seq?: number | undefined;
 }

@@ -109,36 +109,49 @@ export class DataVersions {
   ): InputVersion {
     // A model that reads no windows reads the same whatever its window: one version for all.
     const inputs = this.inputsOf(model.name);
-    const constant = inputs.every((i) => i.kind === 'whole');
+    const constant = !inputs.some((i) => i.kind === 'windows');
     if (constant) {
       const cached = this.constant.get(model.name);
       if (cached) return cached;
     }
     const components: string[] = [];
-    const missing: { name: string; windows: Window[] }[] = [];
-    const missingWhole: string[] = [];
+    // Made only when something is missing (a window's version is worked out for each window).
+    let missing: { name: string; windows: Window[] }[] | undefined;
+    let missingWhole: string[] | undefined;
     let partialInputs = false;
     for (const input of inputs) {
       if (input.kind === 'whole') {
         const version = this.wholeVersion(input.name);
         components.push(componentHash([input.name, version ?? '-']));
-        if (version === undefined) missingWhole.push(input.name);
+        if (version === undefined) (missingWhole ??= []).push(input.name);
         continue;
       }
       const parts = [input.name];
       const hashes = this.windowHashes(input.name);
       const partial = this.partials.get(input.name);
       let gaps: Window[] | undefined;
-      for (const w of this.inputWindows(input, from, window.end)) {
-        const hash = hashes.get(w.start);
-        parts.push(String(w.start), hash ?? '-');
-        if (hash === undefined) (gaps ??= []).push(w);
-        else if (partial?.has(w.start)) partialInputs = true;
+      // The input's windows overlapping [from, end), at or after its start (inputWindows),
+      // without an object each.
+      for (let start = floorToGrain(from, input.grain); start < window.end;) {
+        const next = addGrain(start, input.grain, 1);
+        if (input.start === undefined || start >= input.start) {
+          const hash = hashes.get(start);
+          parts.push(String(start), hash ?? '-');
+          if (hash === undefined) (gaps ??= []).push({ start, end: next });
+          else if (partial !== undefined && partial.size > 0 && partial.has(start))
+            partialInputs = true;
+        }
+        start = next;
       }
       components.push(componentHash(parts));
-      if (gaps) missing.push({ name: input.name, windows: gaps });
+      if (gaps) (missing ??= []).push({ name: input.name, windows: gaps });
     }
-    const version = { version: joinComponents(components), missing, missingWhole, partialInputs };
+    const version = {
+      version: joinComponents(components),
+      missing: missing ?? NONE_MISSING,
+      missingWhole: missingWhole ?? NONE,
+      partialInputs,
+    };
     if (constant) this.constant.set(model.name, version);
     return version;
   }
@@ -376,6 +389,10 @@ export class DataVersions {
     return out;
   }
 }
+
+/** Nothing missing, shared by the versions that have nothing missing. */
+const NONE: readonly string[] = Object.freeze([]);
+const NONE_MISSING: InputVersion['missing'] = Object.freeze([]);
 
 /**
  * The version of what a view or table renders for a run: its SQL without comments and

@@ -48,10 +48,9 @@ export function windowStanding(
     readonly tableExists?: boolean;
   },
 ): WindowStanding {
-  if (record === undefined || record.window.end !== window.end) return { state: 'missing' };
+  if (record === undefined || record.window.end !== window.end) return MISSING;
   // Without its table the window's rows are gone, whatever the ledger says.
-  if (!(context.tableExists ?? context.state.relations.get(model.name) === 'table'))
-    return { state: 'missing' };
+  if (!(context.tableExists ?? context.state.relations.get(model.name) === 'table')) return MISSING;
   let accept = false;
   if (!currentDefinition(model, record)) {
     if (!context.forwardOnly)
@@ -84,5 +83,10 @@ export function windowStanding(
     )
       return { state: 'stale', reason: 'the windows it read were partial and are complete now' };
   }
+  // The common case shared: no object a window.
+  if (record.partial === undefined && !accept) return DONE;
   return { state: 'done', partial: record.partial, accept };
 }
+
+const MISSING: WindowStanding = Object.freeze({ state: 'missing' });
+const DONE: WindowStanding = Object.freeze({ state: 'done', partial: undefined, accept: false });

@@ -13,7 +13,6 @@ const DAY = 24 * HOUR;
 
 /** The start of the window of `grain` that contains instant `ms`. */
 export function floorToGrain(ms: number, grain: Grain): number {
-  const d = new Date(ms);
   switch (grain) {
     case 'hour':
       return Math.floor(ms / HOUR) * HOUR;
@@ -24,8 +23,10 @@ export function floorToGrain(ms: number, grain: Grain): number {
       const weekday = (new Date(day).getUTCDay() + 6) % 7; // Monday = 0
       return day - weekday * DAY;
     }
-    case 'month':
+    case 'month': {
+      const d = new Date(ms);
       return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    }
   }
 }
 
