@@ -6,11 +6,26 @@ const TWO_64 = '18446744073709551616::numeric';
 const TWO_63 = '9223372036854775808::numeric';
 
 /**
+ * The advisory lock of {@link DROP_KEEPING_VIEWS}: a pair of integers (window locks are single
+ * 64-bit keys, which PostgreSQL keeps apart from pairs).
+ */
+const DROP_LOCK = '6648940, 1';
+
+/**
  * Drop a relation and the views that read it (directly or through other views), keeping their
  * definitions, in the order to create them again, in a temporary table of the transaction.
+ *
+ * Steps that run side by side can share such a view (one over two tables, each rebuilt by
+ * its own step). Without a lock, the second reads the view's definition while the first has
+ * dropped it, uncommitted, and fails once the first commits ("could not open relation with
+ * OID"). So one transaction at a time drops and restores views: a lock held to its commit,
+ * taken before the views are looked up (each statement of the function sees what committed
+ * before it). It waits only on another step's replace: steps that run side by side do not read
+ * what the other rebuilds (they would be ordered in the DAG), so no cycle of waits forms.
  */
 const DROP_KEEPING_VIEWS = `CREATE OR REPLACE FUNCTION etl_state.etl_drop(target regclass, kind text) RETURNS void LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
+  PERFORM pg_advisory_xact_lock(${DROP_LOCK});
   CREATE TEMP TABLE IF NOT EXISTS etl_dependents (n serial, name text, def text) ON COMMIT DROP;
   INSERT INTO etl_dependents (name, def)
   WITH RECURSIVE deps(oid, depth) AS (
@@ -111,7 +126,8 @@ export const POSTGRES: Dialect = {
   indexOn: (relation, columns) =>
     `CREATE INDEX ON ${relation} (${columns.map(quoteIdent).join(', ')})`,
   setup: {
-    check: `SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'etl_state' AND p.proname IN ('etl_raise', 'etl_drop', 'etl_restore') HAVING count(*) = 3 AND to_regclass('etl_state.partitions_by_window') IS NOT NULL`,
+    // Set up again when etl_drop predates its lock.
+    check: `SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'etl_state' AND p.proname IN ('etl_raise', 'etl_drop', 'etl_restore') AND (p.proname <> 'etl_drop' OR p.prosrc LIKE '%pg_advisory_xact_lock(${DROP_LOCK})%') HAVING count(*) = 3 AND to_regclass('etl_state.partitions_by_window') IS NOT NULL`,
     statements: [
       `CREATE OR REPLACE FUNCTION etl_state.etl_raise(message text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$ BEGIN RAISE EXCEPTION '%', message; END $$`,
       DROP_KEEPING_VIEWS,
