@@ -68,6 +68,8 @@ export interface Dialect {
   concatWs(separator: string, parts: readonly string[]): string;
   /** The aggregate of `expr` joined by `separator` (a SQL string literal) in `order`. */
   textAgg(expr: string, separator: string, order: string): string;
+  /** Which of `parts` buckets a text value falls in (0 to parts - 1), the same on every call. */
+  bucketOf(text: string, parts: number): string;
   /** Statements that open another database file read-only under `alias`, and make it current. */
   attachReadOnly(path: string, alias: string): string[];
   /** A relation reading a data file (`path` as a SQL string literal), by its format. */
@@ -188,6 +190,7 @@ FROM (SELECT string_split(unnest(string_split(${list}, chr(10))), '|') AS l)`;
   packRow: (columns) => `struct_pack(${columns})`,
   concatWs: (separator, parts) => `concat_ws(${separator}, ${parts.join(', ')})`,
   textAgg: (expr, separator, order) => `string_agg(${expr}, ${separator} ORDER BY ${order})`,
+  bucketOf: (text, parts) => `hash(${text}) % ${parts}`,
   attachReadOnly: (path, alias) => [
     `ATTACH ${quoteString(path)} AS ${alias} (READ_ONLY)`,
     `USE ${alias}`,

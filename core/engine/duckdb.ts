@@ -1,8 +1,15 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
+import type * as DuckDBApi from '@duckdb/node-api';
 import { EngineError, WarehouseInUseError, environmentError, errorMessage } from '../errors.js';
 import { quoteString } from '../util/sql.js';
 import { DUCKDB } from './dialect.js';
 import type { Column, Connection, Engine, RelationKind, Row } from './adapter.js';
+
+// The driver is CommonJS: required rather than imported, since Node's ESM loader first scans
+// each of its modules' source for their export names (about 150 ms of every command's start).
+const { DuckDBInstance } = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDBApi;
+type DuckDBInstance = DuckDBApi.DuckDBInstance;
+type DuckDBConnection = DuckDBApi.DuckDBConnection;
 
 /** One instance per database file per process: two can silently lose a table (DESIGN §4). */
 const instances = new Map<string, { instance: DuckDBInstance; users: number }>();

@@ -87,6 +87,7 @@ export const POSTGRES: Dialect = {
   packRow: (columns) => `ROW(${columns})`,
   concatWs: (separator, parts) => `concat_ws(${separator}, ${parts.join(', ')})`,
   textAgg: (expr, separator, order) => `string_agg(${expr}, ${separator} ORDER BY ${order})`,
+  bucketOf: (text, parts) => `abs(hashtext(${text})::bigint) % ${parts}`,
   attachReadOnly: () => {
     throw unsupported('verifying against another database file');
   },

@@ -108,12 +108,10 @@ export class DataVersions {
     from = this.inputStart(model, window),
   ): InputVersion {
     // A model that reads no windows reads the same whatever its window: one version for all.
+    const cached = this.constant.get(model.name);
+    if (cached) return cached;
     const inputs = this.inputsOf(model.name);
     const constant = !inputs.some((i) => i.kind === 'windows');
-    if (constant) {
-      const cached = this.constant.get(model.name);
-      if (cached) return cached;
-    }
     const components: string[] = [];
     // Made only when something is missing (a window's version is worked out for each window).
     let missing: { name: string; windows: Window[] }[] | undefined;

@@ -138,7 +138,6 @@ export async function readPartitions(
       );
     }
   }
-  const where = filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;
   // The newest row of each window (by a narrow aggregate, then a join on seq, which etl
   // assigns once per row: less memory than a window function over whole rows, less time than
   // a join on the window's key), one text per model and fingerprint in time order (the
@@ -156,21 +155,43 @@ export async function readPartitions(
     'seq',
     `CASE WHEN first_seq = seq THEN '' ELSE first_seq::VARCHAR END`,
   ]);
-  const rows = await conn.query(
-    `WITH source AS (SELECT * FROM ${from} AS etl_l ${where}),
+  // In parts of the models (all of a model's rows in one), each part's query sent before
+  // the previous part's text is parsed: the database works while etl parses.
+  const parts = Math.min(LEDGER_READ_PARTS, options.models?.length ?? LEDGER_READ_PARTS);
+  const query = (part: number): Promise<Record<string, unknown>[]> => {
+    const inPart = parts === 1 ? [] : [`${d.bucketOf('model', parts)} = ${part}`];
+    const where = [...filters, ...inPart];
+    return conn.query(
+      `WITH source AS (SELECT * FROM ${from} AS etl_l ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}),
 newest AS (SELECT max(seq) AS seq, min(seq) AS first_seq FROM source GROUP BY model, window_start)
 SELECT model, fingerprint, ${d.textAgg(line, 'chr(10)', 'window_start, seq')} AS rows
 FROM (SELECT s.*, n.first_seq FROM source s JOIN newest n ON s.seq = n.seq) AS r
 GROUP BY model, fingerprint`,
-  );
-  for (const row of rows) {
-    const model = String(row.model);
-    const records = parseRecords(model, String(row.fingerprint), String(row.rows));
-    const had = out.get(model);
-    out.set(model, had === undefined ? records : mergeByStart(had, records));
+    );
+  };
+  let next = query(0);
+  for (let part = 0; part < parts; part++) {
+    const rows = await next;
+    if (part + 1 < parts) {
+      next = query(part + 1);
+      // Awaited next time round; a failure while this part is parsed is not unhandled.
+      next.catch(() => undefined);
+    }
+    for (const row of rows) {
+      const model = String(row.model);
+      const records = parseRecords(model, String(row.fingerprint), String(row.rows));
+      const had = out.get(model);
+      out.set(model, had === undefined ? records : mergeByStart(had, records));
+    }
   }
   return out;
 }
+
+/**
+ * How many queries read the ledger (see readPartitions): over 876,480 windows of 100 models,
+ * 4 parts took 2.24 s against 2.46 s for one (etl status, medians of 6; 8 parts 2.34 s).
+ */
+const LEDGER_READ_PARTS = 1;
 
 /** Two lists of records in time order (of different windows), merged in time order. */
 function mergeByStart(a: PartitionRecord[], b: PartitionRecord[]): PartitionRecord[] {
@@ -327,9 +348,11 @@ function parseRecords(model: string, fingerprint: string, text: string): Partiti
       flags |= HAS_INPUT_START;
       rows.inputStart[n] = start - reach;
     }
+    if (partialEnd > partialAt) {
+      flags |= PARTIAL;
+      rows.partial.set(n, text.slice(partialAt, partialEnd));
+    }
     rows.flags[n] = flags;
-    if (partialEnd > partialAt) rows.partial.set(n, text.slice(partialAt, partialEnd));
-    else if (rows.partial.size > 0) rows.partial.delete(n);
     rows.seq[n] = seq;
     rows.firstSeq[n] = Number.isNaN(firstSeq) ? seq : firstSeq;
     n++;
@@ -347,6 +370,7 @@ const NINE = 57;
 const ONE = 49;
 const FORWARD_ONLY = 1;
 const HAS_INPUT_START = 2;
+const PARTIAL = 4;
 
 /** The columns of one model's rows of one fingerprint, as parseRecords reads them. */
 class LedgerRows {
@@ -363,7 +387,7 @@ class LedgerRows {
   readonly version: Int32Array;
   readonly flags: Uint8Array;
   readonly versions: (string | undefined)[] = [];
-  /** Why a window is partial, by row (most are complete). */
+  /** Why a window is partial, by row (most are complete), where its flags say it is. */
   readonly partial = new Map<number, string>();
 
   constructor(
@@ -415,7 +439,7 @@ class LedgerRow implements PartitionRecord {
     return this.rows.flags[this.i]! & HAS_INPUT_START ? this.rows.inputStart[this.i] : undefined;
   }
   get partial(): string | undefined {
-    return this.rows.partial.get(this.i);
+    return this.rows.flags[this.i]! & PARTIAL ? this.rows.partial.get(this.i) : undefined;
   }
   get forwardOnly(): boolean {
     return (this.rows.flags[this.i]! & FORWARD_ONLY) !== 0;
