@@ -28,7 +28,7 @@ export function readSchemaConfigs(
   for (const file of files) {
     let yaml: YamlFile;
     try {
-      yaml = YamlFile.parse(file.relPath, file.text);
+      yaml = YamlFile.parseFile(file);
     } catch {
       continue;
     }

@@ -48,7 +48,7 @@ export function parseSchemaFiles(
   for (const file of files) {
     let yaml: YamlFile;
     try {
-      yaml = YamlFile.parse(file.relPath, file.text);
+      yaml = YamlFile.parseFile(file);
     } catch (error) {
       errors.push(error as EtlError);
       continue;

@@ -97,7 +97,7 @@ export function declaredSources(
     if (!/^\s*sources\s*:/m.test(file.text)) continue;
     let yaml: YamlFile;
     try {
-      yaml = YamlFile.parse(file.relPath, file.text);
+      yaml = YamlFile.parseFile(file);
     } catch {
       continue; // the schema file reader reports it
     }

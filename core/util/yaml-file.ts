@@ -1,6 +1,9 @@
 import { LineCounter, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { ProjectError, type SourceLocation } from '../errors.js';
 
+/** Files parsed by {@link YamlFile.parseFile}, or the error parsing them gave. */
+const parsedFiles = new WeakMap<object, YamlFile | ProjectError>();
+
 /** A parsed YAML file that can tell the line of any key or value by its path. */
 export class YamlFile {
   readonly file: string;
@@ -31,6 +34,24 @@ export class YamlFile {
         { file, ...(pos ? { line: pos.line, column: pos.col } : {}) },
         { hint: 'write the values out, or use fewer nested aliases (*name)' },
       );
+    }
+  }
+
+  /**
+   * Parse a project file, once for all its readers (a schema file is read for models'
+   * config, for docs and tests, and for sources): by the object that holds its text.
+   */
+  static parseFile(file: { readonly relPath: string; readonly text: string }): YamlFile {
+    const had = parsedFiles.get(file);
+    if (had instanceof YamlFile) return had;
+    if (had !== undefined) throw had;
+    try {
+      const yaml = YamlFile.parse(file.relPath, file.text);
+      parsedFiles.set(file, yaml);
+      return yaml;
+    } catch (error) {
+      if (error instanceof ProjectError) parsedFiles.set(file, error);
+      throw error;
     }
   }
 
