@@ -175,6 +175,14 @@ export function statusFromLedger(
   return out;
 }
 
+/** What holds for every window of the model being walked. */
+interface ModelWalk {
+  /** Whether its table is there (without it, no window is). */
+  readonly tableExists: boolean;
+  /** Whether something it reads is stale (else no window is stale through its inputs). */
+  readonly upstreamMayBeStale: boolean;
+}
+
 /** What status reads, and what it has found stale so far as it walks the models. */
 interface StatusContext {
   readonly compiled: CompiledGraph;
@@ -291,6 +299,15 @@ function windowEntries(
   );
   const entries: Entry[] = [];
   let cursor = from;
+  // What holds for every window of the model, looked up once.
+  const walk: ModelWalk = {
+    tableExists: context.state.relations.get(node.name) === 'table',
+    upstreamMayBeStale: context.versions
+      .inputsOf(node.name)
+      .some(
+        (i) => context.staleWhole.has(i.name) || (context.staleWindows.get(i.name)?.size ?? 0) > 0,
+      ),
+  };
   // Records (in time order, one per window) and failures merged in time order, without a map
   // or a sort of the whole history.
   for (let r = 0, f = 0; r < records.length || f < failedStarts.length;) {
@@ -304,7 +321,7 @@ function windowEntries(
     if (start > cursor) entries.push(missingRun(cursor, start, grain));
     const window = { start, end: addGrain(start, grain, 1) };
     cursor = window.end;
-    const entry = windowEntry(context, node, window, record, failed);
+    const entry = windowEntry(context, walk, node, window, record, failed);
     if (entry === undefined) {
       // Done, complete, as defined now: the run of such windows before it grows, or one
       // starts (an object a run, not a window).
@@ -355,6 +372,7 @@ function missingRun(from: number, to: number, grain: Grain): Entry {
  */
 function windowEntry(
   context: StatusContext,
+  walk: ModelWalk,
   node: CompiledModel,
   window: Window,
   record: PartitionRecord | undefined,
@@ -363,8 +381,16 @@ function windowEntry(
   const seq = record?.seq;
   if (failed) return { window, state: 'failed', count: 1, seq };
   const { versions, state, now } = context;
-  const standing = windowStanding(node, window, record, { versions, state, now });
-  const upstream = standing.state === 'done' ? upstreamStale(context, node, window) : undefined;
+  const standing = windowStanding(node, window, record, {
+    versions,
+    state,
+    now,
+    tableExists: walk.tableExists,
+  });
+  const upstream =
+    standing.state === 'done' && walk.upstreamMayBeStale
+      ? upstreamStale(context, node, window)
+      : undefined;
   if (standing.state === 'missing') return { window, state: 'missing', count: 1, seq };
   if (standing.state === 'stale' || upstream !== undefined)
     return {
