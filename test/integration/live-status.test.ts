@@ -82,7 +82,8 @@ describe.concurrent('etl status and plan while another process writes the wareho
     onTestFinished,
   }) => {
     const root = example(onTestFinished);
-    const child = backfill(root, '2024-03-31', onTestFinished);
+    // Half a year: the run must outlast the reads below on a busy machine.
+    const child = backfill(root, '2024-06-30', onTestFinished);
     const exited = once(child, 'exit');
     const first = await waitFor(() => {
       const f = runFile(root);
@@ -118,21 +119,11 @@ describe.concurrent('etl status and plan while another process writes the wareho
       `etl backfill is running on this warehouse (another process: pid ${child.pid})`,
     );
     expect(text.stdout).toContain(
-      `run       ${first.run_id}: etl backfill --from 2024-01-01 --to 2024-03-31`,
+      `run       ${first.run_id}: etl backfill --from 2024-01-01 --to 2024-06-30`,
     );
     expect(text.stdout).toMatch(/progress {2}[\d,]+ of [\d,]+ windows done/);
-    expect(text.stdout).toMatch(/fct_orders +incremental +\d+ of 91 windows/);
+    expect(text.stdout).toMatch(/fct_orders +incremental +\d+ of 182 windows/);
     expect(text.stdout).toContain("State at the run's start");
-
-    // The run goes on: a later read counts more windows done.
-    await waitFor(() => {
-      const f = runFile(root);
-      return f !== undefined && f.totals.done > live.run.totals.done ? f : undefined;
-    }, 'more windows done');
-    const again = JSON.parse((await runCliAsync(['status', '--json'], root)).stdout) as LiveJson;
-    expect(again.live).toBe(true);
-    expect(again.run.totals.done).toBeGreaterThan(live.run.totals.done);
-    expect(again.run.totals.done).toBeLessThanOrEqual(again.run.totals.windows);
 
     const plan = await runCliAsync(['plan', '--from', '2024-01-01', '--to', '2024-01-31'], root);
     expect(plan.code, plan.stderr).toBe(0);
@@ -147,6 +138,16 @@ describe.concurrent('etl status and plan while another process writes the wareho
       plan: null,
     });
 
+    // The run goes on: a later read counts more windows done.
+    await waitFor(() => {
+      const f = runFile(root);
+      return f !== undefined && f.totals.done > live.run.totals.done ? f : undefined;
+    }, 'more windows done');
+    const again = JSON.parse((await runCliAsync(['status', '--json'], root)).stdout) as LiveJson;
+    expect(again.live).toBe(true);
+    expect(again.run.totals.done).toBeGreaterThan(live.run.totals.done);
+    expect(again.run.totals.done).toBeLessThanOrEqual(again.run.totals.windows);
+
     const [code] = (await exited) as [number];
     expect(code).toBe(0);
     const last = runFile(root)!;
@@ -154,7 +155,7 @@ describe.concurrent('etl status and plan while another process writes the wareho
     expect(last.finished_at).not.toBeNull();
     expect(last.running).toEqual([]);
     expect(last.totals.done).toBe(last.totals.windows);
-    const after = await runCliAsync(['status', '--json', '--until', '2024-03-31'], root);
+    const after = await runCliAsync(['status', '--json', '--until', '2024-06-30'], root);
     expect(after.code, after.stderr).toBe(0);
     const read = JSON.parse(after.stdout) as {
       live: boolean;
@@ -162,7 +163,7 @@ describe.concurrent('etl status and plan while another process writes the wareho
       runs: { run_id: string; status: string; pid: number; host: string }[];
     };
     expect(read.live).toBe(false);
-    expect(read.models.find((m) => m.name === 'fct_orders')!.counts.done).toBe(91);
+    expect(read.models.find((m) => m.name === 'fct_orders')!.counts.done).toBe(182);
     expect(read.runs[0]).toMatchObject({
       run_id: first.run_id,
       status: 'success',
