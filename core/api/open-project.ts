@@ -1,15 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadProject } from '../project/load-project.js';
 import type { Project } from '../project/project.js';
 import { compileProject } from '../compile/compile-project.js';
 import type { CompiledGraph } from '../compile/compiled-graph.js';
 import { DEFAULT_TARGET, chooseTarget, parseTarget, type Target } from '../engine/target.js';
 import { findProjectRoot } from '../project/find-project.js';
-import { keepNormalizedSql } from '../compile/fingerprint.js';
-import { ARTIFACTS_DIR } from './artifacts.js';
-import { NORMALIZED_SQL_FILE, NormalizedSqlFile } from './normalized-sql-file.js';
 
 /** Options every command shares. */
 export interface ProjectOptions {
@@ -71,20 +67,12 @@ export function openProject(
   const project = loadProject(findProjectRoot({ dir: options.project, env }), { env });
   for (const warning of project.warnings) options.onWarning?.(warning);
   const target = resolveTarget(project, options);
-  const kept = new NormalizedSqlFile(join(project.root, ARTIFACTS_DIR, NORMALIZED_SQL_FILE));
-  keepNormalizedSql(kept);
-  let compiled: CompiledGraph;
-  try {
-    compiled = compileProject(project, {
-      target: inMemory
-        ? { ...parseTarget('duckdb::memory:', project.root), ...named(target) }
-        : target,
-      vars: options.vars ?? {},
-    });
-  } finally {
-    keepNormalizedSql(undefined);
-  }
-  kept.save();
+  const compiled = compileProject(project, {
+    target: inMemory
+      ? { ...parseTarget('duckdb::memory:', project.root), ...named(target) }
+      : target,
+    vars: options.vars ?? {},
+  });
   for (const warning of compiled.warnings) options.onWarning?.(warning);
   return { project, compiled };
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { sha256 } from '../util/hash.js';
+import { scanSql, type SlowToken, type TokenKind } from './sql-tokens.js';
 
 /**
  * A model's fingerprint: what changes the data it writes, in three parts so that a change can
@@ -41,74 +42,79 @@ export function fingerprintChange(recorded: string, current: string): string {
   return changed.length === 0 ? 'definition changed' : `${changed.join(' and ')} changed`;
 }
 
-type Token = { readonly type: string; readonly raw: string };
-type Tokenize = (sql: string) => readonly Token[];
-let tokenizer: Tokenize | undefined;
 const normalized = new Map<string, string>();
 
 /**
- * Normalized SQL kept between runs (core/api/normalized-sql-file.ts): loading the tokenizer
- * and reading 1,000 models with it is a third of compiling them, for SQL that rarely changes.
- */
-export interface NormalizedSqlStore {
-  /** The normalized `sql` as kept, else `normalize()`'s, kept from now on. */
-  lookup(sql: string, normalize: () => string): string;
-}
-
-let store: NormalizedSqlStore | undefined;
-
-/** Look normalized SQL up in `kept` (and add to it) from now on; undefined stops. */
-export function keepNormalizedSql(kept: NormalizedSqlStore | undefined): void {
-  store = kept;
-}
-
-/**
  * SQL as a sequence of tokens without comments, one space apart: equal for texts that differ
- * only in comments and whitespace outside strings and quoted names. The tokens come from
- * sql-formatter's DuckDB tokenizer; a text it cannot read is kept as it is (an edit to it
- * then counts as a change, which is safe).
+ * only in comments and whitespace outside strings and quoted names. The tokens are those of
+ * sql-formatter's DuckDB tokenizer, most of them read by hand (sql-tokens.ts); a text it
+ * cannot read is kept as it is (an edit to it then counts as a change, which is safe).
  */
 export function normalizeSql(sql: string): string {
-  const hit = normalized.get(sql);
-  if (hit !== undefined) {
-    // Looked up in the store too: what this run used is what the store keeps.
-    if (store !== undefined) store.lookup(sql, () => hit);
-    return hit;
+  let out = normalized.get(sql);
+  if (out === undefined) {
+    out = tokenizeNormal(sql);
+    if (normalized.size > 10_000) normalized.clear();
+    normalized.set(sql, out);
   }
-  const out =
-    store === undefined ? tokenizeNormal(sql) : store.lookup(sql, () => tokenizeNormal(sql));
-  if (normalized.size > 10_000) normalized.clear();
-  normalized.set(sql, out);
   return out;
 }
 
 function tokenizeNormal(sql: string): string {
   try {
-    return (tokenizer ??= loadTokenizer())(sql)
-      .filter((t) => t.type !== 'LINE_COMMENT' && t.type !== 'BLOCK_COMMENT')
-      .map((t) => t.raw)
-      .join(' ');
+    const raws: string[] = [];
+    scanSql(sql, slowToken, (raw, kind) => {
+      if (kind === 'sql') raws.push(raw);
+    });
+    return raws.join(' ');
   } catch {
     return sql.trim();
   }
 }
 
+let slow: SlowToken | undefined;
+
+/** The tokenizer, loaded when a token first needs it (see sql-tokens.ts). */
+function slowToken(): SlowToken {
+  slow ??= loadTokenizer();
+  return slow;
+}
+
 /**
- * sql-formatter's tokenizer with its DuckDB settings. The package exports only its formatter,
- * so the tokenizer is loaded from its files (the version is pinned; a test guards it). Keyword
- * lists are left out: only strings, names, comments and operators matter here, and without
- * them it reads a model in a fraction of the time.
+ * sql-formatter's tokenizer with its DuckDB settings, reading one token at a time. The package
+ * exports only its formatter, so the tokenizer is loaded from its files (the version is
+ * pinned; test/unit/sql-tokens.test.ts guards it). Keyword lists are left out: only strings,
+ * names, comments and operators matter here, and without them it reads a model in a fraction
+ * of the time (the rules they leave, which match no text, are dropped too).
  */
-function loadTokenizer(): Tokenize {
+export function loadTokenizer(): SlowToken {
   const require = createRequire(import.meta.url);
   const base = dirname(require.resolve('sql-formatter'));
+  type Rule = { readonly type: string; readonly regex: unknown };
   const Tokenizer = (
     require(join(base, 'lexer/Tokenizer.js')) as {
       default: new (
         options: unknown,
         dialect: string,
       ) => {
-        tokenize(sql: string, params: object): Token[];
+        readonly cfg: unknown;
+        readonly rulesBeforeParams: Rule[];
+        readonly rulesAfterParams: Rule[];
+        buildParamRules(cfg: unknown, overrides: object): Rule[];
+      };
+    }
+  ).default;
+  const Engine = (
+    require(join(base, 'lexer/TokenizerEngine.js')) as {
+      default: new (
+        rules: Rule[],
+        dialect: string,
+      ) => {
+        input: string;
+        index: number;
+        getWhitespace(): unknown;
+        getNextToken(): { type: string; raw: string } | undefined;
+        createParseError(): Error;
       };
     }
   ).default;
@@ -121,8 +127,32 @@ function loadTokenizer(): Tokenize {
       key.startsWith('reserved') ? [] : value,
     ]),
   );
-  const instance = new Tokenizer(options, 'duckdb');
-  return (sql) => instance.tokenize(sql, {});
+  const tokenizer = new Tokenizer(options, 'duckdb');
+  // The rules of an empty keyword list match only an empty text: left out.
+  const matchesText = (rule: Rule) => String(rule.regex) !== String(/^\b$/u);
+  const engine = new Engine(
+    [
+      ...tokenizer.rulesBeforeParams.filter(matchesText),
+      ...tokenizer.buildParamRules(tokenizer.cfg, {}),
+      ...tokenizer.rulesAfterParams,
+    ],
+    'duckdb',
+  );
+  return (sql, index) => {
+    engine.input = sql;
+    engine.index = index;
+    engine.getWhitespace();
+    if (engine.index >= sql.length) return undefined;
+    const token = engine.getNextToken();
+    if (token === undefined) throw engine.createParseError();
+    const kind =
+      token.type === 'LINE_COMMENT'
+        ? 'line comment'
+        : token.type === 'BLOCK_COMMENT'
+          ? 'block comment'
+          : 'sql';
+    return { raw: token.raw, kind, next: engine.index };
+  };
 }
 
 /**
@@ -132,7 +162,11 @@ function loadTokenizer(): Tokenize {
 export function endsInLineComment(sql: string): boolean {
   if (!sql.slice(sql.lastIndexOf('\n') + 1).includes('--')) return false;
   try {
-    return (tokenizer ??= loadTokenizer())(sql).at(-1)?.type === 'LINE_COMMENT';
+    let last: TokenKind | undefined;
+    scanSql(sql, slowToken, (_raw, kind) => {
+      last = kind;
+    });
+    return last === 'line comment';
   } catch {
     return true;
   }
