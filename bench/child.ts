@@ -1,6 +1,6 @@
 /**
  * Work measured in a child process of its own, so that its peak memory (maxRSS) is its own.
- * Usage: node dist/bench/child.js plan DIR FROM TO | plan-warehouse DIR FROM TO
+ * Usage: node dist/bench/child.js plan DIR FROM TO | plan-warehouse DIR FROM TO | status DIR TO
  *   | backfill DIR FROM TO THREADS BATCH
  * Prints one JSON line: { ms, maxRssMb, ... }.
  */
@@ -11,6 +11,7 @@ import { planBackfill } from '../core/plan/plan-build.js';
 import { EMPTY_STATE } from '../core/state/warehouse-state.js';
 import { backfillProject, planBackfillProject } from '../core/api/build.js';
 import { parseDay } from '../core/time/dates.js';
+import { projectStatus } from '../core/api/status.js';
 
 const [mode, dir = '.', from = '', to = '', threads = '1', batch = '1'] = process.argv.slice(2);
 const day = (s: string): number => {
@@ -42,6 +43,10 @@ if (mode === 'plan') {
     windows: plan.windows.reduce((n, w) => n + w.total, 0),
     toBuild: plan.steps.reduce((n, s) => n + s.windows.length, 0),
   };
+} else if (mode === 'status') {
+  // The whole of `etl status --until TO`, but printing: every window's standing.
+  const models = await projectStatus({ project: dir, until: from });
+  extra = { windows: models.reduce((n, m) => n + m.counts.done, 0) };
 } else if (mode === 'backfill') {
   const { summary } = await backfillProject({
     project: dir,
