@@ -103,10 +103,10 @@ export async function readWarehouseState(
       ? await readPartitions(conn, { table: REFRESHING, models: asides })
       : new Map<string, PartitionRecord[]>();
   for (const name of asides) if (!refreshing.has(name)) refreshing.set(name, []);
-  const { spans, scoped } = await narrow(conn, compiled, relations, scope);
+  const { spans, scoped, narrowRead } = await narrow(conn, compiled, relations, scope);
   return {
     relations,
-    partitions: await readPartitions(conn, { spans }),
+    partitions: await readPartitions(conn, { spans, ...(narrowRead ? { parts: 1 } : {}) }),
     ...(scoped.size > 0 ? { scoped } : {}),
     builds: await readBuilds(conn),
     seeds: await readSeedState(conn),
@@ -124,10 +124,15 @@ async function narrow(
   compiled: CompiledGraph,
   relations: ReadonlyMap<string, RelationKind>,
   scope: LedgerScope | undefined,
-): Promise<{ spans: Map<string, Window>; scoped: Map<string, LedgerSpan> }> {
+): Promise<{
+  spans: Map<string, Window>;
+  scoped: Map<string, LedgerSpan>;
+  /** The spans cover under half of the time their models' ledgers span. */
+  narrowRead: boolean;
+}> {
   const spans = new Map<string, Window>();
   const scoped = new Map<string, LedgerSpan>();
-  if (scope === undefined) return { spans, scoped };
+  if (scope === undefined) return { spans, scoped, narrowRead: false };
   const candidates = [...scope.spans.keys()].filter((name) => relations.get(name) === 'table');
   const summaries = await readLedgerSpans(conn, [
     ...new Set([...candidates, ...scope.reach.keys()]),
@@ -135,7 +140,9 @@ async function narrow(
   // A window recorded with a wider input range than its model's lookback gives now (lowered
   // since) is judged on that range, which the spans of its inputs may not cover: all is read.
   for (const [name, allowed] of scope.reach)
-    if ((summaries.get(name)?.reach ?? 0) > allowed) return { spans, scoped };
+    if ((summaries.get(name)?.reach ?? 0) > allowed) return { spans, scoped, narrowRead: false };
+  let covered = 0;
+  let recorded = 0;
   for (const name of candidates) {
     const node = compiled.nodes.get(name);
     if (node?.kind !== 'model') continue;
@@ -151,8 +158,14 @@ async function narrow(
       return parts.length === 3 && parts[1] === config;
     });
     if (!current) continue;
-    spans.set(name, scope.spans.get(name)!);
+    const span = scope.spans.get(name)!;
+    spans.set(name, span);
     scoped.set(name, summary);
+    recorded += summary.last - summary.first + 1;
+    covered += Math.max(
+      0,
+      Math.min(span.end, summary.last + 1) - Math.max(span.start, summary.first),
+    );
   }
-  return { spans, scoped };
+  return { spans, scoped, narrowRead: scoped.size > 0 && covered * 2 < recorded };
 }
