@@ -1,10 +1,9 @@
 import type { Reporter, StepBatch } from '../core/execute/reporter.js';
 import type { StepResult } from '../core/execute/run-summary.js';
 import type { Plan } from '../core/plan/plan.js';
-import cliTruncate from 'cli-truncate';
-import { createLogUpdate } from 'log-update';
 import { formatCount, formatDuration, painter, useCursor } from './output.js';
 import { RunProgress } from './run-progress.js';
+import type * as LiveTerminal from './live-terminal.js';
 
 /**
  * Reports a run on stderr. On a terminal: failures as lines above a live region of one line
@@ -16,7 +15,8 @@ import { RunProgress } from './run-progress.js';
 export function consoleReporter(options: ReporterOptions): Reporter {
   const paint = painter(options.color);
   const stream = options.stream ?? process.stderr;
-  const live = options.tty && useCursor(stream) && !options.quiet;
+  const terminal = options.terminal;
+  const live = terminal !== undefined && useCursor(stream) && !options.quiet;
   const clock = options.clock ?? (() => performance.now());
   // A pseudo-terminal may report 0 x 0 (`script` without a terminal around it): then 80 x 24.
   const size = {
@@ -28,7 +28,7 @@ export function consoleReporter(options: ReporterOptions): Reporter {
     },
   };
   const region = live
-    ? createLogUpdate(
+    ? terminal.createLogUpdate(
         Object.assign(Object.create(size) as object, {
           isTTY: true,
           write: (text: string) => stream.write(text),
@@ -43,7 +43,7 @@ export function consoleReporter(options: ReporterOptions): Reporter {
     const now = clock();
     if (!force && now - lastDraw < 100) return;
     lastDraw = now;
-    region(liveRegion(progress, now, paint, size).join('\n'));
+    region(liveRegion(progress, now, paint, size, terminal?.cliTruncate).join('\n'));
   };
   const write = (line: string): void => {
     region?.clear();
@@ -113,7 +113,8 @@ export function consoleReporter(options: ReporterOptions): Reporter {
 /** Options of {@link consoleReporter}. */
 interface ReporterOptions {
   color: boolean;
-  tty: boolean;
+  /** The live region's packages, when the stream is a terminal: without them, plain lines. */
+  terminal?: typeof LiveTerminal;
   quiet: boolean;
   verbose: boolean;
   /** Where to write (default stderr). */
@@ -160,6 +161,7 @@ export function liveRegion(
   now: number,
   paint: Paint,
   stream: { readonly columns?: number; readonly rows?: number },
+  truncate: (line: string, columns: number) => string = (line) => line,
 ): string[] {
   const columns = Math.max(20, (stream.columns ?? 80) - 1);
   const room = Math.max(1, (stream.rows ?? 24) - 4);
@@ -195,7 +197,7 @@ export function liveRegion(
     s.rowsPerSecond > 0 ? `${formatCount(Math.round(s.rowsPerSecond))} rows/s` : '',
   ].filter((p) => p !== '');
   lines.push(parts.join('  '));
-  return lines.map((l) => cliTruncate(l, columns));
+  return lines.map((l) => truncate(l, columns));
 }
 
 /**

@@ -108,3 +108,19 @@ export function parseDateFlag(text: string | undefined, flag: string): number | 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** A whole number flag within bounds; undefined when absent. */
+export function intFlag(
+  value: string | undefined,
+  flag: string,
+  min: number,
+  max = 1_000_000,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    throw new UsageError(
+      `invalid ${flag} '${value}': expected a whole number from ${min} to ${max}`,
+      flag,
+    );
+  return Number(value);
+}

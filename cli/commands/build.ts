@@ -3,9 +3,9 @@ import type { RunSummary } from '../../core/execute/run-summary.js';
 import type { Plan } from '../../core/plan/plan.js';
 import { UsageError } from '../../core/errors.js';
 import { firstLine } from '../console-reporter.js';
-import { parseDateFlag } from '../global-options.js';
+import { intFlag, parseDateFlag } from '../global-options.js';
 import { formatCount, formatDuration, painter, useColor } from '../output.js';
-import { intFlag, runOptions, type RunFlags } from '../run-flags.js';
+import { runOptions, type RunFlags } from '../run-flags.js';
 
 interface BuildFlags extends RunFlags {
   date?: string;
@@ -18,7 +18,7 @@ interface BuildFlags extends RunFlags {
 /** `etl build [--date D] [-s SEL] [--full-refresh]` */
 export async function buildCommand(flags: BuildFlags): Promise<number> {
   const date = parseDateFlag(flags.date, '--date');
-  const options = runOptions(flags);
+  const options = await runOptions(flags);
   const { summary } = await buildProject({
     ...options,
     ...(date === undefined ? {} : { date }),
@@ -35,7 +35,7 @@ export async function backfillCommand(flags: BuildFlags): Promise<number> {
     throw new UsageError('backfill needs --from and --to', from === undefined ? '--from' : '--to');
   const batchSize = intFlag(flags.batchSize, '--batch-size', 1, 100_000);
   const { summary } = await backfillProject({
-    ...runOptions(flags),
+    ...(await runOptions(flags)),
     from,
     to,
     force: flags.force === true,
@@ -50,7 +50,7 @@ export async function runCatchUpCommand(flags: BuildFlags): Promise<number> {
   const until = parseDateFlag(flags.until, '--until');
   const batchSize = intFlag(flags.batchSize, '--batch-size', 1, 100_000);
   const { summary } = await catchUpProject({
-    ...runOptions(flags),
+    ...(await runOptions(flags)),
     ...(until === undefined ? {} : { until }),
     ...(batchSize === undefined ? {} : { batchSize }),
     onPlan: announce(flags, 'run'),

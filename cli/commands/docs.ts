@@ -2,8 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { writeDocs } from '../../core/api/docs.js';
 import type { ServeDocsOptions } from '../../core/api/serve-docs.js';
 import { EtlError, ProjectErrors, UsageError, errorMessage } from '../../core/errors.js';
-import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
-import { intFlag } from '../run-flags.js';
+import { intFlag, parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 
 interface DocsFlags extends GlobalFlags {
   out?: string;

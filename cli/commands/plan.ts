@@ -3,12 +3,11 @@ import type { Plan, Step } from '../../core/plan/plan.js';
 import type { PlannedStatements } from '../../core/execute/plan-statements.js';
 import { formatStatements } from '../../core/materialize/statement.js';
 import { UsageError } from '../../core/errors.js';
-import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
+import { intFlag, parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
 import { formatCount, painter, useColor } from '../output.js';
 import { labelRanges } from '../../core/plan/data-versions.js';
 import { foldReasons } from '../../core/plan/reason-fold.js';
 import { windowRanges } from '../../core/plan/window-ranges.js';
-import { intFlag } from '../run-flags.js';
 import { formatLiveRun, liveJson, readOrLive } from './status.js';
 
 interface PlanFlags extends GlobalFlags {

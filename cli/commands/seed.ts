@@ -9,7 +9,7 @@ interface SeedFlags extends RunFlags {
 /** `etl seed [-s SEL] [--force]`: load seeds whose file changed or whose table is missing. */
 export async function seedCommand(flags: SeedFlags): Promise<number> {
   const { plan, summary } = await buildProject({
-    ...runOptions(flags),
+    ...(await runOptions(flags)),
     seedsOnly: { force: flags.force === true },
   });
   if (flags.json) process.stdout.write(`${JSON.stringify({ schema_version: 1, ...summary })}\n`);

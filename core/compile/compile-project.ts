@@ -51,6 +51,7 @@ import type {
 import { parseSchemaFiles, type SchemaContents } from '../project/schema-file.js';
 import { checkSchema } from './check-schema.js';
 import type { DataTestSpec, ModelDoc } from '../project/test-spec.js';
+import { compareKeys } from '../util/compare-keys.js';
 
 /** Options of {@link compileProject}. */
 export interface CompileOptions {
@@ -579,16 +580,25 @@ function modelNode(
   draft: ModelDraft,
   nodes: ReadonlyMap<string, CompiledNode>,
 ): CompiledModel {
-  const { rendered, ...rest } = draft;
   const schema = draft.config.schema ?? c.schemaDefault;
   const parents = draft.refs.map((r) => nodes.get(r)).filter((p) => p !== undefined);
   let legacy: string | undefined;
+  // Field by field: an object spread of the draft cost some 15 us a model before V8 warms up.
   const model: Omit<CompiledModel, 'legacyFingerprint'> = {
-    ...rest,
+    kind: 'model',
+    name: draft.name,
+    file: draft.file,
+    text: draft.text,
+    template: draft.template,
+    config: draft.config,
+    refs: draft.refs,
+    sources: draft.sources,
+    includes: draft.includes,
+    readsItself: draft.readsItself,
     schema,
     relation: qualified(schema, draft.name),
     fingerprint: modelFingerprint({
-      sql: [...rendered, ...parents.map((p) => `${p.name}=${p.relation}`).sort()],
+      sql: [...draft.rendered, ...parents.map((p) => `${p.name}=${p.relation}`).sort()],
       config: fingerprintConfig(draft, schema),
       views: parents
         .filter((p) => p.kind === 'model' && p.config.materialized === 'view')
@@ -763,7 +773,7 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => compareKeys(a, b)),
         )
       : v,
   );

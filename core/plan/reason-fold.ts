@@ -31,7 +31,7 @@ export function foldReasons(
     const reason = template.replace(/\{window\}/g, () => {
       const at = slot++;
       const ends = e.labels.flatMap((l) => (l[at] === undefined ? [] : l[at].split('..')));
-      ends.sort((a, b) => key(a).localeCompare(key(b)));
+      ends.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
       const first = ends[0]!;
       const last = ends[ends.length - 1]!;
       return first === last ? first : `${first}..${last}`;
