@@ -29,7 +29,7 @@ import { commandMs, median, time } from './measure.js';
 
 const quick = process.argv.includes('--quick');
 const runs = quick ? 1 : 3;
-const bin = fileURLToPath(new URL('../cli/etl.js', import.meta.url));
+const bin = fileURLToPath(new URL('../cli/etl.cjs', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'etl-bench-docs-'));
 const INTERACTIVE_TARGET_MS = 2000;
 
@@ -459,11 +459,11 @@ try {
     cliWarm.push(commandMs(process.execPath, [bin, 'docs', '--project-dir', big, '--quiet']));
   }
   figures.push({
-    case: '2. docs build 1,000 models: node dist/cli/etl.js docs, cold',
+    case: '2. docs build 1,000 models: node dist/cli/etl.cjs docs, cold',
     value: ms(median(cliTimes)),
   });
   figures.push({
-    case: '2. docs build 1,000 models: node dist/cli/etl.js docs, layout kept',
+    case: '2. docs build 1,000 models: node dist/cli/etl.cjs docs, layout kept',
     value: ms(median(cliWarm)),
   });
   log(

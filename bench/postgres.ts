@@ -40,7 +40,7 @@ export interface PostgresBench {
   readonly runs: number;
   /** A folder of the bench's, for the projects and the CSV of the events. */
   readonly work: string;
-  /** dist/cli/etl.js */
+  /** dist/cli/etl.cjs */
   readonly bin: string;
   readonly log: (line: string) => void;
 }

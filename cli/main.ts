@@ -21,7 +21,7 @@ function version(): string {
 /** `etl 0.1.0 (duckdb v1.5.6)`: the DuckDB version from its driver's package, not loaded. */
 async function fullVersion(): Promise<string> {
   const { duckdbVersion } = await import('../core/engine/duckdb-version.js');
-  return `etl ${version()} (duckdb ${await duckdbVersion()})`;
+  return `etl ${version()} (duckdb ${duckdbVersion()})`;
 }
 
 /** Adds the `Examples:` section of {@link EXAMPLES} to a command and its subcommands. */

@@ -1,24 +1,27 @@
-// The command-line program as one file (dist/cli/etl.js) with a chunk per lazily imported
-// command, beside the TypeScript output it is made from. Node resolves and reads about 140
-// modules to start `etl` from dist/cli/bin.js; the bundle starts about 0.1 s sooner, which is
-// a third of a small command's time (see BENCHMARKS.md).
+// The command-line program as one CommonJS file, dist/cli/etl-bundle.cjs, beside the
+// TypeScript output it is made from, and the `etl` command that runs it with V8's code cache,
+// dist/cli/etl.cjs (from scripts/cli-loader.cjs). Node resolves and reads about 140 modules
+// to start `etl` from dist/cli/bin.js, and an ES module bundle with a chunk per command still
+// cost the ES module loader's work for some 40 chunks; one script, compiled with the
+// bytecode of an earlier run, starts `etl plan` of one model in about 130 ms against 190 (see
+// BENCHMARKS.md). Commands stay lazy: esbuild evaluates each module of the bundle on its
+// first import.
 //
 // Left out and loaded from node_modules as usual: native and large packages that only some
 // commands need, and packages etl reads files of at run time.
-import { chmodSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
-// The chunks of an earlier build: their names change with their contents.
+// What earlier builds left: ES module chunks (their names changed with their contents), the
+// bundle, its code cache.
 for (const f of readdirSync('dist/cli')) if (/^etl[.-]/.test(f)) rmSync(`dist/cli/${f}`);
 
 await build({
-  entryPoints: { etl: 'dist/cli/bin.js' },
-  outdir: 'dist/cli',
-  // The bundle sits beside main.js: paths it reads relative to itself (../../package.json) hold.
-  chunkNames: 'etl-[hash]',
+  entryPoints: ['dist/cli/bin.js'],
+  outfile: 'dist/cli/etl-bundle.cjs',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
@@ -35,9 +38,22 @@ await build({
     '@dagrejs/dagre',
     'elkjs',
   ],
-  // The CommonJS packages inside (nunjucks, yaml) require Node's modules.
-  banner: {
-    js: "import { createRequire as __etlRequire } from 'node:module'; const require = __etlRequire(import.meta.url);",
-  },
+  // Paths read relative to the module (../../package.json, createRequire) are the bundle's:
+  // it sits beside main.js, so they hold.
+  define: { 'import.meta.url': '__etlModuleUrl' },
+  banner: { js: "const __etlModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-chmodSync('dist/cli/etl.js', 0o755);
+
+// The loader compiles the bundle as a function body: no `#!` line.
+const bundle = readFileSync('dist/cli/etl-bundle.cjs', 'utf8').replace(/^#!.*\n/, '');
+// A script compiled from V8's code cache cannot import() (Node 20 loses its callback): a
+// package loaded on demand is required (createRequire), as core/engine/duckdb.ts does.
+const imports = bundle.split('\n').filter((l) => /(^|[^\w.$])import\s*\(/.test(l));
+if (imports.length > 0)
+  throw new Error(`the bundle must not import(): require() instead\n${imports.join('\n')}`);
+writeFileSync('dist/cli/etl-bundle.cjs', bundle);
+const hash = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
+const loader = readFileSync('scripts/cli-loader.cjs', 'utf8');
+if (!loader.includes("'@BUILD@'")) throw new Error('scripts/cli-loader.cjs: no @BUILD@ to fill');
+writeFileSync('dist/cli/etl.cjs', loader.replace("'@BUILD@'", `'${hash}'`));
+chmodSync('dist/cli/etl.cjs', 0o755);

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(repo, 'dist', 'cli', 'etl.js');
+const bin = join(repo, 'dist', 'cli', 'etl.cjs');
 const out = join(repo, 'docs', 'images');
 const root = mkdtempSync(join(tmpdir(), 'etl-screenshots-'));
 try {

@@ -1,5 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import type * as SqlFormatter from 'sql-formatter';
 import { compileModels } from '../../core/api/compile.js';
 import { windowLabel } from '../../core/time/window.js';
 import { parseDateFlag, projectOptions, type GlobalFlags } from '../global-options.js';
@@ -21,7 +23,8 @@ export async function compileCommand(flags: CompileFlags): Promise<number> {
     select: flags.select ?? [],
     exclude: flags.exclude ?? [],
   });
-  const { format } = await import('sql-formatter');
+  // Required, not imported: the CLI's bundle runs from V8's code cache, where import() fails.
+  const { format } = createRequire(import.meta.url)('sql-formatter') as typeof SqlFormatter;
   const language = compiled.target.kind === 'postgres' ? 'postgresql' : 'duckdb';
   const pretty = (sql: string): string => {
     try {

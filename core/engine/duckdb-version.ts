@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type * as DuckDBApi from '@duckdb/node-api';
 
 /**
  * The DuckDB library's version (`v1.5.6`), from the driver's package (`@duckdb/node-api`
@@ -8,7 +9,7 @@ import { dirname, join } from 'node:path';
  * where loading the driver's native library to ask it costs 150 ms of `etl --version`. A
  * package whose version does not read so is asked the library itself.
  */
-export async function duckdbVersion(): Promise<string> {
+export function duckdbVersion(): string {
   try {
     const entry = createRequire(import.meta.url).resolve('@duckdb/node-api');
     for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
@@ -25,6 +26,7 @@ export async function duckdbVersion(): Promise<string> {
   } catch {
     // Not found as expected: ask the library.
   }
-  const { version } = await import('@duckdb/node-api');
+  // Required, not imported: the CLI's bundle runs from V8's code cache, where import() fails.
+  const { version } = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDBApi;
   return version();
 }

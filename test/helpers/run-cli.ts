@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI (npm test builds before vitest runs). */
-export const BIN = fileURLToPath(new URL('../../dist/cli/etl.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../dist/cli/etl.cjs', import.meta.url));
 
 /** Result of one CLI run. */
 export interface CliResult {

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The `etl` command (dist/cli/etl.cjs, written from this file by scripts/bundle.mjs): it runs
+// the bundled program, dist/cli/etl-bundle.cjs, with V8's code cache.
+//
+// Node 20 compiles every script it loads from source, and has no compile cache of its own
+// (module.enableCompileCache came in Node 22). For etl that was about a third of a small
+// command's time. Here the bundle is compiled with the bytecode V8 saved from an earlier run
+// (etl-bundle.cache, beside it), and after a run the bytecode of every function it compiled is
+// saved for the next: on the first run, when the build or Node changed, and the first time each
+// command runs (its functions are then compiled too), at most 32 times per build.
+//
+// The cache is only used for the same bundle, byte for byte (its content hash, written into
+// this file at build time, with its size and modification time) and the same Node. V8 checks
+// the rest (its version, its flags) and rejects a cache that does not fit: the bundle then
+// compiles from source, as without a cache, and the cache is written again. A file that
+// cannot be written (a read-only install) means no cache, nothing else. ETL_CODE_CACHE=0 turns
+// it off.
+'use strict';
+const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const Module = require('node:module');
+const vm = require('node:vm');
+
+/** The bundle's content hash: scripts/bundle.mjs writes it here. */
+const BUILD = '@BUILD@';
+const bundle = join(__dirname, 'etl-bundle.cjs');
+const cacheFile = join(__dirname, 'etl-bundle.cache');
+const source = readFileSync(bundle, 'utf8');
+const { size, mtimeMs } = statSync(bundle);
+const key = [BUILD, size, mtimeMs, process.version, process.arch].join(' ');
+const useCache = process.env.ETL_CODE_CACHE !== '0';
+// The command, for what the cache covers: the first word of the arguments that looks like one.
+const command = process.argv.slice(2).find((a) => /^[a-z][a-z-]{0,15}$/.test(a)) ?? '';
+
+let cached;
+let covered = [];
+if (useCache)
+  try {
+    const file = readFileSync(cacheFile);
+    const end = file.indexOf(10);
+    const header = JSON.parse(file.subarray(0, end).toString('utf8'));
+    if (header.key === key && Array.isArray(header.commands)) {
+      cached = file.subarray(end + 1);
+      covered = header.commands;
+    }
+  } catch {
+    // No cache yet, or not one of ours: compiled from source.
+  }
+
+const script = new vm.Script(Module.wrap(source), {
+  filename: bundle,
+  // No importModuleDynamically: a script compiled from a code cache loses it (Node 20), so the
+  // bundle has no import() (scripts/bundle.mjs checks).
+  cachedData: cached,
+});
+const stale = cached === undefined || script.cachedDataRejected === true;
+if (useCache && process.env.ETL_CODE_CACHE_DEBUG === '1')
+  process.stderr.write(
+    `code cache: ${cached === undefined ? 'none' : stale ? 'rejected' : 'used'} (${command})\n`,
+  );
+if (useCache && (stale || (!covered.includes(command) && covered.length < 32)))
+  process.once('exit', () => {
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    try {
+      const header = JSON.stringify({ key, commands: stale ? [command] : [...covered, command] });
+      writeFileSync(tmp, Buffer.concat([Buffer.from(`${header}\n`), script.createCachedData()]));
+      // Whole or not at all: a run starting meanwhile reads the old file or the new one.
+      renameSync(tmp, cacheFile);
+    } catch {
+      rmSync(tmp, { force: true });
+    }
+  });
+
+const bundled = { exports: {} };
+script
+  .runInThisContext()
+  .call(bundled.exports, bundled.exports, Module.createRequire(bundle), bundled, bundle, __dirname);

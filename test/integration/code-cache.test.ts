@@ -1,0 +1,158 @@
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BIN } from '../helpers/run-cli.js';
+import { tempProject } from '../helpers/temp-project.js';
+
+/**
+ * The `etl` command (scripts/cli-loader.cjs) runs the bundle with V8's code cache. Whatever the
+ * cache holds, the program that runs is the bundle as it is now: a cache of another build, of
+ * an edited bundle, or of garbage is never used for it, and a cache that cannot be written
+ * costs nothing but the cache.
+ *
+ * Each test runs a copy of dist/cli/etl.cjs and etl-bundle.cjs in a temporary folder laid out
+ * as a checkout.
+ */
+const built = dirname(BIN);
+let base: string;
+let dir: string;
+let loader: string;
+let cache: string;
+
+beforeEach(() => {
+  // The layout of a checkout: package.json, node_modules, dist/cli.
+  base = mkdtempSync(join(tmpdir(), 'etl-code-cache-'));
+  const repo = join(built, '../..');
+  copyFileSync(join(repo, 'package.json'), join(base, 'package.json'));
+  symlinkSync(join(repo, 'node_modules'), join(base, 'node_modules'));
+  dir = join(base, 'dist/cli');
+  mkdirSync(dir, { recursive: true });
+  for (const f of ['etl.cjs', 'etl-bundle.cjs']) copyFileSync(join(built, f), join(dir, f));
+  loader = join(dir, 'etl.cjs');
+  cache = join(dir, 'etl-bundle.cache');
+});
+afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+/** Run the copy; `cache` is what the loader says of the cache it found. */
+function run(args: readonly string[], env: Record<string, string> = {}, cwd = dir) {
+  const r = spawnSync(process.execPath, [loader, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ETL_TARGET: '', ETL_CODE_CACHE_DEBUG: '1', ...env },
+  });
+  const said = /^code cache: (\w+)/m.exec(r.stderr)?.[1];
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, cache: said };
+}
+
+/** The commands the cache file says it covers. */
+function covered(): string[] {
+  const file = readFileSync(cache);
+  return (JSON.parse(file.subarray(0, file.indexOf(10)).toString()) as { commands: string[] })
+    .commands;
+}
+
+describe('the code cache', () => {
+  it('is written by the first run, used by the next, and extended by a new command', () => {
+    const first = run(['--help']);
+    expect([first.code, first.cache]).toEqual([0, 'none']);
+    expect(existsSync(cache)).toBe(true);
+    const second = run(['--help']);
+    expect([second.code, second.cache, second.stdout]).toEqual([0, 'used', first.stdout]);
+    expect(covered()).toEqual(['']);
+    const help = run(['help', 'plan']);
+    expect([help.code, help.cache]).toEqual([0, 'used']);
+    expect(help.stdout).toContain('Usage: etl plan');
+    expect(covered()).toEqual(['', 'help']);
+    // Nothing left behind but the cache.
+    expect(readdirSync(dir).sort()).toEqual(['etl-bundle.cache', 'etl-bundle.cjs', 'etl.cjs']);
+  });
+
+  it('runs a project the same with and without it', () => {
+    const p = tempProject({
+      'models/daily.sql':
+        "{{ config(materialized='incremental', time_column='d', start='2024-01-01') }}\nselect {{ start }}::date as d, 1 as n",
+    });
+    try {
+      const args = ['plan', '--from', '2024-01-01', '--to', '2024-01-03'];
+      const without = run(args, { ETL_CODE_CACHE: '0' }, p.root);
+      expect([without.code, without.cache]).toEqual([0, undefined]);
+      expect(existsSync(cache)).toBe(false);
+      expect(without.stdout).toContain('3 of 3 windows to build');
+      const cold = run(args, {}, p.root);
+      const warm = run(args, {}, p.root);
+      expect([cold.cache, warm.cache]).toEqual(['none', 'used']);
+      expect([cold.stdout, warm.stdout]).toEqual([without.stdout, without.stdout]);
+      // compile loads sql-formatter on demand: from a cached script, as from source.
+      const compile = ['compile', '--date', '2024-01-02'];
+      const plain = run(compile, { ETL_CODE_CACHE: '0' }, p.root);
+      expect([plain.code, plain.stdout]).toEqual([
+        0,
+        expect.stringContaining("TIMESTAMP '2024-01-02 00:00:00'"),
+      ]);
+      const cached = [run(compile, {}, p.root), run(compile, {}, p.root)];
+      expect(
+        cached.map((r) => [r.code, r.cache, r.stdout, r.stderr.replace(/^code cache.*\n/, '')]),
+      ).toEqual([
+        [0, 'used', plain.stdout, plain.stderr],
+        [0, 'used', plain.stdout, plain.stderr],
+      ]);
+    } finally {
+      p.cleanup();
+    }
+  });
+
+  it('is rejected when it is garbage, and written again', () => {
+    run(['--help']);
+    const file = readFileSync(cache);
+    const end = file.indexOf(10);
+    const garbage = Buffer.alloc(file.length - end - 1, 0x5a);
+    writeFileSync(cache, Buffer.concat([file.subarray(0, end + 1), garbage]));
+    const r = run(['--help']);
+    expect([r.code, r.cache]).toEqual([0, 'rejected']);
+    expect(r.stdout).toContain('Usage: etl');
+    expect(run(['--help']).cache).toBe('used');
+  });
+
+  it('is not used for an edited bundle, even of the same length', () => {
+    expect(run(['--help']).stdout).toContain('Batch ETL inside a SQL warehouse');
+    expect(run(['--help']).cache).toBe('used');
+    const bundle = join(dir, 'etl-bundle.cjs');
+    const text = readFileSync(bundle, 'utf8');
+    const edited = text.replace(
+      'Batch ETL inside a SQL warehouse',
+      'Batch ETX inside a SQL warehouse',
+    );
+    expect(edited.length).toBe(text.length);
+    writeFileSync(bundle, edited);
+    const r = run(['--help']);
+    expect([r.code, r.cache]).toEqual([0, 'none']);
+    expect(r.stdout).toContain('Batch ETX inside a SQL warehouse');
+  });
+
+  it('is ignored when it cannot be read or written', () => {
+    // A folder where the cache file would be: neither read nor replaced.
+    mkdirSync(cache);
+    const r = run(['--help']);
+    expect([r.code, r.cache]).toEqual([0, 'none']);
+    expect(r.stdout).toContain('Usage: etl');
+    expect(readdirSync(dir).sort()).toEqual(['etl-bundle.cache', 'etl-bundle.cjs', 'etl.cjs']);
+  });
+
+  it('is not written with ETL_CODE_CACHE=0', () => {
+    const r = run(['--help'], { ETL_CODE_CACHE: '0' });
+    expect([r.code, r.cache]).toEqual([0, undefined]);
+    expect(existsSync(cache)).toBe(false);
+  });
+});
