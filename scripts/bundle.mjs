@@ -17,6 +17,27 @@ import { build } from 'esbuild';
 // bundle, its code cache.
 for (const f of readdirSync('dist/cli')) if (/^etl[.-]/.test(f)) rmSync(`dist/cli/${f}`);
 
+/**
+ * commander requires node:child_process when it loads, for subcommands run as programs (etl
+ * has none): with net and streams, 4-5 ms of every command. It gets the module when it first
+ * uses it.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: 'child_process', namespace: 'lazy-child-process' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+      contents:
+        "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] });",
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: ['dist/cli/bin.js'],
   outfile: 'dist/cli/etl-bundle.cjs',
@@ -38,6 +59,7 @@ await build({
     '@dagrejs/dagre',
     'elkjs',
   ],
+  plugins: [lazyChildProcess],
   // Paths read relative to the module (../../package.json, createRequire) are the bundle's:
   // it sits beside main.js, so they hold.
   define: { 'import.meta.url': '__etlModuleUrl' },
@@ -46,6 +68,11 @@ await build({
 
 // The loader compiles the bundle as a function body: no `#!` line.
 const bundle = readFileSync('dist/cli/etl-bundle.cjs', 'utf8').replace(/^#!.*\n/, '');
+// esbuild writes strings as ASCII, but keeps some comments: one character beyond ASCII makes
+// the whole source a two-byte string, read and scanned slower. The loader reads it as Latin-1.
+const wide = bundle.split('\n').findIndex((l) => /[^\x00-\x7f]/.test(l));
+if (wide >= 0)
+  throw new Error(`the bundle must be ASCII; line ${wide + 1}: ${bundle.split('\n')[wide]}`);
 // A script compiled from V8's code cache cannot import() (Node 20 loses its callback): a
 // package loaded on demand is required (createRequire), as core/engine/duckdb.ts does.
 const imports = bundle.split('\n').filter((l) => /(^|[^\w.$])import\s*\(/.test(l));

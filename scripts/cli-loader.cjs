@@ -25,7 +25,8 @@ const vm = require('node:vm');
 const BUILD = '@BUILD@';
 const bundle = join(__dirname, 'etl-bundle.cjs');
 const cacheFile = join(__dirname, 'etl-bundle.cache');
-const source = readFileSync(bundle, 'utf8');
+// ASCII (scripts/bundle.mjs checks): as Latin-1, a one-byte string, without UTF-8's decoding.
+const source = readFileSync(bundle, 'latin1');
 const { size, mtimeMs } = statSync(bundle);
 const key = [BUILD, size, mtimeMs, process.version, process.arch].join(' ');
 const useCache = process.env.ETL_CODE_CACHE !== '0';

@@ -71,7 +71,7 @@ export function layoutLineage(
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of nodes)
     g.setNode(n.id, {
-      // Room for a state mark (`~ `, `✕ `) before the name.
+      // Room for a state mark (a tilde or a cross, and a space) before the name.
       width: Math.max(80, Math.round((n.label.length + 2) * CHAR_WIDTH + 24)),
       height: NODE_HEIGHT,
     });
