@@ -372,7 +372,7 @@ function peerCase(): void {
   // it) nor .etl/ (what an earlier run left in the project); a new project: without .etl/,
   // with the code cache; warm: run again at once. Side by side, the fixed cost: Node itself,
   // and `etl plan` of a one-model project.
-  const codeCache = join(dirname(BIN), 'etl-bundle.cache');
+  const codeCache = join(dirname(BIN), 'etl-bundle.plan.cache');
   const plan: number[] = [];
   const project: number[] = [];
   const warm: number[] = [];

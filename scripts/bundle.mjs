@@ -80,7 +80,21 @@ if (imports.length > 0)
   throw new Error(`the bundle must not import(): require() instead\n${imports.join('\n')}`);
 writeFileSync('dist/cli/etl-bundle.cjs', bundle);
 const hash = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
+// etl's commands, for a code cache each: as main.ts declares them, and help.
+const commands = [
+  ...new Set(
+    [...readFileSync('cli/main.ts', 'utf8').matchAll(/\.command\('([a-z-]+)'\)/g)].map((m) => m[1]),
+  ),
+  'help',
+];
+if (!commands.includes('plan')) throw new Error('cli/main.ts: no commands found');
 const loader = readFileSync('scripts/cli-loader.cjs', 'utf8');
-if (!loader.includes("'@BUILD@'")) throw new Error('scripts/cli-loader.cjs: no @BUILD@ to fill');
-writeFileSync('dist/cli/etl.cjs', loader.replace("'@BUILD@'", `'${hash}'`));
+for (const slot of ["'@BUILD@'", "'@COMMANDS@'"])
+  if (!loader.includes(slot)) throw new Error(`scripts/cli-loader.cjs: no ${slot} to fill`);
+writeFileSync(
+  'dist/cli/etl.cjs',
+  loader
+    .replace("'@BUILD@'", `'${hash}'`)
+    .replace("'@COMMANDS@'", commands.map((c) => `'${c}'`).join(', ')),
+);
 chmodSync('dist/cli/etl.cjs', 0o755);

@@ -4,10 +4,12 @@
 //
 // Node 20 compiles every script it loads from source, and has no compile cache of its own
 // (module.enableCompileCache came in Node 22). For etl that was about a third of a small
-// command's time. Here the bundle is compiled with the bytecode V8 saved from an earlier run
-// (etl-bundle.cache, beside it), and after a run the bytecode of every function it compiled is
-// saved for the next: on the first run, when the build or Node changed, and the first time each
-// command runs (its functions are then compiled too), at most 32 times per build.
+// command's time. Here the bundle is compiled with the bytecode V8 saved from an earlier run of
+// the same command (etl-bundle.<command>.cache, beside it): after the first run of each
+// command, and after the build or Node changed, the bytecode of every function the run
+// compiled is saved for the next. A cache per command, as V8 reads a cache whole: `plan`'s
+// would grow by a third with what the other commands compile, and take that much longer to
+// read.
 //
 // The cache is only used for the same bundle, byte for byte (its content hash, written into
 // this file at build time, with its size and modification time) and the same Node. V8 checks
@@ -21,29 +23,26 @@ const { join } = require('node:path');
 const Module = require('node:module');
 const vm = require('node:vm');
 
-/** The bundle's content hash: scripts/bundle.mjs writes it here. */
+/** The bundle's content hash, and etl's commands: scripts/bundle.mjs writes them here. */
 const BUILD = '@BUILD@';
+const COMMANDS = ['@COMMANDS@'];
 const bundle = join(__dirname, 'etl-bundle.cjs');
-const cacheFile = join(__dirname, 'etl-bundle.cache');
+// The command: the first argument that names one (`etl --project p plan`: plan).
+const command = process.argv.slice(2).find((a) => COMMANDS.includes(a));
+const cacheFile = join(__dirname, `etl-bundle${command === undefined ? '' : `.${command}`}.cache`);
 // ASCII (scripts/bundle.mjs checks): as Latin-1, a one-byte string, without UTF-8's decoding.
 const source = readFileSync(bundle, 'latin1');
 const { size, mtimeMs } = statSync(bundle);
 const key = [BUILD, size, mtimeMs, process.version, process.arch].join(' ');
 const useCache = process.env.ETL_CODE_CACHE !== '0';
-// The command, for what the cache covers: the first word of the arguments that looks like one.
-const command = process.argv.slice(2).find((a) => /^[a-z][a-z-]{0,15}$/.test(a)) ?? '';
 
 let cached;
-let covered = [];
 if (useCache)
   try {
     const file = readFileSync(cacheFile);
     const end = file.indexOf(10);
     const header = JSON.parse(file.subarray(0, end).toString('utf8'));
-    if (header.key === key && Array.isArray(header.commands)) {
-      cached = file.subarray(end + 1);
-      covered = header.commands;
-    }
+    if (header.key === key) cached = file.subarray(end + 1);
   } catch {
     // No cache yet, or not one of ours: compiled from source.
   }
@@ -57,13 +56,13 @@ const script = new vm.Script(Module.wrap(source), {
 const stale = cached === undefined || script.cachedDataRejected === true;
 if (useCache && process.env.ETL_CODE_CACHE_DEBUG === '1')
   process.stderr.write(
-    `code cache: ${cached === undefined ? 'none' : stale ? 'rejected' : 'used'} (${command})\n`,
+    `code cache: ${cached === undefined ? 'none' : stale ? 'rejected' : 'used'} (${command ?? 'no command'})\n`,
   );
-if (useCache && (stale || (!covered.includes(command) && covered.length < 32)))
+if (useCache && stale)
   process.once('exit', () => {
     const tmp = `${cacheFile}.${process.pid}.tmp`;
     try {
-      const header = JSON.stringify({ key, commands: stale ? [command] : [...covered, command] });
+      const header = JSON.stringify({ key });
       writeFileSync(tmp, Buffer.concat([Buffer.from(`${header}\n`), script.createCachedData()]));
       // Whole or not at all: a run starting meanwhile reads the old file or the new one.
       renameSync(tmp, cacheFile);
