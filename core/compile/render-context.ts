@@ -35,20 +35,16 @@ const KEYWORDS = '__keywords';
 
 /** The Nunjucks context object for one render. */
 export function renderContext(inputs: RenderInputs): Record<string, unknown> {
-  const { window } = inputs;
-  const startTs = formatTimestamp(window.start).replace(' ', 'T');
-  const day = formatDay(window.start);
+  const times = windowTexts(inputs.window);
   const macros = new Map<string, unknown>();
   return {
-    // Typed literals, for SQL; the raw strings are for '{{ ... }}' and string logic.
-    start: `TIMESTAMP '${formatTimestamp(window.start)}'`,
-    end: `TIMESTAMP '${formatTimestamp(window.end)}'`,
-    start_ts: startTs,
-    end_ts: formatTimestamp(window.end).replace(' ', 'T'),
-    // Airflow's: the window's first day, raw.
-    ds: day,
-    ds_nodash: day.replaceAll('-', ''),
-    ts: `${startTs}+00:00`,
+    start: times.start,
+    end: times.end,
+    start_ts: times.start_ts,
+    end_ts: times.end_ts,
+    ds: times.ds,
+    ds_nodash: times.ds_nodash,
+    ts: times.ts,
     this: inputs.self,
     target: { ...inputs.target },
     is_incremental: () => inputs.isIncremental,
@@ -71,7 +67,11 @@ export function renderContext(inputs: RenderInputs): Record<string, unknown> {
       if (typeof name !== 'string')
         throw new TemplateCallError(`var() takes a variable name, e.g. var('country')`, 'var(');
       // A copy: Jinja-compat methods such as .append() must not change the next render's.
-      if (Object.hasOwn(inputs.vars, name)) return structuredClone(inputs.vars[name]);
+      // Strings, numbers, booleans and null cannot be changed: no copy.
+      if (Object.hasOwn(inputs.vars, name)) {
+        const value = inputs.vars[name];
+        return typeof value === 'object' && value !== null ? structuredClone(value) : value;
+      }
       const fallback = rest.filter((r) => !isKeywords(r));
       if (fallback.length > 0) return fallback[0];
       throw new TemplateCallError(
@@ -126,6 +126,40 @@ export function renderContext(inputs: RenderInputs): Record<string, unknown> {
       return '';
     },
   };
+}
+
+/** The window's times as a template sees them. */
+interface WindowTexts {
+  /** Typed literals, for SQL; the raw strings are for '{{ ... }}' and string logic. */
+  readonly start: string;
+  readonly end: string;
+  readonly start_ts: string;
+  readonly end_ts: string;
+  /** Airflow's: the window's first day, raw. */
+  readonly ds: string;
+  readonly ds_nodash: string;
+  readonly ts: string;
+}
+
+// Compiling renders every model at the same window, and planning renders many at each: the
+// texts of the last window are kept.
+let lastTexts: { start: number; end: number; texts: WindowTexts } | undefined;
+
+function windowTexts(window: Window): WindowTexts {
+  if (lastTexts?.start === window.start && lastTexts.end === window.end) return lastTexts.texts;
+  const startTs = formatTimestamp(window.start).replace(' ', 'T');
+  const day = formatDay(window.start);
+  const texts: WindowTexts = {
+    start: `TIMESTAMP '${formatTimestamp(window.start)}'`,
+    end: `TIMESTAMP '${formatTimestamp(window.end)}'`,
+    start_ts: startTs,
+    end_ts: formatTimestamp(window.end).replace(' ', 'T'),
+    ds: day,
+    ds_nodash: day.replaceAll('-', ''),
+    ts: `${startTs}+00:00`,
+  };
+  lastTexts = { start: window.start, end: window.end, texts };
+  return texts;
 }
 
 /**
