@@ -57,7 +57,15 @@ export function configureModels(
         : undefined;
     if (disabledBy === undefined && merged.values.materialized === EPHEMERAL)
       ephemeral.push(m.name);
-    return { ...m, configLayers, disabledBy };
+    // Field by field: a spread of each file cost some 10 us before V8 warms up.
+    return {
+      name: m.name,
+      path: m.path,
+      relPath: m.relPath,
+      text: m.text,
+      configLayers,
+      disabledBy,
+    };
   });
   const warnings = unmatchedFolders(config.modelFolders, fqns, config.modelsDir);
   if (ephemeral.length > 0)
