@@ -288,23 +288,10 @@ function parseRecords(model: string, fingerprint: string, text: string): Partiti
   const rows = new LedgerRows(model, fingerprint, text, lines);
   const length = text.length;
   let pos = 0;
-  // A decimal integer, maybe negative, from pos to the next separator, read without a
-  // substring; pos ends past the separator. An empty field reads NaN.
   const integer = (): number => {
-    let c = text.charCodeAt(pos);
-    if (c === PIPE || c === NEWLINE || pos >= length) {
-      pos++;
-      return NaN;
-    }
-    const negative = c === MINUS;
-    if (negative) c = text.charCodeAt(++pos);
-    let value = 0;
-    while (c >= ZERO && c <= NINE) {
-      value = value * 10 + (c - ZERO);
-      c = text.charCodeAt(++pos);
-    }
-    pos++;
-    return negative ? -value : value;
+    const value = readInteger(text, pos, length);
+    pos = integerEnd;
+    return value;
   };
   // Past the next separator; returns where the field ended.
   const skip = (): number => {
@@ -365,6 +352,32 @@ function parseRecords(model: string, fingerprint: string, text: string): Partiti
   const records = new Array<PartitionRecord>(n);
   for (let i = 0; i < n; i++) records[i] = new LedgerRow(rows, i);
   return records;
+}
+
+/** Where the last {@link readInteger} ended: past its separator. */
+let integerEnd = 0;
+
+/**
+ * A decimal integer, maybe negative, from `pos` to the next separator, read without a
+ * substring; {@link integerEnd} is then past the separator. An empty field reads NaN. A
+ * function of its own, its position a local: as a closure over parseRecords' position it
+ * read the 876,000 rows of a year of 100 hourly models 20-25% slower.
+ */
+function readInteger(text: string, pos: number, length: number): number {
+  let c = text.charCodeAt(pos);
+  if (c === PIPE || c === NEWLINE || pos >= length) {
+    integerEnd = pos + 1;
+    return NaN;
+  }
+  const negative = c === MINUS;
+  if (negative) c = text.charCodeAt(++pos);
+  let value = 0;
+  while (c >= ZERO && c <= NINE) {
+    value = value * 10 + (c - ZERO);
+    c = text.charCodeAt(++pos);
+  }
+  integerEnd = pos + 1;
+  return negative ? -value : value;
 }
 
 const PIPE = 124;
