@@ -18,7 +18,15 @@
 // cannot be written (a read-only install) means no cache, nothing else. ETL_CODE_CACHE=0 turns
 // it off.
 'use strict';
-const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const {
+  closeSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} = require('node:fs');
 const { join } = require('node:path');
 const Module = require('node:module');
 const vm = require('node:vm');
@@ -61,12 +69,22 @@ if (useCache && process.env.ETL_CODE_CACHE_DEBUG === '1')
 if (useCache && stale)
   process.once('exit', () => {
     const tmp = `${cacheFile}.${process.pid}.tmp`;
+    let fd;
     try {
-      const header = JSON.stringify({ key });
-      writeFileSync(tmp, Buffer.concat([Buffer.from(`${header}\n`), script.createCachedData()]));
+      // Opened first: a read-only install does not pay for making a cache it cannot keep.
+      fd = openSync(tmp, 'w');
+    } catch {
+      return;
+    }
+    try {
+      writeSync(fd, `${JSON.stringify({ key })}\n`);
+      writeSync(fd, script.createCachedData());
+      closeSync(fd);
+      fd = undefined;
       // Whole or not at all: a run starting meanwhile reads the old file or the new one.
       renameSync(tmp, cacheFile);
     } catch {
+      if (fd !== undefined) closeSync(fd);
       rmSync(tmp, { force: true });
     }
   });

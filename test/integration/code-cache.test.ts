@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -146,9 +147,26 @@ describe('the code cache', () => {
     // A folder where the cache file would be: neither read nor replaced.
     mkdirSync(cache);
     const r = run(['--help']);
-    expect([r.code, r.cache]).toEqual([0, 'none']);
+    expect([r.code, r.cache, r.stderr]).toEqual([0, 'none', 'code cache: none (no command)\n']);
     expect(r.stdout).toContain('Usage: etl');
     expect(readdirSync(dir).sort()).toEqual(['etl-bundle.cache', 'etl-bundle.cjs', 'etl.cjs']);
+  });
+
+  // As another user (root ignores permissions): a folder it cannot write to.
+  const setpriv = spawnSync('setpriv', ['--version']).status === 0;
+  it.runIf(process.getuid?.() === 0 && setpriv)('is not made in a read-only install', () => {
+    for (const d of [base, join(base, 'dist')]) chmodSync(d, 0o755);
+    chmodSync(dir, 0o555);
+    const r = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, loader, '--help'],
+      { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, ETL_CODE_CACHE_DEBUG: '1' } },
+    );
+    chmodSync(dir, 0o755);
+    // Nothing said but the debug line: an error at exit would not change the exit code.
+    expect([r.status, r.stderr]).toEqual([0, 'code cache: none (no command)\n']);
+    expect(r.stdout).toContain('Usage: etl');
+    expect(readdirSync(dir).sort()).toEqual(['etl-bundle.cjs', 'etl.cjs']);
   });
 
   it('is not written with ETL_CODE_CACHE=0', () => {
