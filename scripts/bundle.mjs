@@ -98,3 +98,18 @@ writeFileSync(
     .replace("'@COMMANDS@'", commands.map((c) => `'${c}'`).join(', ')),
 );
 chmodSync('dist/cli/etl.cjs', 0o755);
+// The command's path before the code cache (bin was dist/cli/etl.js). npx runs a project's own
+// bin through a link in its cache, made once per project folder and never remade when the bin
+// moves: without this file, `npx etl` in a folder that ran it before fails with "etl: not
+// found" (CI did). It runs the command above.
+writeFileSync(
+  'dist/cli/etl.js',
+  [
+    '#!/usr/bin/env node',
+    '// The `etl` command moved to etl.cjs: npx links made before still point here.',
+    "import { createRequire } from 'node:module';",
+    "createRequire(import.meta.url)('./etl.cjs');",
+    '',
+  ].join('\n'),
+);
+chmodSync('dist/cli/etl.js', 0o755);

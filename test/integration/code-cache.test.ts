@@ -174,4 +174,25 @@ describe('the code cache', () => {
     expect([r.code, r.cache]).toEqual([0, undefined]);
     expect(existsSync(cache)).toBe(false);
   });
+
+  // npx runs a project's own bin through a link it made once for the folder: a link made when
+  // the bin was dist/cli/etl.js is never remade, and CI's `npx etl` failed with "etl: not
+  // found" until the old path ran the command again.
+  it('is used through the former path, dist/cli/etl.js, as an old npx link runs it', () => {
+    copyFileSync(join(built, 'etl.js'), join(dir, 'etl.js'));
+    chmodSync(join(dir, 'etl.js'), 0o755);
+    const bin = join(base, 'npx/node_modules/.bin');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(join(dir, 'etl.js'), join(bin, 'etl'));
+    const viaLink = () =>
+      spawnSync('sh', ['-c', 'etl --help'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ETL_CODE_CACHE_DEBUG: '1' },
+      });
+    const first = viaLink();
+    expect([first.status, first.stderr]).toEqual([0, 'code cache: none (no command)\n']);
+    expect(first.stdout).toBe(run(['--help']).stdout);
+    expect(viaLink().stderr).toBe('code cache: used (no command)\n');
+  });
 });
