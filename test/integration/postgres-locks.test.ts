@@ -45,21 +45,18 @@ describe('locks on PostgreSQL', () => {
     if (target.kind !== 'postgres') throw new Error(url);
     engine = await openPostgres({ url: target.server, schema: target.schema }, db.url);
 
-    // Another process holds the lock of 2024-01-02's window for 1.5 s.
+    // Another process holds the lock of 2024-01-02's window until etl first retries it: not
+    // for a fixed time, which a slow machine could spend before reaching that window.
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();
     await holder.query('BEGIN');
     await holder.query(
       `SELECT pg_advisory_xact_lock(hashtextextended('"public"."daily"@${Date.UTC(2024, 0, 2)}', 0))`,
     );
-    const released = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        void holder
-          .query('COMMIT')
-          .then(() => holder.end())
-          .then(resolve);
-      }, 1_500),
-    );
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve))
+      .then(() => holder.query('COMMIT'))
+      .then(() => holder.end());
 
     const retries: string[] = [];
     const { summary } = await backfillProject({
@@ -74,9 +71,14 @@ describe('locks on PostgreSQL', () => {
         stepStarted: () => undefined,
         stepFinished: () => undefined,
         info: () => undefined,
-        retrying: (step, _attempt, _delay, message) => retries.push(`${step.id}: ${message}`),
+        retrying: (step, _attempt, _delay, message) => {
+          retries.push(`${step.id}: ${message}`);
+          release();
+        },
       },
     });
+    // Released now if it never was: the assertions below say why.
+    release();
     await released;
     expect(summary.failures).toEqual([]);
     expect(summary.partitions.built).toBe(3);
