@@ -88,14 +88,26 @@ const commands = [
   'help',
 ];
 if (!commands.includes('plan')) throw new Error('cli/main.ts: no commands found');
+// The global options that take a value (`etl --target test plan` runs plan), as rootCommand()
+// declares them.
+const main = readFileSync('cli/main.ts', 'utf8');
+const root = main.slice(
+  main.indexOf('function rootCommand'),
+  main.indexOf('\n}\n', main.indexOf('function rootCommand')),
+);
+const valued = [...root.matchAll(/'(?:(-\w), )?(--[a-z-]+) [<[]/g)].flatMap((m) =>
+  m.slice(1).filter(Boolean),
+);
+if (!valued.includes('--target')) throw new Error('cli/main.ts: no global options found');
 const loader = readFileSync('scripts/cli-loader.cjs', 'utf8');
-for (const slot of ["'@BUILD@'", "'@COMMANDS@'"])
+for (const slot of ["'@BUILD@'", "'@COMMANDS@'", "'@VALUED@'"])
   if (!loader.includes(slot)) throw new Error(`scripts/cli-loader.cjs: no ${slot} to fill`);
 writeFileSync(
   'dist/cli/etl.cjs',
   loader
     .replace("'@BUILD@'", `'${hash}'`)
-    .replace("'@COMMANDS@'", commands.map((c) => `'${c}'`).join(', ')),
+    .replace("'@COMMANDS@'", commands.map((c) => `'${c}'`).join(', '))
+    .replace("'@VALUED@'", valued.map((c) => `'${c}'`).join(', ')),
 );
 chmodSync('dist/cli/etl.cjs', 0o755);
 // The command's path before the code cache (bin was dist/cli/etl.js). npx runs a project's own

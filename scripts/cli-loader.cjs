@@ -12,11 +12,14 @@
 // read.
 //
 // The cache is only used for the same bundle, byte for byte (its content hash, written into
-// this file at build time, with its size and modification time) and the same Node. V8 checks
-// the rest (its version, its flags) and rejects a cache that does not fit: the bundle then
-// compiles from source, as without a cache, and the cache is written again. A file that
-// cannot be written (a read-only install) means no cache, nothing else. ETL_CODE_CACHE=0 turns
-// it off.
+// this file at build time, with its size, modification and change times) and the same Node,
+// and only as it was written (its own hash: V8 does not check one, and runs a damaged cache
+// into a crash). V8 checks the rest (its version, its flags) and rejects a cache that does not
+// fit: the bundle then compiles from source, as without a cache, and the cache is written
+// again. A cache made by a run that did not finish its command (help, a usage error, a failed
+// command) holds less of it: the next run that does replaces it. A file that cannot be written
+// (a read-only install, a full disk) means no cache, nothing else. ETL_CODE_CACHE=0 turns it
+// off.
 'use strict';
 const {
   closeSync,
@@ -28,29 +31,61 @@ const {
   writeSync,
 } = require('node:fs');
 const { join } = require('node:path');
+const { createHash } = require('node:crypto');
 const Module = require('node:module');
 const vm = require('node:vm');
 
-/** The bundle's content hash, and etl's commands: scripts/bundle.mjs writes them here. */
+/**
+ * The bundle's content hash, etl's commands and its global options that take a value:
+ * scripts/bundle.mjs writes them here.
+ */
 const BUILD = '@BUILD@';
 const COMMANDS = ['@COMMANDS@'];
+const VALUED = ['@VALUED@'];
+const args = process.argv.slice(2);
+const command = commandOf(args);
+// A run that can only print help or the version compiles little of its command.
+const helpOnly =
+  command === 'help' || args.some((a) => ['--help', '-h', '--version', '-V'].includes(a));
 const bundle = join(__dirname, 'etl-bundle.cjs');
-// The command: the first argument that names one (`etl --project p plan`: plan).
-const command = process.argv.slice(2).find((a) => COMMANDS.includes(a));
 const cacheFile = join(__dirname, `etl-bundle${command === undefined ? '' : `.${command}`}.cache`);
 // ASCII (scripts/bundle.mjs checks): as Latin-1, a one-byte string, without UTF-8's decoding.
 const source = readFileSync(bundle, 'latin1');
-const { size, mtimeMs } = statSync(bundle);
-const key = [BUILD, size, mtimeMs, process.version, process.arch].join(' ');
+// The change time too: an edit that keeps the size and puts the modification time back
+// (touch -r) still changes it.
+const { size, mtimeMs, ctimeMs } = statSync(bundle);
+const key = [BUILD, size, mtimeMs, ctimeMs, process.version, process.arch].join(' ');
 const useCache = process.env.ETL_CODE_CACHE !== '0';
 
+/** The command of a command line, as commander finds it: the first argument not an option's. */
+function commandOf(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (VALUED.includes(a)) i++;
+    else if (!a.startsWith('-')) return COMMANDS.includes(a) ? a : undefined;
+  }
+  return undefined;
+}
+
+/** The hash a cache's header gives of its bytes. */
+function digest(bytes) {
+  return createHash('sha256').update(bytes).digest('base64');
+}
+
 let cached;
+let cachedComplete = false;
 if (useCache)
   try {
     const file = readFileSync(cacheFile);
     const end = file.indexOf(10);
     const header = JSON.parse(file.subarray(0, end).toString('utf8'));
-    if (header.key === key) cached = file.subarray(end + 1);
+    const bytes = file.subarray(end + 1);
+    if (header.key === key) {
+      cached = bytes;
+      // Damaged (a disk's fault, a copy cut short): as if V8 had rejected it.
+      if (header.sha256 !== digest(bytes)) cached = Buffer.alloc(0);
+      cachedComplete = header.complete === true;
+    }
   } catch {
     // No cache yet, or not one of ours: compiled from source.
   }
@@ -59,15 +94,20 @@ const script = new vm.Script(Module.wrap(source), {
   filename: bundle,
   // No importModuleDynamically: a script compiled from a code cache loses it (Node 20), so the
   // bundle has no import() (scripts/bundle.mjs checks).
-  cachedData: cached,
+  cachedData: cached === undefined || cached.length === 0 ? undefined : cached,
 });
-const stale = cached === undefined || script.cachedDataRejected === true;
+const rejected =
+  cached !== undefined && (cached.length === 0 || script.cachedDataRejected === true);
+const stale = cached === undefined || rejected;
 if (useCache && process.env.ETL_CODE_CACHE_DEBUG === '1')
   process.stderr.write(
-    `code cache: ${cached === undefined ? 'none' : stale ? 'rejected' : 'used'} (${command ?? 'no command'})\n`,
+    `code cache: ${cached === undefined ? 'none' : rejected ? 'rejected' : 'used'} (${command ?? 'no command'})\n`,
   );
-if (useCache && stale)
-  process.once('exit', () => {
+if (useCache && (stale || (!cachedComplete && !helpOnly)))
+  process.once('exit', (code) => {
+    const complete = code === 0 && !helpOnly;
+    // A cache that holds the whole command is kept; one made by a shorter run is replaced.
+    if (!stale && !complete) return;
     const tmp = `${cacheFile}.${process.pid}.tmp`;
     let fd;
     try {
@@ -77,8 +117,9 @@ if (useCache && stale)
       return;
     }
     try {
-      writeSync(fd, `${JSON.stringify({ key })}\n`);
-      writeSync(fd, script.createCachedData());
+      const bytes = script.createCachedData();
+      writeAll(fd, Buffer.from(`${JSON.stringify({ key, sha256: digest(bytes), complete })}\n`));
+      writeAll(fd, bytes);
       closeSync(fd);
       fd = undefined;
       // Whole or not at all: a run starting meanwhile reads the old file or the new one.
@@ -88,6 +129,15 @@ if (useCache && stale)
       rmSync(tmp, { force: true });
     }
   });
+
+/** All of `bytes`, or an error: a full disk makes writeSync write less, without one. */
+function writeAll(fd, bytes) {
+  for (let at = 0; at < bytes.length;) {
+    const n = writeSync(fd, bytes, at, bytes.length - at);
+    if (n <= 0) throw new Error('the disk took no more');
+    at += n;
+  }
+}
 
 const bundled = { exports: {} };
 script

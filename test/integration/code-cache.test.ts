@@ -8,7 +8,9 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,6 +117,53 @@ describe('the code cache', () => {
     }
   });
 
+  // Node 20's V8 checks no hash of a cache: a damaged one of the right length ran into
+  // crashes (SIGTRAP, SIGSEGV, stack overflows) on every run until deleted.
+  it('is not used when damaged, and written again', () => {
+    const p = tempProject({ 'models/m.sql': 'select 1 as n' });
+    try {
+      const first = run(['plan'], {}, p.root);
+      expect([first.code, first.cache]).toEqual([0, 'none']);
+      const file = readFileSync(planCache);
+      const end = file.indexOf(10);
+      // A run of bytes flipped in the middle: the length and the header are as written.
+      for (let i = end + 1 + ((file.length - end) >> 1), n = 0; n < 64; i++, n++)
+        file[i] = file[i]! ^ 0xff;
+      writeFileSync(planCache, file);
+      const r = run(['plan'], {}, p.root);
+      expect([r.code, r.cache, r.stdout]).toEqual([0, 'rejected', first.stdout]);
+      expect(run(['plan'], {}, p.root).cache).toBe('used');
+    } finally {
+      p.cleanup();
+    }
+  });
+
+  // `etl plan --help` compiles a third of what `etl plan` does: its cache is replaced by the
+  // first run that finishes the command, then kept.
+  it('made by a run that did not finish its command is replaced by one that did', () => {
+    const p = tempProject({ 'models/m.sql': 'select 1 as n' });
+    try {
+      expect(run(['plan', '--help'], {}, p.root).cache).toBe('none');
+      const help = readFileSync(planCache);
+      expect(run(['plan', '--date', '2024-13-45'], {}, p.root)).toMatchObject({
+        code: 2,
+        cache: 'used',
+      });
+      expect(readFileSync(planCache).equals(help)).toBe(true);
+      expect(run(['plan'], {}, p.root)).toMatchObject({ code: 0, cache: 'used' });
+      const full = readFileSync(planCache);
+      expect(full.length).toBeGreaterThan(help.length * 1.5);
+      expect(run(['plan', '--help'], {}, p.root).cache).toBe('used');
+      expect(run(['plan'], {}, p.root).cache).toBe('used');
+      expect(readFileSync(planCache).equals(full)).toBe(true);
+      // The command after the global options' values, as commander reads it.
+      const r = run(['--target', 'plan', 'status'], {}, p.root);
+      expect(r.stderr).toMatch(/^code cache: none \(status\)/);
+    } finally {
+      p.cleanup();
+    }
+  });
+
   it('is rejected when it is garbage, and written again', () => {
     run(['--help']);
     const file = readFileSync(cache);
@@ -128,16 +177,21 @@ describe('the code cache', () => {
   });
 
   it('is not used for an edited bundle, even of the same length', () => {
+    // A modification time in whole seconds, which the edit below puts back exactly.
+    const bundle = join(dir, 'etl-bundle.cjs');
+    utimesSync(bundle, 1_700_000_000, 1_700_000_000);
     expect(run(['--help']).stdout).toContain('Batch ETL inside a SQL warehouse');
     expect(run(['--help']).cache).toBe('used');
-    const bundle = join(dir, 'etl-bundle.cjs');
     const text = readFileSync(bundle, 'utf8');
     const edited = text.replace(
       'Batch ETL inside a SQL warehouse',
       'Batch ETX inside a SQL warehouse',
     );
     expect(edited.length).toBe(text.length);
+    // Its modification time put back too, as `touch -r` would: the change time still moves.
     writeFileSync(bundle, edited);
+    utimesSync(bundle, 1_700_000_000, 1_700_000_000);
+    expect(statSync(bundle).mtimeMs).toBe(1_700_000_000_000);
     const r = run(['--help']);
     expect([r.code, r.cache]).toEqual([0, 'none']);
     expect(r.stdout).toContain('Batch ETX inside a SQL warehouse');
@@ -167,6 +221,39 @@ describe('the code cache', () => {
     expect([r.status, r.stderr]).toEqual([0, 'code cache: none (no command)\n']);
     expect(r.stdout).toContain('Usage: etl');
     expect(readdirSync(dir).sort()).toEqual(['etl-bundle.cjs', 'etl.cjs']);
+  });
+
+  // A disk with less room than the cache takes: writeSync writes what fits and says so by its
+  // count, not by an error. A cache cut short was kept, with the disk full, rejected by every
+  // run after and written again.
+  const unshare = spawnSync('unshare', ['--version']).status === 0;
+  it.runIf(process.getuid?.() === 0 && unshare)('is not kept cut short by a full disk', () => {
+    // etl.cjs on a 200 KB disk of its own, laid out as dist/cli (the cache is written beside
+    // it: plan --help's takes some 280 KB), the bundle through a link to the copy.
+    const small = join(base, 'dist/small');
+    mkdirSync(small);
+    const script = [
+      'set -e',
+      `mount -t tmpfs -o size=200k tmpfs '${small}'`,
+      `cp '${loader}' '${small}/etl.cjs'`,
+      `ln -s '${join(dir, 'etl-bundle.cjs')}' '${small}/etl-bundle.cjs'`,
+      `cd '${small}'`,
+      `'${process.execPath}' etl.cjs plan --help > /dev/null`,
+      'ls',
+      "df -k . | awk 'NR == 2 { print $3 }'",
+    ].join('\n');
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', script], {
+      encoding: 'utf8',
+      env: { ...process.env, ETL_CODE_CACHE_DEBUG: '1' },
+    });
+    expect([r.status, r.stderr]).toEqual([0, 'code cache: none (plan)\n']);
+    const [files, used] = [
+      r.stdout.trim().split('\n').slice(0, -1),
+      r.stdout.trim().split('\n').at(-1),
+    ];
+    expect(files).toEqual(['etl-bundle.cjs', 'etl.cjs']);
+    // The disk as it was: etl.cjs only.
+    expect(Number(used)).toBeLessThan(50);
   });
 
   it('is not written with ETL_CODE_CACHE=0', () => {
