@@ -51,7 +51,7 @@ import type {
 import { parseSchemaFiles, type SchemaContents } from '../project/schema-file.js';
 import { checkSchema } from './check-schema.js';
 import type { DataTestSpec, ModelDoc } from '../project/test-spec.js';
-import { compareKeys } from '../util/compare-keys.js';
+import { stableJson } from '../util/stable-json.js';
 
 /** Options of {@link compileProject}. */
 export interface CompileOptions {
@@ -620,13 +620,14 @@ function modelNode(
 function fingerprintConfig(draft: ModelDraft, schema: string): string {
   const { config } = draft;
   const chained = config.uniqueKey !== undefined || draft.readsItself;
+  // In stableJson's order already: serialized as it is.
   return stableJson({
-    materialized: config.materialized,
-    time_column: config.timeColumn,
     grain: config.materialized === 'incremental' ? config.grain : undefined,
-    unique_key: config.uniqueKey,
+    materialized: config.materialized,
     schema,
     start: chained ? config.start : undefined,
+    time_column: config.timeColumn,
+    unique_key: config.uniqueKey,
   });
 }
 
@@ -766,15 +767,4 @@ function legacyFingerprint(
   const includeTexts = draft.includes.map((f) => `${f}=${fileText(f) ?? ''}`);
   const parents = draft.refs.map((r) => `${r}=${upstream(r)}`).sort();
   return sha256(draft.text, stableJson(config), ...includeTexts, ...parents);
-}
-
-/** JSON with object keys sorted, so equal values hash equally. */
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => compareKeys(a, b)),
-        )
-      : v,
-  );
 }

@@ -106,6 +106,60 @@ export function parseModelConfig(
   return { config: reader.read(), errors };
 }
 
+/**
+ * A config of its kind's part and the rest, field by field, in the order a spread of the two
+ * gave (kind first): the spread made each object key by key, some 10 us a model, 10 ms of
+ * `etl plan` of 1,000 models.
+ */
+function configOf(k: KindConfig, c: CommonConfig): ModelConfig {
+  switch (k.kind) {
+    case 'incremental_by_time':
+      return {
+        kind: k.kind,
+        materialized: k.materialized,
+        timeColumn: k.timeColumn,
+        grain: c.grain,
+        start: c.start,
+        lookback: c.lookback,
+        batchSize: c.batchSize,
+        schema: c.schema,
+        tags: c.tags,
+        description: c.description,
+        tests: c.tests,
+        onSchemaChange: c.onSchemaChange,
+      };
+    case 'incremental_by_key':
+      return {
+        kind: k.kind,
+        materialized: k.materialized,
+        uniqueKey: k.uniqueKey,
+        grain: c.grain,
+        start: c.start,
+        lookback: c.lookback,
+        batchSize: c.batchSize,
+        schema: c.schema,
+        tags: c.tags,
+        description: c.description,
+        tests: c.tests,
+        onSchemaChange: c.onSchemaChange,
+      };
+    default:
+      return {
+        kind: k.kind,
+        materialized: k.materialized,
+        grain: c.grain,
+        start: c.start,
+        lookback: c.lookback,
+        batchSize: c.batchSize,
+        schema: c.schema,
+        tags: c.tags,
+        description: c.description,
+        tests: c.tests,
+        onSchemaChange: c.onSchemaChange,
+      } as ViewConfig | TableConfig;
+  }
+}
+
 /** Reads one model's config keys, reporting each problem to `fail` and going on. */
 class ConfigReader extends ConfigValues {
   /** The whole config. The keys are read in a fixed order: it is the order of the messages. */
@@ -123,8 +177,7 @@ class ConfigReader extends ConfigValues {
     const tests = this.tests();
     this.enabled();
     const kind = this.kind(materialized, timeColumn, uniqueKey);
-    return {
-      ...kind,
+    return configOf(kind, {
       grain,
       start,
       lookback: this.count('lookback', 0, 0),
@@ -137,7 +190,7 @@ class ConfigReader extends ConfigValues {
       description,
       tests,
       onSchemaChange,
-    };
+    });
   }
 
   /**
