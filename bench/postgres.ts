@@ -29,7 +29,7 @@ import { parseDay } from '../core/time/dates.js';
 import { DAY_MS, formatTimestamp } from '../core/time/window.js';
 import { FIRST_DAY, LAST_DAY, generateEvents } from './events-data.js';
 import { eventsModel } from './floor.js';
-import { median, time } from './measure.js';
+import { benchEnv, median, time } from './measure.js';
 import type { Row } from './report.js';
 
 /** What the section needs of the bench. */
@@ -179,7 +179,7 @@ function etlProcess(args: readonly string[]): Promise<void> {
     const proc = spawn(process.execPath, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
       // Until the gate goes, PostgreSQL targets need it; harmless after.
-      env: { ...process.env, ETL_EXPERIMENTAL_POSTGRES: '1' },
+      env: benchEnv({ ETL_EXPERIMENTAL_POSTGRES: '1' }),
     });
     let stderr = '';
     proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));

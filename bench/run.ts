@@ -371,13 +371,20 @@ function peerCase(): void {
   // Cold: the first run after an install, without V8's code cache of the bundle (it writes
   // it) nor .etl/ (what an earlier run left in the project); a new project: without .etl/,
   // with the code cache; warm: run again at once. Side by side, the fixed cost: Node itself,
-  // and `etl plan` of a one-model project.
+  // and `etl plan` of a one-model project. All without NODE_EXTRA_CA_CERTS (benchEnv), and
+  // warm once more with it when this machine sets it.
   const codeCache = join(dirname(BIN), 'etl-bundle.plan.cache');
   const plan: number[] = [];
   const project: number[] = [];
   const warm: number[] = [];
   const fixed: number[] = [];
   const node: number[] = [];
+  // And warm as this machine runs Node, when it sets NODE_EXTRA_CA_CERTS (see benchEnv).
+  const caCerts = process.env.NODE_EXTRA_CA_CERTS;
+  const withCerts: Record<string, string> =
+    caCerts === undefined ? {} : { NODE_EXTRA_CA_CERTS: caCerts };
+  const warmCerts: number[] = [];
+  const nodeCerts: number[] = [];
   for (let r = 0; r < (quick ? 2 : Math.max(runs, 3)); r++) {
     rmSync(join(dir, '.etl'), { recursive: true, force: true });
     rmSync(codeCache, { force: true });
@@ -387,6 +394,10 @@ function peerCase(): void {
     warm.push(commandMs(process.execPath, args, dir));
     fixed.push(commandMs(process.execPath, args, one));
     node.push(commandMs(process.execPath, ['-e', '0']));
+    if (caCerts !== undefined) {
+      warmCerts.push(commandMs(process.execPath, args, dir, withCerts));
+      nodeCerts.push(commandMs(process.execPath, ['-e', '0'], undefined, withCerts));
+    }
   }
   rows.push({
     case: '3. etl plan of 1,000 models, whole process, cold (first run after install)',
@@ -416,6 +427,16 @@ function peerCase(): void {
     floorName: 'node -e 0',
     target: undefined,
   });
+  if (caCerts !== undefined) {
+    rows.push({
+      case: "   the same, warm, with this machine's NODE_EXTRA_CA_CERTS",
+      etl: median(warmCerts),
+      floor: 300,
+      floorName: 'the target time',
+      target: undefined,
+      note: `context: Node's start with it (node -e 0) ${ms(median(nodeCerts))}, without ${ms(median(node))}`,
+    });
+  }
   log(
     `  3. etl plan 1,000 models ${ms(median(plan))} cold, ${ms(median(project))} new project, ${ms(median(warm))} warm; 1 model ${ms(median(fixed))}; node -e 0 ${ms(median(node))}`,
   );
