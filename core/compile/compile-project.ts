@@ -584,7 +584,9 @@ function modelNode(
   const parents = draft.refs.map((r) => nodes.get(r)).filter((p) => p !== undefined);
   let legacy: string | undefined;
   // Field by field: an object spread of the draft cost some 15 us a model before V8 warms up.
-  const model: Omit<CompiledModel, 'legacyFingerprint'> = {
+  // The getter in the literal too: defined afterwards, it cost a runtime call and the object
+  // its shape.
+  return {
     kind: 'model',
     name: draft.name,
     file: draft.file,
@@ -598,22 +600,20 @@ function modelNode(
     schema,
     relation: qualified(schema, draft.name),
     fingerprint: modelFingerprint({
-      sql: [...draft.rendered, ...parents.map((p) => `${p.name}=${p.relation}`).sort()],
+      sql: draft.rendered.concat(parents.map((p) => `${p.name}=${p.relation}`).sort()),
       config: fingerprintConfig(draft, schema),
       views: parents
         .filter((p) => p.kind === 'model' && p.config.materialized === 'view')
         .map((p) => `${p.name}=${p.fingerprint}`),
     }),
-  };
-  // Only ledger rows written before data versions need it: made when first read.
-  return Object.defineProperty(model, 'legacyFingerprint', {
-    enumerable: true,
-    get: () =>
-      (legacy ??= legacyFingerprint(draft, c.fileText, (ref) => {
+    // Only ledger rows written before data versions need it: made when first read.
+    get legacyFingerprint(): string {
+      return (legacy ??= legacyFingerprint(draft, c.fileText, (ref) => {
         const node = nodes.get(ref);
         return node?.kind === 'model' ? node.legacyFingerprint : (node?.fingerprint ?? '');
-      })),
-  }) as CompiledModel;
+      }));
+    },
+  };
 }
 
 /** The config that changes what a model writes, as stable JSON (see modelFingerprint). */
