@@ -19,7 +19,8 @@
 // again. A cache made by a run that did not finish its command (help, a usage error, a failed
 // command) holds less of it: the next run that does replaces it. A file that cannot be written
 // (a read-only install, a full disk) means no cache, nothing else. ETL_CODE_CACHE=0 turns it
-// off.
+// off. With `node --enable-source-maps`, the bundle is loaded by Node's module loader instead,
+// without the cache, so that stack traces point into etl's TypeScript sources.
 'use strict';
 const {
   closeSync,
@@ -49,13 +50,92 @@ const helpOnly =
   command === 'help' || args.some((a) => ['--help', '-h', '--version', '-V'].includes(a));
 const bundle = join(__dirname, 'etl-bundle.cjs');
 const cacheFile = join(__dirname, `etl-bundle${command === undefined ? '' : `.${command}`}.cache`);
-// ASCII (scripts/bundle.mjs checks): as Latin-1, a one-byte string, without UTF-8's decoding.
-const source = readFileSync(bundle, 'latin1');
-// The change time too: an edit that keeps the size and puts the modification time back
-// (touch -r) still changes it.
-const { size, mtimeMs, ctimeMs } = statSync(bundle);
-const key = [BUILD, size, mtimeMs, ctimeMs, process.version, process.arch].join(' ');
-const useCache = process.env.ETL_CODE_CACHE !== '0';
+if (process.sourceMapsEnabled) {
+  // node --enable-source-maps: Node maps the stack traces of what its module loader compiled,
+  // not of a vm.Script. The bundle is loaded by it, without the cache.
+  require(bundle);
+} else runWithCache();
+
+/** Compile and run the bundle with the command's code cache, and save it if it was stale. */
+function runWithCache() {
+  // ASCII (scripts/bundle.mjs checks): as Latin-1, a one-byte string, without UTF-8's decoding.
+  const source = readFileSync(bundle, 'latin1');
+  // The change time too: an edit that keeps the size and puts the modification time back
+  // (touch -r) still changes it.
+  const { size, mtimeMs, ctimeMs } = statSync(bundle);
+  const key = [BUILD, size, mtimeMs, ctimeMs, process.version, process.arch].join(' ');
+  const useCache = process.env.ETL_CODE_CACHE !== '0';
+
+  let cached;
+  let cachedComplete = false;
+  if (useCache)
+    try {
+      const file = readFileSync(cacheFile);
+      const end = file.indexOf(10);
+      const header = JSON.parse(file.subarray(0, end).toString('utf8'));
+      const bytes = file.subarray(end + 1);
+      if (header.key === key) {
+        cached = bytes;
+        // Damaged (a disk's fault, a copy cut short): as if V8 had rejected it.
+        if (header.sha256 !== digest(bytes)) cached = Buffer.alloc(0);
+        cachedComplete = header.complete === true;
+      }
+    } catch {
+      // No cache yet, or not one of ours: compiled from source.
+    }
+
+  const script = new vm.Script(Module.wrap(source), {
+    filename: bundle,
+    // No importModuleDynamically: a script compiled from a code cache loses it (Node 20), so the
+    // bundle has no import() (scripts/bundle.mjs checks).
+    cachedData: cached === undefined || cached.length === 0 ? undefined : cached,
+  });
+  const rejected =
+    cached !== undefined && (cached.length === 0 || script.cachedDataRejected === true);
+  const stale = cached === undefined || rejected;
+  if (useCache && process.env.ETL_CODE_CACHE_DEBUG === '1')
+    process.stderr.write(
+      `code cache: ${cached === undefined ? 'none' : rejected ? 'rejected' : 'used'} (${command ?? 'no command'})\n`,
+    );
+  if (useCache && (stale || (!cachedComplete && !helpOnly)))
+    process.once('exit', (code) => {
+      const complete = code === 0 && !helpOnly;
+      // A cache that holds the whole command is kept; one made by a shorter run is replaced.
+      if (!stale && !complete) return;
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      let fd;
+      try {
+        // Opened first: a read-only install does not pay for making a cache it cannot keep.
+        fd = openSync(tmp, 'w');
+      } catch {
+        return;
+      }
+      try {
+        const bytes = script.createCachedData();
+        writeAll(fd, Buffer.from(`${JSON.stringify({ key, sha256: digest(bytes), complete })}\n`));
+        writeAll(fd, bytes);
+        closeSync(fd);
+        fd = undefined;
+        // Whole or not at all: a run starting meanwhile reads the old file or the new one.
+        renameSync(tmp, cacheFile);
+      } catch {
+        if (fd !== undefined) closeSync(fd);
+        rmSync(tmp, { force: true });
+      }
+    });
+
+  const bundled = { exports: {} };
+  script
+    .runInThisContext()
+    .call(
+      bundled.exports,
+      bundled.exports,
+      Module.createRequire(bundle),
+      bundled,
+      bundle,
+      __dirname,
+    );
+}
 
 /** The command of a command line, as commander finds it: the first argument not an option's. */
 function commandOf(argv) {
@@ -72,64 +152,6 @@ function digest(bytes) {
   return createHash('sha256').update(bytes).digest('base64');
 }
 
-let cached;
-let cachedComplete = false;
-if (useCache)
-  try {
-    const file = readFileSync(cacheFile);
-    const end = file.indexOf(10);
-    const header = JSON.parse(file.subarray(0, end).toString('utf8'));
-    const bytes = file.subarray(end + 1);
-    if (header.key === key) {
-      cached = bytes;
-      // Damaged (a disk's fault, a copy cut short): as if V8 had rejected it.
-      if (header.sha256 !== digest(bytes)) cached = Buffer.alloc(0);
-      cachedComplete = header.complete === true;
-    }
-  } catch {
-    // No cache yet, or not one of ours: compiled from source.
-  }
-
-const script = new vm.Script(Module.wrap(source), {
-  filename: bundle,
-  // No importModuleDynamically: a script compiled from a code cache loses it (Node 20), so the
-  // bundle has no import() (scripts/bundle.mjs checks).
-  cachedData: cached === undefined || cached.length === 0 ? undefined : cached,
-});
-const rejected =
-  cached !== undefined && (cached.length === 0 || script.cachedDataRejected === true);
-const stale = cached === undefined || rejected;
-if (useCache && process.env.ETL_CODE_CACHE_DEBUG === '1')
-  process.stderr.write(
-    `code cache: ${cached === undefined ? 'none' : rejected ? 'rejected' : 'used'} (${command ?? 'no command'})\n`,
-  );
-if (useCache && (stale || (!cachedComplete && !helpOnly)))
-  process.once('exit', (code) => {
-    const complete = code === 0 && !helpOnly;
-    // A cache that holds the whole command is kept; one made by a shorter run is replaced.
-    if (!stale && !complete) return;
-    const tmp = `${cacheFile}.${process.pid}.tmp`;
-    let fd;
-    try {
-      // Opened first: a read-only install does not pay for making a cache it cannot keep.
-      fd = openSync(tmp, 'w');
-    } catch {
-      return;
-    }
-    try {
-      const bytes = script.createCachedData();
-      writeAll(fd, Buffer.from(`${JSON.stringify({ key, sha256: digest(bytes), complete })}\n`));
-      writeAll(fd, bytes);
-      closeSync(fd);
-      fd = undefined;
-      // Whole or not at all: a run starting meanwhile reads the old file or the new one.
-      renameSync(tmp, cacheFile);
-    } catch {
-      if (fd !== undefined) closeSync(fd);
-      rmSync(tmp, { force: true });
-    }
-  });
-
 /** All of `bytes`, or an error: a full disk makes writeSync write less, without one. */
 function writeAll(fd, bytes) {
   for (let at = 0; at < bytes.length;) {
@@ -138,8 +160,3 @@ function writeAll(fd, bytes) {
     at += n;
   }
 }
-
-const bundled = { exports: {} };
-script
-  .runInThisContext()
-  .call(bundled.exports, bundled.exports, Module.createRequire(bundle), bundled, bundle, __dirname);

@@ -256,6 +256,32 @@ describe('the code cache', () => {
     expect(Number(used)).toBeLessThan(50);
   });
 
+  // Node maps stack traces (node --enable-source-maps) only of what its module loader
+  // compiled: then the bundle is loaded by it, and a bug's trace names etl's own files.
+  it('is not used with source maps on, so that stack traces point into the sources', () => {
+    copyFileSync(join(built, 'etl-bundle.cjs.map'), join(dir, 'etl-bundle.cjs.map'));
+    const node = (args: string[]) =>
+      spawnSync(process.execPath, args, {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, ETL_CODE_CACHE_DEBUG: '1' },
+      });
+    const r = node(['--enable-source-maps', loader, '--help']);
+    expect([r.status, r.stderr, r.stdout]).toEqual([0, '', run(['--help']).stdout]);
+    // An error inside the bundle: a preload makes reading package.json (--version) throw.
+    const preload = join(base, 'throw.cjs');
+    writeFileSync(
+      preload,
+      `const fs = require('node:fs'); const read = fs.readFileSync;
+fs.readFileSync = (f, ...rest) => String(f).endsWith('package.json') ? (() => { throw new Error('boom'); })() : read(f, ...rest);`,
+    );
+    const mapped = node(['--enable-source-maps', '-r', preload, loader, '--version']);
+    expect(mapped.status).not.toBe(0);
+    expect(mapped.stderr).toMatch(/boom[\s\S]*cli\/main\.ts:\d+/);
+    const plain = node(['-r', preload, loader, '--version']);
+    expect(plain.stderr).toMatch(/boom[\s\S]*etl-bundle\.cjs:\d+/);
+  });
+
   it('is not written with ETL_CODE_CACHE=0', () => {
     const r = run(['--help'], { ETL_CODE_CACHE: '0' });
     expect([r.code, r.cache]).toEqual([0, undefined]);
