@@ -1,4 +1,4 @@
-import { join, relative, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { layersFor, unmatchedFolders } from './folder-config.js';
 import { literalConfig } from './literal-config.js';
 import { mergeConfig } from './merge-config.js';
@@ -6,6 +6,7 @@ import { EPHEMERAL } from './config-values.js';
 import { csvHeader } from './csv-header.js';
 import type { SchemaConfigs } from './schema-config.js';
 import type { ConfigLayer, FolderConfig, ModelFile, ProjectConfig, SeedFile } from './project.js';
+import { relativeTo } from '../util/paths.js';
 
 /** A model or seed file as discovered, before config is applied. */
 export interface FoundFile {
@@ -20,7 +21,7 @@ export interface FoundFile {
  * applies to it when the config's path starts it.
  */
 function fqn(root: string, dir: string, file: FoundFile): string[] {
-  const folders = relative(join(root, dir), file.path).split(sep).slice(0, -1);
+  const folders = relativeTo(join(root, dir), file.path).split(sep).slice(0, -1);
   return [...folders, file.name];
 }
 

@@ -6,7 +6,7 @@ import {
   statSync,
   type Dirent,
 } from 'node:fs';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import { EtlError, ProjectError, ProjectErrors } from '../errors.js';
 import { reservedName } from './reserved.js';
 import { readProjectConfig } from './project-file.js';
@@ -17,6 +17,7 @@ import type { Env } from './interpolate-env.js';
 
 export { NAME_PATTERN } from './names.js';
 import { NAME_PATTERN } from './names.js';
+import { relativeTo } from '../util/paths.js';
 
 /**
  * Read a project from disk: its project file (etl.yml, or a dbt project's dbt_project.yml;
@@ -29,11 +30,14 @@ export function loadProject(dir: string, options: { env?: Env } = {}): Project {
   const { file: configFile, config, warnings } = readProjectConfig(root, options.env);
 
   const errors: EtlError[] = [];
-  const foundModels = discover(root, config.modelsDir, '.sql', true, errors).map((path) => ({
-    ...found(root, path, '.sql'),
-    text: readFileSync(path, 'utf8'),
-  }));
-  const foundSeeds = discover(root, config.seedsDir, '.csv', true, errors).map((path) =>
+  const listed: Listings = new Map();
+  const foundModels = discover(root, config.modelsDir, '.sql', true, errors, listed).map(
+    (path) => ({
+      ...found(root, path, '.sql'),
+      text: readFileSync(path, 'utf8'),
+    }),
+  );
+  const foundSeeds = discover(root, config.seedsDir, '.csv', true, errors, listed).map((path) =>
     found(root, path, '.csv'),
   );
   checkNames([...foundSeeds, ...foundModels], errors);
@@ -41,12 +45,12 @@ export function loadProject(dir: string, options: { env?: Env } = {}): Project {
   if (errors.length > 0) throw new ProjectErrors(errors);
 
   const schemaFiles = [
-    ...discover(root, config.modelsDir, '.yml', true, errors),
-    ...discover(root, config.modelsDir, '.yaml', true, errors),
+    ...discover(root, config.modelsDir, '.yml', true, errors, listed),
+    ...discover(root, config.modelsDir, '.yaml', true, errors, listed),
   ]
     .sort()
     .map((path) => readProjectFile(root, path));
-  const testFiles = discover(root, config.testsDir, '.sql', true, errors).map((path) =>
+  const testFiles = discover(root, config.testsDir, '.sql', true, errors, listed).map((path) =>
     readProjectFile(root, path),
   );
   const schemaConfigs = readSchemaConfigs(schemaFiles, errors);
@@ -54,7 +58,9 @@ export function loadProject(dir: string, options: { env?: Env } = {}): Project {
   const models = configureModels(root, foundModels, config, schemaConfigs);
   const seeds = configureSeeds(root, foundSeeds, config);
   // What a dbt project may hold that etl does not run: said, never silently skipped.
-  const python = discover(root, config.modelsDir, '.py', true, errors).map((p) => toRel(root, p));
+  const python = discover(root, config.modelsDir, '.py', true, errors, listed).map((p) =>
+    toRel(root, p),
+  );
   const unsupported = [
     ...(python.length > 0
       ? [`Python models are not supported; not built: ${python.join(', ')}`]
@@ -171,6 +177,7 @@ function discover(
   ext: string,
   recursive: boolean,
   errors: EtlError[],
+  listed: Listings,
 ): string[] {
   const base = join(root, dir);
   if (!existsSync(base)) return [];
@@ -189,9 +196,7 @@ function discover(
     const real = realpathSync(folder);
     if (seen.has(real)) return;
     seen.add(real);
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(folder, entry.name);
+    for (const { entry, path } of list(folder, listed)) {
       const type = entryType(root, path, entry, ext, errors);
       if (type === 'folder' && recursive) walk(path);
       else if (type === 'file' && entry.name.endsWith(ext)) found.push(path);
@@ -199,6 +204,27 @@ function discover(
   };
   walk(base);
   return found.sort();
+}
+
+/** A folder's entry and its path. */
+interface Entry {
+  readonly entry: Dirent;
+  readonly path: string;
+}
+
+/** Entries by folder: models/ is walked for .sql, .yml, .yaml and .py files. */
+type Listings = Map<string, readonly Entry[]>;
+
+/** The entries of `folder` but hidden ones, with their paths; read once per project load. */
+function list(folder: string, listed: Listings): readonly Entry[] {
+  let entries = listed.get(folder);
+  if (entries === undefined) {
+    entries = readdirSync(folder, { withFileTypes: true })
+      .filter((entry) => !entry.name.startsWith('.'))
+      .map((entry) => ({ entry, path: join(folder, entry.name) }));
+    listed.set(folder, entries);
+  }
+  return entries;
 }
 
 /**
@@ -246,5 +272,6 @@ function isInside(root: string, real: string): boolean {
 }
 
 function toRel(root: string, path: string): string {
-  return relative(root, path).split(sep).join('/');
+  const rel = relativeTo(root, path);
+  return sep === '/' ? rel : rel.split(sep).join('/');
 }
