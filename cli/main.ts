@@ -329,6 +329,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     root = messageRoot(flags);
     const action = await load();
     exitCode = await action(flags);
+    // For the code cache (scripts/cli-loader.cjs): a run that finished a command compiled it.
+    (globalThis as Record<symbol, unknown>)[Symbol.for('etl.commandFinished')] = true;
   });
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -9,7 +9,6 @@
 //
 // Left out and loaded from node_modules as usual: native and large packages that only some
 // commands need, and packages etl reads files of at run time.
-import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -79,7 +78,6 @@ const imports = bundle.split('\n').filter((l) => /(^|[^\w.$])import\s*\(/.test(l
 if (imports.length > 0)
   throw new Error(`the bundle must not import(): require() instead\n${imports.join('\n')}`);
 writeFileSync('dist/cli/etl-bundle.cjs', bundle);
-const hash = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
 // etl's commands, for a code cache each: as main.ts declares them, and help.
 const commands = [
   ...new Set(
@@ -100,12 +98,11 @@ const valued = [...root.matchAll(/'(?:(-\w), )?(--[a-z-]+) [<[]/g)].flatMap((m) 
 );
 if (!valued.includes('--target')) throw new Error('cli/main.ts: no global options found');
 const loader = readFileSync('scripts/cli-loader.cjs', 'utf8');
-for (const slot of ["'@BUILD@'", "'@COMMANDS@'", "'@VALUED@'"])
+for (const slot of ["'@COMMANDS@'", "'@VALUED@'"])
   if (!loader.includes(slot)) throw new Error(`scripts/cli-loader.cjs: no ${slot} to fill`);
 writeFileSync(
   'dist/cli/etl.cjs',
   loader
-    .replace("'@BUILD@'", `'${hash}'`)
     .replace("'@COMMANDS@'", commands.map((c) => `'${c}'`).join(', '))
     .replace("'@VALUED@'", valued.map((c) => `'${c}'`).join(', ')),
 );

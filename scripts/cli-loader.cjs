@@ -11,43 +11,31 @@
 // would grow by a third with what the other commands compile, and take that much longer to
 // read.
 //
-// The cache is only used for the same bundle, byte for byte (its content hash, written into
-// this file at build time, with its size, modification and change times) and the same Node,
-// and only as it was written (its own hash: V8 does not check one, and runs a damaged cache
-// into a crash). V8 checks the rest (its version, its flags) and rejects a cache that does not
-// fit: the bundle then compiles from source, as without a cache, and the cache is written
-// again. A cache made by a run that did not finish its command (help, a usage error, a failed
-// command) holds less of it: the next run that does replaces it. A file that cannot be written
+// The cache is only used for the same bundle, byte for byte (its sha256, taken as it is read:
+// 1 ms; V8 compares only the length, so an edit of the same length would run the old code),
+// and the same Node, and only as it was written (its own hash: V8 does not check one, and
+// runs a damaged cache into a crash). Whatever a copy or an unpacking does to the files'
+// times, the same bytes at the same path keep their caches. V8 checks the rest (its version, its flags) and rejects a
+// cache that does not fit: the bundle then compiles from source, as without a cache, and the
+// cache is written again. A cache made by a run that did not finish a command (help, a usage
+// error, a failed command) holds less of it: the next run that does replaces it. A file that cannot be written
 // (a read-only install, a full disk) means no cache, nothing else. ETL_CODE_CACHE=0 turns it
 // off. With `node --enable-source-maps`, the bundle is loaded by Node's module loader instead,
 // without the cache, so that stack traces point into etl's TypeScript sources.
 'use strict';
-const {
-  closeSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} = require('node:fs');
+const { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } = require('node:fs');
 const { join } = require('node:path');
 const { createHash } = require('node:crypto');
 const Module = require('node:module');
 const vm = require('node:vm');
 
-/**
- * The bundle's content hash, etl's commands and its global options that take a value:
- * scripts/bundle.mjs writes them here.
- */
-const BUILD = '@BUILD@';
+/** etl's commands and its global options that take a value: scripts/bundle.mjs writes them. */
 const COMMANDS = ['@COMMANDS@'];
 const VALUED = ['@VALUED@'];
 const args = process.argv.slice(2);
 const command = commandOf(args);
-// A run that can only print help or the version compiles little of its command.
-const helpOnly =
-  command === 'help' || args.some((a) => ['--help', '-h', '--version', '-V'].includes(a));
+// What the bundle sets when a command's action has run to its end (cli/main.ts).
+const COMMAND_FINISHED = Symbol.for('etl.commandFinished');
 const bundle = join(__dirname, 'etl-bundle.cjs');
 const cacheFile = join(__dirname, `etl-bundle${command === undefined ? '' : `.${command}`}.cache`);
 if (process.sourceMapsEnabled) {
@@ -58,12 +46,11 @@ if (process.sourceMapsEnabled) {
 
 /** Compile and run the bundle with the command's code cache, and save it if it was stale. */
 function runWithCache() {
+  const program = readFileSync(bundle);
   // ASCII (scripts/bundle.mjs checks): as Latin-1, a one-byte string, without UTF-8's decoding.
-  const source = readFileSync(bundle, 'latin1');
-  // The change time too: an edit that keeps the size and puts the modification time back
-  // (touch -r) still changes it.
-  const { size, mtimeMs, ctimeMs } = statSync(bundle);
-  const key = [BUILD, size, mtimeMs, ctimeMs, process.version, process.arch].join(' ');
+  const source = program.toString('latin1');
+  // Its path too: V8 keeps the file name a cache was made under, for stack traces.
+  const key = [digest(program), bundle, process.version, process.arch].join(' ');
   const useCache = process.env.ETL_CODE_CACHE !== '0';
 
   let cached;
@@ -97,9 +84,9 @@ function runWithCache() {
     process.stderr.write(
       `code cache: ${cached === undefined ? 'none' : rejected ? 'rejected' : 'used'} (${command ?? 'no command'})\n`,
     );
-  if (useCache && (stale || (!cachedComplete && !helpOnly)))
+  if (useCache && (stale || !cachedComplete))
     process.once('exit', (code) => {
-      const complete = code === 0 && !helpOnly;
+      const complete = code === 0 && globalThis[COMMAND_FINISHED] === true;
       // A cache that holds the whole command is kept; one made by a shorter run is replaced.
       if (!stale && !complete) return;
       const tmp = `${cacheFile}.${process.pid}.tmp`;
@@ -114,8 +101,10 @@ function runWithCache() {
         const bytes = script.createCachedData();
         writeAll(fd, Buffer.from(`${JSON.stringify({ key, sha256: digest(bytes), complete })}\n`));
         writeAll(fd, bytes);
-        closeSync(fd);
+        // Forgotten first: a close that fails (a network disk's ENOSPC) has freed it all the same.
+        const open = fd;
         fd = undefined;
+        closeSync(open);
         // Whole or not at all: a run starting meanwhile reads the old file or the new one.
         renameSync(tmp, cacheFile);
       } catch {

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -156,6 +157,12 @@ describe('the code cache', () => {
       expect(run(['plan', '--help'], {}, p.root).cache).toBe('used');
       expect(run(['plan'], {}, p.root).cache).toBe('used');
       expect(readFileSync(planCache).equals(full)).toBe(true);
+      // `etl source` alone prints its subcommands: no command ran, so its cache stays open.
+      const sourceCache = join(dir, 'etl-bundle.source.cache');
+      expect(run(['source'], {}, p.root)).toMatchObject({ code: 0, cache: 'none' });
+      const header = (f: string): unknown => JSON.parse(readFileSync(f, 'utf8').split('\n')[0]!);
+      expect(header(sourceCache)).toMatchObject({ complete: false });
+      expect(header(planCache)).toMatchObject({ complete: true });
       // The command after the global options' values, as commander reads it.
       const r = run(['--target', 'plan', 'status'], {}, p.root);
       expect(r.stderr).toMatch(/^code cache: none \(status\)/);
@@ -188,13 +195,34 @@ describe('the code cache', () => {
       'Batch ETX inside a SQL warehouse',
     );
     expect(edited.length).toBe(text.length);
-    // Its modification time put back too, as `touch -r` would: the change time still moves.
+    // Its modification time put back too, as `touch -r` would: the bytes still differ.
     writeFileSync(bundle, edited);
     utimesSync(bundle, 1_700_000_000, 1_700_000_000);
     expect(statSync(bundle).mtimeMs).toBe(1_700_000_000_000);
     const r = run(['--help']);
     expect([r.code, r.cache]).toEqual([0, 'none']);
     expect(r.stdout).toContain('Batch ETX inside a SQL warehouse');
+  });
+
+  // An image's layers, an unpacked archive, cp -a: the same bytes at the same path, whatever
+  // their times. Elsewhere, a cache of its own: V8 keeps the file name stack traces give.
+  it('is kept for the same bundle whatever its times, and made again elsewhere', () => {
+    expect(run(['--help']).cache).toBe('none');
+    const bundle = join(dir, 'etl-bundle.cjs');
+    utimesSync(bundle, 1_600_000_000, 1_600_000_000);
+    expect(run(['--help']).cache).toBe('used');
+    const copy = join(base, 'copy');
+    mkdirSync(join(copy, 'dist'), { recursive: true });
+    copyFileSync(join(base, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(join(base, 'node_modules'), join(copy, 'node_modules'));
+    cpSync(dir, join(copy, 'dist/cli'), { recursive: true, preserveTimestamps: true });
+    const moved = () =>
+      spawnSync(process.execPath, [join(copy, 'dist/cli/etl.cjs'), '--help'], {
+        encoding: 'utf8',
+        env: { ...process.env, ETL_CODE_CACHE_DEBUG: '1' },
+      });
+    expect(moved().stderr).toBe('code cache: none (no command)\n');
+    expect(moved().stderr).toBe('code cache: used (no command)\n');
   });
 
   it('is ignored when it cannot be read or written', () => {
@@ -226,7 +254,8 @@ describe('the code cache', () => {
   // A disk with less room than the cache takes: writeSync writes what fits and says so by its
   // count, not by an error. A cache cut short was kept, with the disk full, rejected by every
   // run after and written again.
-  const unshare = spawnSync('unshare', ['--version']).status === 0;
+  // Root with the right to mount (not in an unprivileged container).
+  const unshare = spawnSync('unshare', ['-m', 'true']).status === 0;
   it.runIf(process.getuid?.() === 0 && unshare)('is not kept cut short by a full disk', () => {
     // etl.cjs on a 200 KB disk of its own, laid out as dist/cli (the cache is written beside
     // it: plan --help's takes some 280 KB), the bundle through a link to the copy.
