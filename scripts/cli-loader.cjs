@@ -37,7 +37,16 @@ const command = commandOf(args);
 // What the bundle sets when a command's action has run to its end (cli/main.ts).
 const COMMAND_FINISHED = Symbol.for('etl.commandFinished');
 const bundle = join(__dirname, 'etl-bundle.cjs');
-const cacheFile = join(__dirname, `etl-bundle${command === undefined ? '' : `.${command}`}.cache`);
+// Node's and V8's flags (node --max-old-space-size=..., NODE_OPTIONS): V8 rejects a cache made
+// under other flags, so each set of them has a cache of its own, and runs that alternate
+// between two sets (cron's and a shell's) do not rewrite one cache on every switch.
+const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').trim();
+const flagSet =
+  flags === '' ? undefined : digest(Buffer.from(flags)).replace(/\W/g, '').slice(0, 10);
+const cacheFile = join(
+  __dirname,
+  ['etl-bundle', command, flagSet, 'cache'].filter((part) => part !== undefined).join('.'),
+);
 if (process.sourceMapsEnabled) {
   // node --enable-source-maps: Node maps the stack traces of what its module loader compiled,
   // not of a vm.Script. The bundle is loaded by it, without the cache.

@@ -225,6 +225,15 @@ describe('the code cache', () => {
     expect(moved().stderr).toBe('code cache: used (no command)\n');
   });
 
+  // cron without NODE_OPTIONS, a shell with it: V8 rejects a cache made under other flags, and
+  // one cache was rejected and written again at every switch.
+  it('is kept per set of flags, so that runs alternating between two use both', () => {
+    const flagged = { NODE_OPTIONS: '--max-old-space-size=3000' };
+    expect([run(['--help']).cache, run(['--help'], flagged).cache]).toEqual(['none', 'none']);
+    expect([run(['--help']).cache, run(['--help'], flagged).cache]).toEqual(['used', 'used']);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.cache')).length).toBe(2);
+  });
+
   it('is ignored when it cannot be read or written', () => {
     // A folder where the cache file would be: neither read nor replaced.
     mkdirSync(cache);
